@@ -1,0 +1,32 @@
+/* ARM generic timer, non-secure physical timer (PPI 14, interrupt ID 30). */
+#include "kernel.h"
+#include "timer.h"
+
+static uint32_t ticks_per_us;
+
+void arch_timer_init(uintptr_t twd_va, uint32_t hz)
+{
+	(void)twd_va;
+	(void)hz;
+	uint32_t frq;
+	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
+	ticks_per_us = frq / 1000000u;
+}
+
+void arch_timer_init_cpu(void)
+{
+	__asm__ volatile("mcr p15, 0, %0, c14, c2, 1" :: "r"(0));   /* CNTP_CTL: off */
+}
+
+void arch_timer_oneshot(uint32_t us)
+{
+	__asm__ volatile("mcr p15, 0, %0, c14, c2, 0" :: "r"(us * ticks_per_us)); /* CNTP_TVAL */
+	__asm__ volatile("mcr p15, 0, %0, c14, c2, 1" :: "r"(1));   /* enable, unmasked */
+	arch_isb();
+}
+
+void arch_timer_ack(void)
+{
+	__asm__ volatile("mcr p15, 0, %0, c14, c2, 1" :: "r"(0));
+	arch_isb();
+}

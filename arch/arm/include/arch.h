@@ -1,0 +1,101 @@
+/*
+ * The arch_ hooks: everything generic kernel code may ask of the CPU.
+ * One declaration each; the ARMv6K/ARMv7-A differences live in arch_cpu.h.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include "arch_cpu.h"
+
+/* Kernel virtual layout: RAM linearly at KERNEL_VBASE, devices above. */
+#define KERNEL_VBASE   0xc0000000u
+#define LINEAR_MAX     0x30000000u   /* at most 768 MiB of RAM is mapped */
+#define DEVICE_VBASE   0xf0000000u
+#define DEVICE_VEND    0xfff00000u
+#define VECTORS_VA     0xffff0000u
+#define USER_TOP       0x80000000u   /* TTBR0 covers [0, USER_TOP) */
+#define PAGE_SIZE      4096u
+#define SECTION_SIZE   0x100000u
+
+/* CPSR modes and bits. */
+#define PSR_USR 0x10u
+#define PSR_SVC 0x13u
+#define PSR_MODE_MASK 0x1fu
+#define PSR_I (1u << 7)
+#define PSR_F (1u << 6)
+#define PSR_A (1u << 8)
+
+/* Trap kinds passed from entry.S to trap(). */
+#define TRAP_SVC_N   0
+#define TRAP_IRQ_N   1
+#define TRAP_UNDEF_N 2
+#define TRAP_PABT_N  3
+#define TRAP_DABT_N  4
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* A user thread's registers as the exception entry saves them. */
+struct arch_regs {
+	uint32_t r[13];
+	uint32_t sp, lr, pc, cpsr;
+};
+
+
+extern uint32_t pv_offset;  /* virtual minus physical for linear addresses */
+static inline uintptr_t pa_to_va(uint64_t pa) { return (uintptr_t)(pa + pv_offset); }
+static inline uint64_t va_to_pa(uintptr_t va) { return (uint32_t)(va - pv_offset); }
+
+/* Per-CPU data pointer in TPIDRPRW (ARMv6K and later). */
+static inline void *arch_cpu_ptr(void)
+{
+	void *p;
+	__asm__ volatile("mrc p15, 0, %0, c13, c0, 4" : "=r"(p));
+	return p;
+}
+static inline void arch_set_cpu_ptr(void *p) { __asm__ volatile("mcr p15, 0, %0, c13, c0, 4" :: "r"(p)); }
+static inline unsigned arch_cpu_hwid(void)
+{
+	uint32_t mpidr;
+	__asm__ volatile("mrc p15, 0, %0, c0, c0, 5" : "=r"(mpidr));
+	return mpidr & 0xffu;
+}
+/* TPIDRURO (read-only to user: the TLS pointer) and TPIDRURW (the UTCB address). */
+static inline void arch_set_user_tp(uint32_t ro, uint32_t rw)
+{
+	__asm__ volatile("mcr p15, 0, %0, c13, c0, 3\n mcr p15, 0, %1, c13, c0, 2" :: "r"(ro), "r"(rw));
+}
+static inline void arch_irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+static inline void arch_irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
+static inline void arch_wfi(void) { arch_dsb(); __asm__ volatile("wfi" ::: "memory"); }
+static inline void arch_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
+static inline void arch_sev(void) { arch_dsb(); __asm__ volatile("sev" ::: "memory"); }
+static inline void arch_relax(void) { __asm__ volatile("" ::: "memory"); }
+
+/* Fault status and address of the last abort. */
+uint32_t arch_dfsr(void);
+uint32_t arch_dfar(void);
+uint32_t arch_ifsr(void);
+uint32_t arch_ifar(void);
+
+/* Enter user mode (or resume a thread) with the registers in r. Never returns. */
+__attribute__((noreturn)) void arch_user_return(struct arch_regs *r);
+/* Switch the user address space: TTBR0 to pgdir (physical) under asid. */
+void arch_switch_space(uint64_t pgdir_pa, unsigned asid);
+/* Switch to the empty user table if TTBR0 is pgdir (before freeing it). */
+void arch_leave_space(uint64_t pgdir_pa);
+/* Second stage of boot for every CPU: vectors, per-CPU pointer, TTBCR split. */
+void arch_cpu_init(void *cpu);
+/* Clean new code to the point of unification and invalidate the I-cache. */
+void arch_sync_icache_range(uintptr_t va, uint32_t len);
+/* Physical address at which secondary CPUs enter the kernel. */
+uint32_t arch_secondary_entry_pa(void);
+
+/* Atomics (LDREX/STREX exist on ARMv6K and ARMv7-A). */
+static inline uint32_t arch_atomic_add(volatile uint32_t *p, uint32_t v)
+{
+	return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+
+#endif
+#endif

@@ -1,0 +1,24 @@
+/* Short-descriptor page tables: the kernel's sections and user 4 KiB pages. */
+#ifndef MMU_H
+#define MMU_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum { PROT_R = 1, PROT_W = 2, PROT_X = 4 };
+
+extern uint32_t boot_l1[4096];
+
+void mmu_map_linear(uint64_t pa, uint64_t size);       /* RAM at pa_to_va(pa), 1 MiB sections */
+uintptr_t ioremap(uint64_t pa, size_t size);           /* device memory, never unmapped */
+void mmu_map_vectors(void);
+
+/* A user address space: an 8 KiB first-level table for [0, USER_TOP). */
+uint32_t *mmu_space_create(void);
+void mmu_space_destroy(uint32_t *l1);
+int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot); /* 0 or -1: no memory */
+void mmu_unmap_page(uint32_t *l1, uintptr_t va, unsigned asid);
+/* Physical address mapped at va (and its prot), or -1 if none. */
+int64_t mmu_lookup(const uint32_t *l1, uintptr_t va, unsigned *prot);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * What a board provides. Each bsp/<board>/board.c defines bsp_board (the
+ * fallback description used when no valid device tree arrives in r2) and
+ * bsp_start_cpu (how that board releases a secondary CPU).
+ */
+#ifndef BSP_H
+#define BSP_H
+
+#include <stdint.h>
+
+struct bsp_board {
+	const char *name;
+	uint64_t ram_base, ram_size;
+	unsigned ncpus;
+	uint64_t uart_pa;
+	uint64_t gicd_pa, gicc_pa;
+	uint64_t twd_pa;         /* private timer block; 0 with the generic timer */
+	unsigned timer_irq;      /* the per-CPU timer's PPI as a GIC interrupt ID */
+	uint32_t timer_hz;       /* private timer input clock */
+};
+
+extern const struct bsp_board bsp_board;
+
+/* Release secondary CPU `cpu` (MPIDR Aff0) to enter at physical entry_pa. */
+void bsp_start_cpu(unsigned cpu, uint32_t entry_pa);
+/* Monotonic time in nanoseconds from a board clock that runs on every CPU. */
+uint64_t bsp_clock_ns(void);
+void bsp_clock_init(void);
+
+/* PL011 console (every supported board has one). */
+void bsp_uart_init(uintptr_t va);
+void bsp_uart_putc(char c);
+int bsp_uart_getc(void);   /* -1 when nothing is waiting */
+
+#endif

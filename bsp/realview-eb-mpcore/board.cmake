@@ -1,0 +1,6 @@
+# ARM RealView Emulation Baseboard with the ARM11MPCore test chip (ARMv6K).
+set(MUON_ARCH armv6k)
+set(MUON_CPU_FLAGS -mcpu=mpcore -marm)
+set(MUON_RAM_BASE 0x00000000)
+set(MUON_TIMER twd)
+set(MUON_QEMU_ARGS -M realview-eb-mpcore -cpu arm11mpcore -m 128M)

@@ -1,0 +1,39 @@
+/*
+ * QEMU virt (Cortex-A15): the fallback table, PSCI CPU_ON through HVC for the
+ * secondary CPUs, and the generic timer's counter as the clock.
+ */
+#include "kernel.h"
+#include "bsp.h"
+
+#define PSCI_CPU_ON 0x84000003u
+
+const struct bsp_board bsp_board = {
+	.name = "virt",
+	.ram_base = 0x40000000, .ram_size = 128u << 20,
+	.ncpus = 4,
+	.uart_pa = 0x09000000,
+	.gicd_pa = 0x08000000, .gicc_pa = 0x08010000,
+	.twd_pa = 0, .timer_irq = 30, .timer_hz = 0,
+};
+
+void bsp_start_cpu(unsigned cpu, uint32_t entry_pa)
+{
+	register uint32_t r0 __asm__("r0") = PSCI_CPU_ON;
+	register uint32_t r1 __asm__("r1") = cpu;
+	register uint32_t r2 __asm__("r2") = entry_pa;
+	register uint32_t r3 __asm__("r3") = 0;
+	__asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3) : "memory");
+	if (r0 != 0)
+		kprintf("muon: PSCI CPU_ON cpu%u failed: %d\n", cpu, (int)r0);
+}
+
+void bsp_clock_init(void) { }
+
+uint64_t bsp_clock_ns(void)
+{
+	uint32_t lo, hi, frq;
+	__asm__ volatile("isb; mrrc p15, 0, %0, %1, c14" : "=r"(lo), "=r"(hi));
+	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
+	uint64_t t = ((uint64_t)hi << 32) | lo;
+	return t / frq * 1000000000ull + t % frq * 1000000000ull / frq;
+}

@@ -1,0 +1,6 @@
+# QEMU's virt machine with a Cortex-A15 (ARMv7-A), GICv2, generic timer, PSCI.
+set(MUON_ARCH armv7a)
+set(MUON_CPU_FLAGS -mcpu=cortex-a15 -marm)
+set(MUON_RAM_BASE 0x40000000)
+set(MUON_TIMER gtimer)
+set(MUON_QEMU_ARGS -M virt -cpu cortex-a15 -m 128M)

@@ -1,0 +1,27 @@
+/* Per-CPU kernel state, reached through this_cpu() (TPIDRPRW). */
+#ifndef CPU_H
+#define CPU_H
+
+#include "kernel.h"
+#include "rq.h"
+
+struct thread;
+
+struct cpu {
+	uintptr_t kstack_top;             /* first: entry.S loads it; set at boot */
+	unsigned id;                      /* set at boot */
+	struct thread *current;           /* owned by this CPU */
+	struct rq rq;                     /* owned by this CPU: nobody else touches it */
+	uint64_t idle_ns;                 /* owned by this CPU */
+	volatile uint32_t timer_irqs;     /* written by this CPU only */
+	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
+	volatile bool online;             /* written once by this CPU */
+};
+
+extern struct cpu cpus[MUON_MAX_CPUS];
+extern unsigned ncpus_present;        /* CPUs the platform describes; set before release */
+
+static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); }
+unsigned cpus_online(void);
+
+#endif

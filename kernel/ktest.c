@@ -1,0 +1,172 @@
+/*
+ * Boot tests, built in when MUON_TESTS is on. Kernel-side tests run first on
+ * CPU0; then the user tests start one task at a time from the init boot
+ * module and judge each by how it ended. Each prints one line,
+ * `TEST PASS name` or `TEST FAIL name: reason`, and the last line is
+ * `TEST DONE N passed, N failed`.
+ */
+#include "kernel.h"
+#include "bsp.h"
+#include "cpu.h"
+#include "gic.h"
+#include "page.h"
+#include "platform.h"
+#include "thread.h"
+
+extern const char bootmod_init[], bootmod_init_end[];
+
+static unsigned passed, failed;
+
+static void result(const char *name, const char *why)
+{
+	if (why) {
+		failed++;
+		kprintf("TEST FAIL %s: %s\n", name, why);
+	} else {
+		passed++;
+		kprintf("TEST PASS %s\n", name);
+	}
+}
+
+/* Poll interrupts on CPU0 until cond() holds or ms of virtual time pass. */
+static bool wait_for(bool (*cond)(void), unsigned ms)
+{
+	uint64_t end = bsp_clock_ns() + ms * 1000000ull;
+	while (!cond()) {
+		if (bsp_clock_ns() > end)
+			return false;
+		irq_dispatch();
+	}
+	return true;
+}
+
+static const char *t_cpus_online(void)
+{
+	if (cpus_online() != platform.ncpus)
+		return "not every CPU the platform describes came online";
+	return platform.ncpus == MUON_EXPECT_CPUS ? NULL : "CPU count differs from the expected count";
+}
+
+static bool all_pairs_pinged(void)
+{
+	for (unsigned to = 0; to < ncpus_present; to++)
+		for (unsigned from = 0; from < ncpus_present; from++)
+			if (from != to && cpus[to].ipi_rx[from] == 0)
+				return false;
+	return true;
+}
+
+/* CPU0 asks every CPU (itself too) to ping all others: every ordered pair sees one SGI. */
+static const char *t_ipi_all_pairs(void)
+{
+	for (unsigned i = 1; i < ncpus_present; i++)
+		gic_send_sgi(1u << i, SGI_PING_ALL);
+	for (unsigned i = 1; i < ncpus_present; i++)
+		gic_send_sgi(1u << i, SGI_PING);
+	return wait_for(all_pairs_pinged, 1000) ? NULL : "an SGI between some pair of CPUs did not arrive";
+}
+
+static uint32_t timer_base[MUON_MAX_CPUS];
+
+static bool all_timers_ticked(void)
+{
+	for (unsigned i = 0; i < ncpus_present; i++)
+		if (cpus[i].timer_irqs < timer_base[i] + 3)
+			return false;
+	return true;
+}
+
+static const char *t_timer_all_cpus(void)
+{
+	for (unsigned i = 0; i < ncpus_present; i++)
+		timer_base[i] = cpus[i].timer_irqs;
+	return wait_for(all_timers_ticked, 1000) ? NULL : "some CPU saw fewer than 3 timer interrupts";
+}
+
+static const char *t_dtb_matches_board(void)
+{
+	if (!platform.from_dtb)
+		return "no device tree was parsed";
+	if (platform.uart_pa != bsp_board.uart_pa || platform.gicd_pa != bsp_board.gicd_pa ||
+	    platform.gicc_pa != bsp_board.gicc_pa || platform.twd_pa != bsp_board.twd_pa ||
+	    platform.timer_irq != bsp_board.timer_irq)
+		return "device addresses differ from the board's";
+	if (platform.ram_base != bsp_board.ram_base || platform.ram_size != (uint64_t)MUON_EXPECT_MEM_MB << 20)
+		return "memory differs from what QEMU was given";
+	return NULL;
+}
+
+static const char *t_page_alloc(void)
+{
+	unsigned before = page_free_count();
+	void *a = page_alloc(), *b = page_alloc_contig(2, 2);
+	if (!a || !b || ((uintptr_t)b & 0x1fff) || page_free_count() != before - 3)
+		return "allocation counts or alignment wrong";
+	if (((uint32_t *)b)[2047] != 0)
+		return "pages are not zeroed";
+	page_free(a);
+	page_free_contig(b, 2);
+	return page_free_count() == before ? NULL : "pages not returned";
+}
+
+/* User tests: the init module runs mode `arg` and ends with `want` (an exit status or -trap). */
+static const struct { const char *name; uint32_t arg; int want; } user_tests[] = {
+	{ "user_thread_runs", 0, 42 },
+	{ "user_undef_contained", 1, -TRAP_UNDEF_N },
+	{ "user_dabt_contained", 2, -TRAP_DABT_N },
+	{ "user_runs_after_faults", 0, 42 },
+};
+static unsigned user_next;
+static unsigned pages_before;
+
+static void start_user_test(void);
+
+static void user_test_done(int status, const char *why)
+{
+	unsigned i = user_next - 1;
+	result(user_tests[i].name, status == user_tests[i].want ? NULL : why);
+	start_user_test();
+}
+
+static void finish(void)
+{
+	/* Checked after the last task is gone: every page came back. */
+	result("user_memory_reclaimed", page_free_count() == pages_before ? NULL : "pages leaked");
+	kprintf("TEST DONE %u passed, %u failed\n", passed, failed);
+}
+
+static void start_user_test(void)
+{
+	if (user_next == ARRAY_SIZE(user_tests)) {
+		finish();
+		return;
+	}
+	unsigned i = user_next++;
+	struct task *t = task_create(user_tests[i].name);
+	uintptr_t entry;
+	if (!t || elf_load(t, bootmod_init, (uint32_t)(bootmod_init_end - bootmod_init), &entry) < 0) {
+		result(user_tests[i].name, "could not load the init module");
+		return start_user_test();
+	}
+	t->on_exit = user_test_done;
+	struct thread *th = thread_create(t, entry, STACK_TOP, user_tests[i].arg, 100);
+	kassert(th);
+	sched_ready(th);
+}
+
+void ktest_run(void)
+{
+	static const struct { const char *name; const char *(*fn)(void); } tests[] = {
+		{ "cpus_online", t_cpus_online },
+		{ "ipi_all_pairs", t_ipi_all_pairs },
+		{ "timer_all_cpus", t_timer_all_cpus },
+		{ "dtb_matches_board", t_dtb_matches_board },
+		{ "page_alloc", t_page_alloc },
+	};
+	if (!MUON_TESTS)
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(tests); i++)
+		result(tests[i].name, tests[i].fn());
+	pages_before = page_free_count();
+	start_user_test();
+}

@@ -1,0 +1,87 @@
+/*
+ * Physical page allocator. A bitmap (1 = used) over the linearly mapped RAM;
+ * allocation scans from a moving hint, so the common case is short. Kernel
+ * objects are charged to factory quotas above this layer.
+ */
+#include "kernel.h"
+#include "page.h"
+
+#define MAX_PAGES (LINEAR_MAX / PAGE_SIZE)
+
+static uint32_t bitmap[MAX_PAGES / 32];  /* guarded by page_lock */
+static unsigned npages, nfree, hint;     /* guarded by page_lock */
+static uint64_t base_pa;
+static spinlock_t page_lock;
+
+static bool used(unsigned i) { return bitmap[i / 32] & (1u << (i % 32)); }
+static void set(unsigned i) { bitmap[i / 32] |= 1u << (i % 32); }
+static void clear(unsigned i) { bitmap[i / 32] &= ~(1u << (i % 32)); }
+
+void page_init(uint64_t ram_base, uint64_t ram_size)
+{
+	base_pa = ram_base;
+	npages = (unsigned)(ram_size / PAGE_SIZE);
+	if (npages > MAX_PAGES)
+		npages = MAX_PAGES;
+	nfree = npages;
+	hint = 0;
+}
+
+void page_reserve(uint64_t pa, uint64_t size)
+{
+	uint64_t end = pa + size;
+	spin_lock(&page_lock);
+	for (uint64_t p = ALIGN_DOWN(pa, PAGE_SIZE); p < end; p += PAGE_SIZE) {
+		if (p < base_pa || p >= base_pa + (uint64_t)npages * PAGE_SIZE)
+			continue;
+		unsigned i = (unsigned)((p - base_pa) / PAGE_SIZE);
+		if (!used(i))
+			set(i), nfree--;
+	}
+	spin_unlock(&page_lock);
+}
+
+static bool run_free(unsigned i, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (i + k >= npages || used(i + k))
+			return false;
+	return true;
+}
+
+void *page_alloc_contig(unsigned n, unsigned align)
+{
+	spin_lock(&page_lock);
+	for (unsigned scanned = 0; scanned < npages; scanned += align) {
+		unsigned i = ALIGN_DOWN((hint + scanned) % npages, align);
+		if (!run_free(i, n))
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			set(i + k);
+		nfree -= n;
+		hint = i + n;
+		spin_unlock(&page_lock);
+		void *va = (void *)pa_to_va(base_pa + (uint64_t)i * PAGE_SIZE);
+		return kmemset(va, 0, n * PAGE_SIZE);
+	}
+	spin_unlock(&page_lock);
+	return NULL;
+}
+
+void *page_alloc(void) { return page_alloc_contig(1, 1); }
+
+void page_free_contig(void *va, unsigned n)
+{
+	unsigned i = (unsigned)((va_to_pa((uintptr_t)va) - base_pa) / PAGE_SIZE);
+	spin_lock(&page_lock);
+	for (unsigned k = 0; k < n; k++) {
+		kassert(i + k < npages && used(i + k));
+		clear(i + k);
+	}
+	nfree += n;
+	spin_unlock(&page_lock);
+}
+
+void page_free(void *va) { page_free_contig(va, 1); }
+unsigned page_free_count(void) { return nfree; }
+unsigned page_total_count(void) { return npages; }

@@ -1,0 +1,16 @@
+/* Physical page allocator: one bit per 4 KiB page of the RAM the DTB reports. */
+#ifndef PAGE_H
+#define PAGE_H
+
+#include <stdint.h>
+
+void page_init(uint64_t ram_base, uint64_t ram_size);
+void page_reserve(uint64_t pa, uint64_t size);
+void *page_alloc(void);                               /* zeroed, or NULL */
+void *page_alloc_contig(unsigned n, unsigned align);  /* n pages aligned to align pages */
+void page_free(void *va);
+void page_free_contig(void *va, unsigned n);
+unsigned page_free_count(void);
+unsigned page_total_count(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* The machine as the kernel uses it: from the DTB, else the board table. */
+#ifndef PLATFORM_H
+#define PLATFORM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct platform {
+	uint64_t ram_base, ram_size;
+	unsigned ncpus;
+	uint64_t uart_pa, gicd_pa, gicc_pa, twd_pa;
+	unsigned timer_irq;
+	bool from_dtb;
+	uint64_t dtb_pa;
+	uint32_t dtb_size;
+};
+
+extern struct platform platform;
+
+void cpu_start(unsigned id);
+void smp_boot(void);
+void ktest_run(void);
+
+#endif

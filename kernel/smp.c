@@ -1,0 +1,129 @@
+/*
+ * Bringing up the secondary CPUs, inter-processor interrupts, interrupt
+ * dispatch and panic (which stops every CPU).
+ */
+#include "kernel.h"
+#include "cpu.h"
+#include "gic.h"
+#include "timer.h"
+#include "bsp.h"
+#include "platform.h"
+#include "thread.h"
+
+struct cpu cpus[MUON_MAX_CPUS];
+unsigned ncpus_present;
+static volatile bool panicking;
+
+unsigned cpus_online(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
+		n += cpus[i].online;
+	return n;
+}
+
+/* The tick: until the tickless scheduler arrives, a 10 ms one-shot re-armed. */
+static void timer_irq(struct cpu *c)
+{
+	arch_timer_ack();
+	c->timer_irqs++;
+	arch_timer_oneshot(10000);
+}
+
+static void ipi(struct cpu *c, unsigned sgi, unsigned from)
+{
+	if (from < MUON_MAX_CPUS)
+		c->ipi_rx[from]++;
+	if (sgi == SGI_PING_ALL) {
+		for (unsigned i = 0; i < ncpus_present; i++)
+			if (i != c->id && cpus[i].online)
+				gic_send_sgi(1u << i, SGI_PING);
+	} else if (sgi == SGI_STOP) {
+		for (;;)
+			arch_wfi();
+	}
+}
+
+void irq_dispatch(void)
+{
+	struct cpu *c = this_cpu();
+	for (;;) {
+		uint32_t iar = gic_ack();
+		unsigned id = iar & 0x3ff;
+		if (id >= GIC_SPURIOUS - 3)
+			return;
+		if (id < 16)
+			ipi(c, id, (iar >> 10) & 7);
+		else if (id == platform.timer_irq)
+			timer_irq(c);
+		else
+			kprintf("muon: cpu%u: unexpected interrupt %u\n", c->id, id);
+		gic_eoi(iar);
+	}
+}
+
+/* Per-CPU bring-up shared by CPU0 and the secondaries. */
+void cpu_start(unsigned id)
+{
+	struct cpu *c = &cpus[id];
+	extern char boot_stack_top[];
+	c->id = id;
+	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
+	rq_init(&c->rq);
+	arch_cpu_init(c);
+	gic_init_cpu();
+	arch_timer_init_cpu();
+	gic_enable(platform.timer_irq);
+	arch_timer_oneshot(10000);
+	kprintf("muon: cpu%u online\n", id);
+	arch_dmb();
+	c->online = true;
+	arch_sev();
+}
+
+void kmain_secondary(unsigned hwid)
+{
+	if (hwid >= MUON_MAX_CPUS || hwid >= ncpus_present)
+		for (;;)
+			arch_wfi();
+	cpu_start(hwid);
+	schedule();
+}
+
+/* Release CPUs 1..n-1 and wait (bounded) until they say they are online. */
+void smp_boot(void)
+{
+	uint32_t entry = arch_secondary_entry_pa();
+	for (unsigned i = 1; i < ncpus_present; i++)
+		bsp_start_cpu(i, entry);
+	uint64_t deadline = bsp_clock_ns() + 2000000000ull;
+	while (cpus_online() < ncpus_present && bsp_clock_ns() < deadline)
+		arch_relax();
+	uint64_t now = bsp_clock_ns();
+	kprintf("muon: %u cpus online\n", cpus_online());
+	kprintf("muon: boot took %llu ns of virtual time\n", now);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	uint32_t sp;
+	arch_irq_disable();
+	if (__atomic_exchange_n(&panicking, true, __ATOMIC_SEQ_CST))
+		for (;;)
+			arch_wfi();
+	for (unsigned i = 0; i < ncpus_present; i++)
+		if (cpus[i].online && &cpus[i] != this_cpu())
+			gic_send_sgi(1u << i, SGI_STOP);
+	__asm__ volatile("mov %0, sp" : "=r"(sp));
+	kputs_raw("\nmuon: PANIC: ", 14);
+	va_start(ap, fmt);
+	kvprintf_nolock(fmt, ap);
+	va_end(ap);
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+	kvprintf_nolock_args("\nmuon: cpu%u caller %p sp %08x thread %p pc %08x\nmuon: all cpus stopped\n",
+			     c->id, __builtin_return_address(0), sp, (void *)t, t ? t->regs.pc : 0);
+	for (;;)
+		arch_wfi();
+}

@@ -1,0 +1,55 @@
+/*
+ * Every exception ends up here (entry.S). From user mode: system calls,
+ * interrupts and faults of the current thread. From kernel mode only bugs
+ * arrive, and they panic with the registers.
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "cpu.h"
+
+static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };
+
+static void report_regs(const struct arch_regs *r)
+{
+	for (unsigned i = 0; i < 12; i += 4)
+		kprintf("  r%u %08x  r%u %08x  r%u %08x  r%u %08x\n", i, (unsigned)r->r[i], i + 1,
+			(unsigned)r->r[i + 1], i + 2, (unsigned)r->r[i + 2], i + 3, (unsigned)r->r[i + 3]);
+	kprintf("  r12 %08x  sp %08x  lr %08x  pc %08x  psr %08x\n", (unsigned)r->r[12], (unsigned)r->sp,
+		(unsigned)r->lr, (unsigned)r->pc, (unsigned)r->cpsr);
+}
+
+/* A fault the thread cannot recover from: report it and kill the thread alone. */
+static void user_fault(struct thread *t, unsigned kind)
+{
+	struct arch_regs *r = &t->regs;
+	uint32_t addr = kind == TRAP_DABT_N ? arch_dfar() : r->pc;
+	uint32_t fsr = kind == TRAP_DABT_N ? arch_dfsr() : kind == TRAP_PABT_N ? arch_ifsr() : 0;
+	kprintf("muon: cpu%u: task %s: %s at pc %08x addr %08x fsr %03x: thread killed\n",
+		this_cpu()->id, t->task->name, trap_names[kind], (unsigned)r->pc, (unsigned)addr, (unsigned)fsr);
+	thread_kill(t, -(int)kind, trap_names[kind]);
+}
+
+void trap(struct arch_regs *r, unsigned kind)
+{
+	struct cpu *c = this_cpu();
+	if ((r->cpsr & PSR_MODE_MASK) != PSR_USR) {
+		kprintf("muon: cpu%u: %s in kernel mode (dfar %08x dfsr %03x)\n", c->id, trap_names[kind],
+			(unsigned)arch_dfar(), (unsigned)arch_dfsr());
+		report_regs(r);
+		panic("kernel exception");
+	}
+	struct thread *t = c->current;
+	kassert(t && r == &t->regs);
+	switch (kind) {
+	case TRAP_SVC_N:
+		syscall(t);
+		break;
+	case TRAP_IRQ_N:
+		irq_dispatch();
+		break;
+	default:
+		user_fault(t, kind);
+		break;
+	}
+	schedule();
+}

@@ -1,0 +1,48 @@
+/*
+ * The per-CPU scheduler: run the highest-priority ready thread of this CPU,
+ * or sleep in WFI and account the idle time. The kernel itself never runs
+ * with interrupts enabled: an idle CPU waits in WFI with IRQs masked (a pending
+ * interrupt still wakes it) and then polls the GIC.
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "cpu.h"
+#include "bsp.h"
+#include "mmu.h"
+
+/* The address space, and the two user thread registers: TLS pointer and UTCB. */
+static void switch_to(struct thread *t)
+{
+	arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
+	arch_set_user_tp(t->tls, UTCB_VA);
+}
+
+void sched_ready(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+	kassert(t->cpu == c->id);
+	t->state = TS_READY;
+	if (!t->link.queued)
+		rq_enqueue(&c->rq, &t->link);
+}
+
+void schedule(void)
+{
+	struct cpu *c = this_cpu();
+	for (;;) {
+		struct rq_link *l = rq_pick(&c->rq);
+		if (l) {
+			struct thread *t = container_of(l, struct thread, link);
+			if (t != c->current)
+				switch_to(t);
+			c->current = t;
+			t->state = TS_RUNNING;
+			arch_user_return(&t->regs);
+		}
+		c->current = NULL;
+		uint64_t t0 = bsp_clock_ns();
+		arch_wfi();
+		c->idle_ns += bsp_clock_ns() - t0;
+		irq_dispatch();
+	}
+}
