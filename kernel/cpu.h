@@ -4,6 +4,7 @@
 
 #include "kernel.h"
 #include "rq.h"
+#include "gic.h"
 
 struct thread;
 
@@ -14,6 +15,7 @@ struct cpu {
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* owned by this CPU */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
+	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
 	volatile bool online;             /* written once by this CPU */
 };
@@ -23,5 +25,7 @@ extern unsigned ncpus_present;        /* CPUs the platform describes; set before
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); }
 unsigned cpus_online(void);
+/* Send SGI `sgi` to CPU `dst`; the receiver learns the sender from ipi_pending. */
+void smp_send(unsigned dst, unsigned sgi);
 
 #endif

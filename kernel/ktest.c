@@ -60,9 +60,9 @@ static bool all_pairs_pinged(void)
 static const char *t_ipi_all_pairs(void)
 {
 	for (unsigned i = 1; i < ncpus_present; i++)
-		gic_send_sgi(1u << i, SGI_PING_ALL);
+		smp_send(i, SGI_PING_ALL);
 	for (unsigned i = 1; i < ncpus_present; i++)
-		gic_send_sgi(1u << i, SGI_PING);
+		smp_send(i, SGI_PING);
 	return wait_for(all_pairs_pinged, 1000) ? NULL : "an SGI between some pair of CPUs did not arrive";
 }
 

@@ -50,7 +50,7 @@ static void platform_apply(const struct fdt_platform *fp)
 
 static bool platform_from_dtb(uint64_t pa)
 {
-	if (pa < MUON_RAM_BASE || pa >= MUON_RAM_BASE + LINEAR_MAX - 2 * SECTION_SIZE || (pa & 3))
+	if (pa - MUON_RAM_BASE >= LINEAR_MAX - 2 * SECTION_SIZE || (pa & 3))   /* also below the base */
 		return false;
 	mmu_map_linear(ALIGN_DOWN(pa, SECTION_SIZE), 2 * SECTION_SIZE);
 	const void *blob = (const void *)pa_to_va(pa);

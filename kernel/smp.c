@@ -30,18 +30,28 @@ static void timer_irq(struct cpu *c)
 	arch_timer_oneshot(10000);
 }
 
-static void ipi(struct cpu *c, unsigned sgi, unsigned from)
+void smp_send(unsigned dst, unsigned sgi)
 {
-	if (from < MUON_MAX_CPUS)
-		c->ipi_rx[from]++;
-	if (sgi == SGI_PING_ALL) {
-		for (unsigned i = 0; i < ncpus_present; i++)
-			if (i != c->id && cpus[i].online)
-				gic_send_sgi(1u << i, SGI_PING);
-	} else if (sgi == SGI_STOP) {
+	__atomic_or_fetch(&cpus[dst].ipi_pending[sgi], 1u << this_cpu()->id, __ATOMIC_RELEASE);
+	gic_send_sgi(1u << dst, sgi);
+}
+
+/* One SGI may stand for several senders: the pending mask says which. */
+static void ipi(struct cpu *c, unsigned sgi)
+{
+	if (sgi == SGI_STOP)
 		for (;;)
 			arch_wfi();
-	}
+	if (sgi >= SGI_COUNT)
+		return;
+	uint32_t from = __atomic_exchange_n(&c->ipi_pending[sgi], 0, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
+		if (from & (1u << i))
+			c->ipi_rx[i]++;
+	if (sgi == SGI_PING_ALL && from)
+		for (unsigned i = 0; i < ncpus_present; i++)
+			if (i != c->id && cpus[i].online)
+				smp_send(i, SGI_PING);
 }
 
 void irq_dispatch(void)
@@ -53,7 +63,7 @@ void irq_dispatch(void)
 		if (id >= GIC_SPURIOUS - 3)
 			return;
 		if (id < 16)
-			ipi(c, id, (iar >> 10) & 7);
+			ipi(c, id);
 		else if (id == platform.timer_irq)
 			timer_irq(c);
 		else

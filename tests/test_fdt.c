@@ -1,0 +1,770 @@
+/*
+ * Host tests for kernel/fdt.c: the three board trees, QEMU's own virt tree,
+ * hand-written corner cases, and malformed blobs. Every blob under test is
+ * copied into a heap buffer of exactly the length passed to the parser, so
+ * AddressSanitizer reports any read past the end.
+ *
+ * Usage: test_fdt realview.dtb vexpress.dtb virt.dtb qemu-virt.dtb
+ *                 ranges.dtb defaults.dtb stdout.dtb
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fdt.h"
+
+enum { B_REALVIEW, B_VEXPRESS, B_VIRT, B_QEMU_VIRT, B_RANGES, B_DEFAULTS, B_STDOUT, B_COUNT };
+
+struct blob {
+	const char *path;
+	uint8_t *data; /* NULL if the file could not be read */
+	size_t len;
+};
+
+static struct blob blobs[B_COUNT];
+
+/* Header field offsets, as in the DTB format. */
+enum { H_TOTAL = 4, H_OFF_ST = 8, H_OFF_STR = 12, H_OFF_RSV = 16, H_VERSION = 20,
+       H_LAST_COMP = 24, H_SIZE_STR = 32, H_SIZE_ST = 36 };
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* A heap copy of the first n bytes of src (n may be 0). */
+static uint8_t *dup_n(const uint8_t *src, size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+
+	if (p == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(p, src, n);
+	return p;
+}
+
+static void load(struct blob *b)
+{
+	FILE *f = fopen(b->path, "rb");
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return;
+	}
+	b->data = malloc((size_t)n);
+	if (b->data != NULL && fread(b->data, 1, (size_t)n, f) == (size_t)n)
+		b->len = (size_t)n;
+	else {
+		free(b->data);
+		b->data = NULL;
+	}
+	fclose(f);
+}
+
+/* Where the used part of a blob ends: QEMU pads its tree to 1 MiB. */
+static size_t used_end(const uint8_t *b)
+{
+	size_t st = get32(b + H_OFF_ST) + (size_t)get32(b + H_SIZE_ST);
+	size_t str = get32(b + H_OFF_STR) + (size_t)get32(b + H_SIZE_STR);
+	return st > str ? st : str;
+}
+
+/*
+ * The blobs the structural tests take apart: the dtc-built ones as they
+ * are, QEMU's cut to its used size (totalsize patched) to keep them fast.
+ */
+static uint8_t *valid_blob(int i, size_t *len)
+{
+	const struct blob *b = &blobs[i];
+	uint8_t *p;
+
+	if (b->data == NULL)
+		return NULL;
+	*len = i == B_QEMU_VIRT ? used_end(b->data) : b->len;
+	p = dup_n(b->data, *len);
+	put32(p + H_TOTAL, (uint32_t)*len);
+	return p;
+}
+
+/* ---- Parsing the real trees ---- */
+
+static void check_platform(const struct fdt_platform *got, const struct fdt_platform *want)
+{
+	CHECK_EQ(got->n_mem, want->n_mem);
+	for (unsigned i = 0; i < FDT_MAX_MEM; i++) {
+		CHECK_EQ(got->mem[i].base, want->mem[i].base);
+		CHECK_EQ(got->mem[i].size, want->mem[i].size);
+	}
+	CHECK_EQ(got->n_cpus, want->n_cpus);
+	for (unsigned i = 0; i < FDT_MAX_CPUS; i++)
+		CHECK_EQ(got->cpu_ids[i], want->cpu_ids[i]);
+	CHECK_EQ(got->uart_base, want->uart_base);
+	CHECK_EQ(got->gicd_base, want->gicd_base);
+	CHECK_EQ(got->gicc_base, want->gicc_base);
+	CHECK_EQ(got->timer_base, want->timer_base);
+	CHECK_EQ(got->has_generic_timer, want->has_generic_timer);
+	CHECK_EQ(got->psci_hvc, want->psci_hvc);
+}
+
+static void parse_expect(int i, const struct fdt_platform *want)
+{
+	const struct blob *b = &blobs[i];
+	struct fdt_platform got;
+	uint8_t *p;
+	int err;
+
+	CHECK_MSG(b->data != NULL, "cannot read %s", b->path);
+	CHECK_EQ(fdt_size(b->data), b->len);
+	p = dup_n(b->data, b->len);
+	CHECK_EQ(fdt_check(p, b->len), FDT_OK);
+	memset(&got, 0xa5, sizeof got); /* parse must clear what it does not set */
+	err = fdt_parse_platform(p, b->len, &got);
+	free(p);
+	CHECK_MSG(err == FDT_OK, "%s: %s", b->path, fdt_strerror(err));
+	check_platform(&got, want);
+}
+
+static void test_board_realview_eb_mpcore(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 1, .mem = { { 0x00000000, 0x08000000 } },
+		.n_cpus = 4, .cpu_ids = { 0, 1, 2, 3 },
+		.uart_base = 0x10009000,
+		.gicd_base = 0x10101000, .gicc_base = 0x10100100,
+		.timer_base = 0x10100600,
+	};
+	parse_expect(B_REALVIEW, &want);
+}
+
+static void test_board_vexpress_a9(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 1, .mem = { { 0x60000000, 0x08000000 } },
+		.n_cpus = 4, .cpu_ids = { 0, 1, 2, 3 },
+		.uart_base = 0x10009000,
+		.gicd_base = 0x1e001000, .gicc_base = 0x1e000100,
+		.timer_base = 0x1e000600,
+	};
+	parse_expect(B_VEXPRESS, &want);
+}
+
+static void test_board_virt(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 1, .mem = { { 0x40000000, 0x08000000 } },
+		.n_cpus = 4, .cpu_ids = { 0, 1, 2, 3 },
+		.uart_base = 0x09000000,
+		.gicd_base = 0x08000000, .gicc_base = 0x08010000,
+		.has_generic_timer = 1, .psci_hvc = 1,
+	};
+	parse_expect(B_VIRT, &want);
+}
+
+/* QEMU's generated tree: two-cell addresses, -m 256, padded to 1 MiB. */
+static void test_qemu_virt_dump(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 1, .mem = { { 0x40000000, 0x10000000 } },
+		.n_cpus = 4, .cpu_ids = { 0, 1, 2, 3 },
+		.uart_base = 0x09000000,
+		.gicd_base = 0x08000000, .gicc_base = 0x08010000,
+		.has_generic_timer = 1, .psci_hvc = 1,
+	};
+	parse_expect(B_QEMU_VIRT, &want);
+}
+
+static void test_ranges_translation(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 2,
+		.mem = { { 0x80000000, 0x40000000 }, { 0x880000000, 0x100000000 } },
+		.n_cpus = 2, .cpu_ids = { 0x100, 0x102 },
+		.uart_base = 0x1000019000, /* iofpga 0x9000 -> cs1 0x19000 -> 0x10_0001_9000 */
+		.gicd_base = 0x20001000, .gicc_base = 0x20002000,
+		.timer_base = 0x20000600,
+	};
+	parse_expect(B_RANGES, &want);
+}
+
+static void test_default_cells_and_fallbacks(void)
+{
+	static const struct fdt_platform want = {
+		.n_mem = 1, .mem = { { 0x40000000, 0x10000000 } },
+		.n_cpus = 2, .cpu_ids = { 0x0, 0x100 },
+		.uart_base = 0x5000, /* not under i2c, not disabled */
+		.has_generic_timer = 1, .psci_hvc = 2,
+	};
+	parse_expect(B_DEFAULTS, &want);
+}
+
+static void test_linux_stdout_path(void)
+{
+	static const struct fdt_platform want = { .uart_base = 0x2000 };
+	parse_expect(B_STDOUT, &want);
+}
+
+/* ---- A tiny DTB writer for trees dtc refuses to produce ---- */
+
+struct bld {
+	uint8_t st[4096];
+	uint32_t st_len;
+	char str[512];
+	uint32_t str_len;
+};
+
+/* The writer is test scaffolding: overflowing it is a bug in the test. */
+static void b_room(const struct bld *b, size_t st, size_t str)
+{
+	if (b->st_len + st + 3 > sizeof b->st || b->str_len + str > sizeof b->str) {
+		fprintf(stderr, "test_fdt: DTB writer buffer too small\n");
+		abort();
+	}
+}
+
+static void b_u32(struct bld *b, uint32_t v)
+{
+	b_room(b, 4, 0);
+	put32(b->st + b->st_len, v);
+	b->st_len += 4;
+}
+
+static void b_bytes(struct bld *b, const void *p, uint32_t n)
+{
+	b_room(b, n, 0);
+	memcpy(b->st + b->st_len, p, n);
+	b->st_len = (b->st_len + n + 3) & ~3u; /* padding stays zero */
+}
+
+static void b_begin(struct bld *b, const char *name)
+{
+	b_u32(b, 1);
+	b_bytes(b, name, (uint32_t)strlen(name) + 1);
+}
+
+static void b_end(struct bld *b)
+{
+	b_u32(b, 2);
+}
+
+static void b_prop(struct bld *b, const char *name, const void *val, uint32_t len)
+{
+	b_room(b, 0, strlen(name) + 1);
+	b_u32(b, 3);
+	b_u32(b, len);
+	b_u32(b, b->str_len);
+	memcpy(b->str + b->str_len, name, strlen(name) + 1);
+	b->str_len += (uint32_t)strlen(name) + 1;
+	b_bytes(b, val, len);
+}
+
+static void b_str(struct bld *b, const char *name, const char *s)
+{
+	b_prop(b, name, s, (uint32_t)strlen(s) + 1);
+}
+
+static void b_cells(struct bld *b, const char *name, int n, const uint32_t *v)
+{
+	uint8_t buf[64];
+
+	for (int i = 0; i < n; i++)
+		put32(buf + 4 * i, v[i]);
+	b_prop(b, name, buf, (uint32_t)(4 * n));
+}
+
+/* Header, empty reservation map, structure block, strings block. */
+static uint8_t *b_finish(const struct bld *b, size_t *len)
+{
+	uint32_t off_st = 40 + 16, off_str = off_st + b->st_len;
+	uint8_t *p;
+
+	*len = off_str + b->str_len;
+	p = calloc(1, *len);
+	if (p == NULL)
+		exit(2);
+	put32(p, 0xd00dfeed);
+	put32(p + H_TOTAL, (uint32_t)*len);
+	put32(p + H_OFF_ST, off_st);
+	put32(p + H_OFF_STR, off_str);
+	put32(p + H_OFF_RSV, 40);
+	put32(p + H_VERSION, 17);
+	put32(p + H_LAST_COMP, 16);
+	put32(p + H_SIZE_STR, b->str_len);
+	put32(p + H_SIZE_ST, b->st_len);
+	memcpy(p + off_st, b->st, b->st_len);
+	memcpy(p + off_str, b->str, b->str_len);
+	return p;
+}
+
+static int check_built(const struct bld *b)
+{
+	size_t len;
+	uint8_t *p = b_finish(b, &len);
+	int err = fdt_check(p, len);
+
+	free(p);
+	return err;
+}
+
+/* ---- Malformed blobs ---- */
+
+/* Every prefix of every blob: an error until the whole blob is there. */
+static void test_truncated_every_length(void)
+{
+	for (int i = 0; i < B_COUNT; i++) {
+		struct fdt_platform pl;
+		size_t len;
+		uint8_t *full = valid_blob(i, &len);
+
+		CHECK_MSG(full != NULL, "cannot read %s", blobs[i].path);
+		for (size_t n = 0; n <= len; n++) {
+			uint8_t *p = dup_n(full, n);
+			int c = fdt_check(p, n), r = fdt_parse_platform(p, n, &pl);
+
+			free(p);
+			CHECK_MSG(n < len ? c < 0 && r == c : c == FDT_OK && r == FDT_OK,
+				  "%s cut to %zu: check %d, parse %d", blobs[i].path, n, c, r);
+		}
+		free(full);
+	}
+}
+
+/*
+ * Prefixes whose header is patched to claim only what is there (totalsize
+ * and block sizes clipped), so the parser walks into the cut itself. Every
+ * string in a dtc strings block is used, so only the whole blob is valid.
+ */
+static void test_truncated_consistent_header(void)
+{
+	for (int i = 0; i < B_COUNT; i++) {
+		size_t len;
+		uint8_t *full = valid_blob(i, &len);
+
+		CHECK_MSG(full != NULL, "cannot read %s", blobs[i].path);
+		for (size_t n = 40; n <= len; n++) {
+			uint8_t *p = dup_n(full, n);
+			struct fdt_platform pl;
+			int r;
+
+			put32(p + H_TOTAL, (uint32_t)n);
+			for (int f = 0; f < 2; f++) {
+				uint32_t off = get32(p + (f ? H_OFF_STR : H_OFF_ST));
+				uint32_t sz = get32(p + (f ? H_SIZE_STR : H_SIZE_ST));
+				uint32_t room = off < n ? (uint32_t)n - off : 0;
+				put32(p + (f ? H_SIZE_STR : H_SIZE_ST), sz < room ? sz : room);
+			}
+			r = fdt_parse_platform(p, n, &pl);
+			free(p);
+			CHECK_MSG(n < len ? r < 0 : r == FDT_OK, "%s cut to %zu: %d",
+				  blobs[i].path, n, r);
+		}
+		free(full);
+	}
+}
+
+/* Patches one header field of the virt board blob and checks both calls. */
+static int patched(uint32_t field, uint32_t value, int want)
+{
+	size_t len;
+	uint8_t *p = valid_blob(B_VIRT, &len);
+	struct fdt_platform pl;
+	int c, r;
+
+	put32(p + field, value);
+	c = fdt_check(p, len);
+	r = fdt_parse_platform(p, len, &pl);
+	free(p);
+	if (c != want || r != want)
+		fprintf(stderr, "field %u = 0x%x: check %d parse %d, want %d\n", field,
+			value, c, r, want);
+	return c == want && r == want;
+}
+
+static uint32_t virt_field(uint32_t field)
+{
+	return get32(blobs[B_VIRT].data + field);
+}
+
+static void test_bad_magic_and_version(void)
+{
+	size_t len;
+	uint8_t *p;
+
+	CHECK(blobs[B_VIRT].data != NULL);
+	CHECK(patched(0, 0xd00dfeee, FDT_E_MAGIC));
+	CHECK(patched(0, 0xedfe0dd0, FDT_E_MAGIC)); /* byte-swapped */
+	CHECK(patched(H_VERSION, 15, FDT_E_VERSION));
+	CHECK(patched(H_LAST_COMP, 18, FDT_E_VERSION));
+	CHECK(patched(H_VERSION, 16, FDT_OK)); /* no size_dt_struct: still walks */
+	p = valid_blob(B_VIRT, &len);
+	p[1] ^= 0x40;
+	CHECK_EQ(fdt_size(p), 0);
+	free(p);
+}
+
+static void test_totalsize_vs_buffer(void)
+{
+	size_t len = blobs[B_VIRT].len;
+
+	CHECK(blobs[B_VIRT].data != NULL);
+	CHECK(patched(H_TOTAL, (uint32_t)len + 1, FDT_E_TRUNC));
+	CHECK(patched(H_TOTAL, 0xffffffff, FDT_E_TRUNC));
+	CHECK(patched(H_TOTAL, 8, FDT_E_RANGE)); /* smaller than the header */
+	CHECK(patched(H_TOTAL, (uint32_t)len - 1, FDT_E_RANGE)); /* strings end outside */
+}
+
+static void test_block_offsets(void)
+{
+	uint32_t total = virt_field(H_TOTAL), off_st = virt_field(H_OFF_ST);
+
+	CHECK(blobs[B_VIRT].data != NULL);
+	CHECK(patched(H_OFF_ST, total + 4, FDT_E_RANGE));
+	CHECK(patched(H_OFF_ST, 0xfffffffc, FDT_E_RANGE));
+	CHECK(patched(H_OFF_ST, off_st + 2, FDT_E_RANGE));  /* misaligned */
+	CHECK(patched(H_OFF_ST, 0, FDT_E_RANGE));           /* over the header */
+	CHECK(patched(H_OFF_STR, total, FDT_E_RANGE));
+	CHECK(patched(H_OFF_STR, off_st, FDT_E_RANGE));     /* overlaps struct */
+	CHECK(patched(H_SIZE_ST, total, FDT_E_RANGE));
+	CHECK(patched(H_SIZE_ST, 0xfffffff0, FDT_E_RANGE));
+	CHECK(patched(H_SIZE_STR, 0xffffffff, FDT_E_RANGE));
+	CHECK(patched(H_OFF_RSV, off_st, FDT_E_RANGE));     /* overlaps struct */
+	CHECK(patched(H_OFF_RSV, 44, FDT_E_RANGE));         /* misaligned */
+	CHECK(patched(H_OFF_RSV, 0, FDT_E_RANGE));          /* inside the header */
+	CHECK(patched(H_OFF_RSV, total, FDT_E_RANGE));      /* no terminator */
+}
+
+/* Offset in the blob of the first FDT_PROP token (dtc puts the root's first). */
+static uint32_t first_prop(const uint8_t *p)
+{
+	uint32_t off = get32(p + H_OFF_ST);
+
+	while (get32(p + off) != 3)
+		off += 4;
+	return off;
+}
+
+static int patched_at(uint32_t at, uint32_t value)
+{
+	size_t len;
+	uint8_t *p = valid_blob(B_VIRT, &len);
+	struct fdt_platform pl;
+	int c, r;
+
+	put32(p + at, value);
+	c = fdt_check(p, len);
+	r = fdt_parse_platform(p, len, &pl);
+	free(p);
+	return c == r ? c : 1000;
+}
+
+static void test_property_fields(void)
+{
+	const uint8_t *v = blobs[B_VIRT].data;
+	uint32_t prop;
+
+	CHECK(v != NULL);
+	prop = first_prop(v);
+	CHECK_EQ(patched_at(prop + 8, get32(v + H_SIZE_STR)), FDT_E_RANGE); /* nameoff */
+	CHECK_EQ(patched_at(prop + 8, 0xffffffff), FDT_E_RANGE);
+	CHECK_EQ(patched_at(prop + 4, 0xfffffff0), FDT_E_BADSTRUCT);         /* length */
+	CHECK_EQ(patched_at(prop + 4, get32(v + H_SIZE_ST)), FDT_E_BADSTRUCT);
+	/* The last property name loses its NUL when the strings block shrinks. */
+	CHECK(patched(H_SIZE_STR, get32(v + H_SIZE_STR) - 1, FDT_E_BADSTRUCT));
+}
+
+static void test_corrupted_tokens(void)
+{
+	const uint8_t *v = blobs[B_VIRT].data;
+	uint32_t st, end;
+
+	CHECK(v != NULL);
+	st = get32(v + H_OFF_ST);
+	end = st + get32(v + H_SIZE_ST) - 4; /* the FDT_END token */
+	CHECK_EQ(get32(v + end), 9);
+	CHECK_EQ(patched_at(st, 7), FDT_E_BADSTRUCT);
+	CHECK_EQ(patched_at(st, 0x80000001), FDT_E_BADSTRUCT);
+	CHECK_EQ(patched_at(first_prop(v), 5), FDT_E_BADSTRUCT);
+	CHECK_EQ(patched_at(first_prop(v), 0), FDT_E_BADSTRUCT);
+	CHECK_EQ(patched_at(end, 4), FDT_E_BADSTRUCT);  /* END becomes NOP: no END */
+	CHECK_EQ(patched_at(end, 2), FDT_E_BADSTRUCT);  /* one END_NODE too many */
+	CHECK_EQ(patched_at(end - 4, 4), FDT_E_BADSTRUCT); /* root left open */
+	CHECK(patched(H_SIZE_ST, get32(v + H_SIZE_ST) - 4, FDT_E_BADSTRUCT));
+}
+
+static void nest(struct bld *b, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		b_begin(b, i == 0 ? "" : "n");
+	for (int i = 0; i < depth; i++)
+		b_end(b);
+	b_u32(b, 9);
+}
+
+static void test_nesting_depth(void)
+{
+	static struct bld b;
+
+	memset(&b, 0, sizeof b);
+	nest(&b, FDT_MAX_DEPTH);
+	CHECK_EQ(check_built(&b), FDT_OK);
+	memset(&b, 0, sizeof b);
+	nest(&b, FDT_MAX_DEPTH + 1);
+	CHECK_EQ(check_built(&b), FDT_E_DEPTH);
+	memset(&b, 0, sizeof b);
+	nest(&b, 300);
+	CHECK_EQ(check_built(&b), FDT_E_DEPTH);
+}
+
+static void test_unbalanced_structure(void)
+{
+	static struct bld b;
+
+	memset(&b, 0, sizeof b); /* nothing but END */
+	b_u32(&b, 9);
+	CHECK_EQ(check_built(&b), FDT_E_BADSTRUCT);
+	memset(&b, 0, sizeof b); /* two roots */
+	b_begin(&b, "");
+	b_end(&b);
+	b_begin(&b, "");
+	b_end(&b);
+	b_u32(&b, 9);
+	CHECK_EQ(check_built(&b), FDT_E_BADSTRUCT);
+	memset(&b, 0, sizeof b); /* a property before the root */
+	b_str(&b, "model", "x");
+	b_begin(&b, "");
+	b_end(&b);
+	b_u32(&b, 9);
+	CHECK_EQ(check_built(&b), FDT_E_BADSTRUCT);
+	memset(&b, 0, sizeof b); /* END inside the root */
+	b_begin(&b, "");
+	b_u32(&b, 9);
+	CHECK_EQ(check_built(&b), FDT_E_BADSTRUCT);
+	memset(&b, 0, sizeof b); /* a node name that runs off the block */
+	b_begin(&b, "");
+	b_u32(&b, 1);
+	b_u32(&b, 0x61626364);
+	CHECK_EQ(check_built(&b), FDT_E_BADSTRUCT);
+}
+
+/* String values without their NUL are ignored, never read past. */
+static void test_unterminated_values(void)
+{
+	static struct bld b;
+	static const uint32_t one = 1, uart1[] = { 0x1000, 0x100 }, uart2[] = { 0x2000, 0x100 };
+	struct fdt_platform pl;
+	size_t len;
+	uint8_t *p;
+	int err;
+
+	memset(&b, 0, sizeof b);
+	b_begin(&b, "");
+	b_cells(&b, "#address-cells", 1, &one);
+	b_cells(&b, "#size-cells", 1, &one);
+	b_begin(&b, "chosen");
+	b_prop(&b, "stdout-path", "/uart@1000", 10);
+	b_end(&b);
+	b_begin(&b, "psci");
+	b_prop(&b, "method", "hvc", 3);
+	b_end(&b);
+	b_begin(&b, "uart@1000");
+	b_prop(&b, "compatible", "arm,pl011", 9);
+	b_cells(&b, "reg", 2, uart1);
+	b_end(&b);
+	b_begin(&b, "uart@2000");
+	b_prop(&b, "compatible", "x\0arm,pl011", 12);
+	b_cells(&b, "reg", 2, uart2);
+	b_end(&b);
+	b_begin(&b, "memory");
+	b_prop(&b, "device_type", "memory", 6);
+	b_cells(&b, "reg", 2, uart2);
+	b_end(&b);
+	b_end(&b);
+	b_u32(&b, 9);
+	p = b_finish(&b, &len);
+	err = fdt_parse_platform(p, len, &pl);
+	free(p);
+	CHECK_EQ(err, FDT_OK);
+	CHECK_EQ(pl.uart_base, 0x2000);
+	CHECK_EQ(pl.psci_hvc, 0);
+	CHECK_EQ(pl.n_mem, 0);
+}
+
+/* More cpus and memory ranges than the arrays hold: the rest is dropped. */
+static void test_array_limits(void)
+{
+	static struct bld b;
+	static const uint32_t one = 1, zero = 0;
+	uint32_t regs[2 * (FDT_MAX_MEM + 2)];
+	struct fdt_platform pl;
+	size_t len;
+	uint8_t *p;
+	int err;
+
+	memset(&b, 0, sizeof b);
+	b_begin(&b, "");
+	b_cells(&b, "#address-cells", 1, &one);
+	b_cells(&b, "#size-cells", 1, &one);
+	b_begin(&b, "cpus");
+	b_cells(&b, "#address-cells", 1, &one);
+	b_cells(&b, "#size-cells", 1, &zero);
+	for (uint32_t i = 0; i < FDT_MAX_CPUS + 3; i++) {
+		b_begin(&b, "cpu");
+		b_str(&b, "device_type", "cpu");
+		b_cells(&b, "reg", 1, &i);
+		b_end(&b);
+	}
+	b_end(&b);
+	for (uint32_t i = 0; i < FDT_MAX_MEM + 2; i++) {
+		regs[2 * i] = 0x1000 * i;
+		regs[2 * i + 1] = 0x100;
+	}
+	b_begin(&b, "memory");
+	b_str(&b, "device_type", "memory");
+	b_cells(&b, "reg", 2 * (FDT_MAX_MEM + 2), regs);
+	b_end(&b);
+	b_end(&b);
+	b_u32(&b, 9);
+	p = b_finish(&b, &len);
+	err = fdt_parse_platform(p, len, &pl);
+	free(p);
+	CHECK_EQ(err, FDT_OK);
+	CHECK_EQ(pl.n_cpus, FDT_MAX_CPUS);
+	CHECK_EQ(pl.cpu_ids[FDT_MAX_CPUS - 1], FDT_MAX_CPUS - 1);
+	CHECK_EQ(pl.n_mem, FDT_MAX_MEM);
+	CHECK_EQ(pl.mem[FDT_MAX_MEM - 1].base, 0x1000 * (FDT_MAX_MEM - 1));
+}
+
+static void test_null_and_strerror(void)
+{
+	static const int codes[] = { FDT_OK, FDT_E_MAGIC, FDT_E_TRUNC, FDT_E_VERSION,
+				     FDT_E_BADSTRUCT, FDT_E_DEPTH, FDT_E_NOTFOUND, FDT_E_RANGE };
+	struct fdt_platform pl;
+	const int n = (int)(sizeof codes / sizeof codes[0]);
+
+	CHECK_EQ(fdt_size(NULL), 0);
+	CHECK_EQ(fdt_check(NULL, 100), FDT_E_TRUNC);
+	CHECK_EQ(fdt_parse_platform(NULL, 100, &pl), FDT_E_TRUNC);
+	CHECK(blobs[B_VIRT].data != NULL);
+	CHECK_EQ(fdt_parse_platform(blobs[B_VIRT].data, blobs[B_VIRT].len, NULL), FDT_E_RANGE);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			CHECK(i == j || strcmp(fdt_strerror(codes[i]), fdt_strerror(codes[j])) != 0);
+	CHECK(strcmp(fdt_strerror(-99), "unknown error") == 0);
+}
+
+/* ---- Random corruption ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t rnd(uint32_t n) /* xorshift64*, uniform enough below 2^32 */
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32) % n;
+}
+
+static void mutate(uint8_t *p, size_t len, const uint8_t *orig)
+{
+	const uint32_t words[] = { 0, 1, 2, 3, 4, 9, 16, 17, 0xd00dfeed, 0x7fffffff,
+				   0xffffffff, 0xfffffffc, (uint32_t)len, (uint32_t)len - 1,
+				   get32(orig + H_SIZE_ST), get32(orig + H_SIZE_STR) };
+	size_t at = rnd((uint32_t)len);
+
+	switch (rnd(4)) {
+	case 0:
+		p[at] ^= (uint8_t)(1u << rnd(8));
+		break;
+	case 1:
+		p[at] = (uint8_t)rnd(256);
+		break;
+	case 2: /* a header field: offsets and sizes are where bounds bugs live */
+		at = 4 * rnd(10);
+		/* fall through */
+	default:
+		at &= ~(size_t)3;
+		if (at + 4 <= len)
+			put32(p + at, rnd(2) ? words[rnd(sizeof words / sizeof words[0])]
+					     : get32(orig + at) + rnd(9) - 4);
+	}
+}
+
+/* Sanitizers turn any stray read into a failure; results must be consistent. */
+static void test_random_mutations(void)
+{
+	for (int i = 0; i < B_COUNT; i++) {
+		size_t len;
+		uint8_t *orig = valid_blob(i, &len);
+
+		CHECK_MSG(orig != NULL, "cannot read %s", blobs[i].path);
+		for (int iter = 0; iter < 20000; iter++) {
+			size_t n = rnd(8) == 0 ? rnd((uint32_t)len + 1) : len;
+			uint8_t *p = dup_n(orig, len);
+			struct fdt_platform pl;
+			int c, r, k = 1 + (int)rnd(4);
+
+			while (k-- > 0)
+				mutate(p, len, orig);
+			c = fdt_check(p, n);
+			r = fdt_parse_platform(p, n, &pl);
+			if (n >= 28)
+				(void)fdt_size(p);
+			free(p);
+			CHECK_MSG(c == r && c <= 0 && c >= FDT_E_RANGE,
+				  "%s iteration %d: check %d, parse %d", blobs[i].path, iter, c, r);
+			CHECK_MSG(r != FDT_OK || (pl.n_mem <= FDT_MAX_MEM && pl.n_cpus <= FDT_MAX_CPUS),
+				  "%s iteration %d: counts out of range", blobs[i].path, iter);
+		}
+		free(orig);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != B_COUNT + 1) {
+		fprintf(stderr, "usage: %s realview.dtb vexpress.dtb virt.dtb qemu-virt.dtb "
+			"ranges.dtb defaults.dtb stdout.dtb\n", argv[0]);
+		return 2;
+	}
+	for (int i = 0; i < B_COUNT; i++) {
+		blobs[i].path = argv[i + 1];
+		load(&blobs[i]);
+	}
+	RUN(test_board_realview_eb_mpcore);
+	RUN(test_board_vexpress_a9);
+	RUN(test_board_virt);
+	RUN(test_qemu_virt_dump);
+	RUN(test_ranges_translation);
+	RUN(test_default_cells_and_fallbacks);
+	RUN(test_linux_stdout_path);
+	RUN(test_truncated_every_length);
+	RUN(test_truncated_consistent_header);
+	RUN(test_bad_magic_and_version);
+	RUN(test_totalsize_vs_buffer);
+	RUN(test_block_offsets);
+	RUN(test_property_fields);
+	RUN(test_corrupted_tokens);
+	RUN(test_nesting_depth);
+	RUN(test_unbalanced_structure);
+	RUN(test_unterminated_values);
+	RUN(test_array_limits);
+	RUN(test_null_and_strerror);
+	RUN(test_random_mutations);
+	for (int i = 0; i < B_COUNT; i++)
+		free(blobs[i].data);
+	return check_summary();
+}
