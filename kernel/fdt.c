@@ -264,8 +264,6 @@ static int open_blob(const void *blob, size_t buf_len, struct view *v)
     hdr = be32(b + H_VERSION) >= 17 ? H_LEN_V17 : H_LEN_V16;
     if (buf_len < hdr || be32(b + H_TOTALSIZE) > buf_len)
         return FDT_E_TRUNC;
-    if (be32(b + H_TOTALSIZE) < hdr)
-        return FDT_E_RANGE;
     err = check_layout(b, hdr, v);
     return err != FDT_OK ? err : check_struct(v);
 }
@@ -385,17 +383,12 @@ static uint32_t cell_prop(const struct prop *p, uint32_t dflt)
 
 /* ---- Addresses ---- */
 
-/* Reads a 0-, 1- or 2-cell number; wider ones (PCI) are not CPU addresses. */
-static int read_cells(const uint8_t *p, uint32_t cells, uint64_t *out)
+/* Reads a 0-, 1- or 2-cell number; callers reject wider ones (PCI's 3). */
+static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 {
-    if (cells > 2)
-        return FDT_E_RANGE;
-    *out = 0;
     if (cells == 2)
-        *out = (uint64_t)be32(p) << 32 | be32(p + 4);
-    else if (cells == 1)
-        *out = be32(p);
-    return FDT_OK;
+        return (uint64_t)be32(p) << 32 | be32(p + 4);
+    return cells == 1 ? be32(p) : 0;
 }
 
 /* Maps addr from bus's child address space into up's through bus's ranges. */
@@ -408,9 +401,9 @@ static int map_range(const struct level *bus, const struct level *up, uint64_t *
         return FDT_E_RANGE;
     entry = (bus->ac + up->ac + bus->sc) * 4;
     for (i = 0; bus->ranges.len - i >= entry; i += entry) {
-        read_cells(bus->ranges.val + i, bus->ac, &child);
-        read_cells(bus->ranges.val + i + bus->ac * 4, up->ac, &parent);
-        read_cells(bus->ranges.val + i + (bus->ac + up->ac) * 4, bus->sc, &size);
+        child = read_cells(bus->ranges.val + i, bus->ac);
+        parent = read_cells(bus->ranges.val + i + bus->ac * 4, up->ac);
+        size = read_cells(bus->ranges.val + i + (bus->ac + up->ac) * 4, bus->sc);
         if (*addr >= child && *addr - child < size) {
             *addr = parent + (*addr - child);
             return FDT_OK;
@@ -452,8 +445,8 @@ static int reg_get(const struct level *lv, int d, const struct node *n, uint32_t
     entry = (up->ac + up->sc) * 4;
     if ((uint64_t)idx * entry + entry > reg->len) /* no divide: ARMv6/v7-A lack one */
         return FDT_E_NOTFOUND;
-    read_cells(reg->val + idx * entry, up->ac, &b);
-    read_cells(reg->val + idx * entry + up->ac * 4, up->sc, &sz);
+    b = read_cells(reg->val + idx * entry, up->ac);
+    sz = read_cells(reg->val + idx * entry + up->ac * 4, up->sc);
     if ((err = translate(lv, d - 1, &b)) != FDT_OK)
         return err;
     *base = b;
@@ -480,17 +473,17 @@ typedef void visit_fn(struct scan *s, const struct level *lv, int d, const struc
 /* Where the stdout path stands after node name, given its parent stood at at. */
 static int32_t match_path(const struct scan *s, int32_t at, const char *name)
 {
-    uint32_t p, e, i, has_at = 0;
+    uint32_t p, e, i;
 
     if (at < 0 || (uint32_t)at >= s->target_len || s->target[at] != '/')
         return -1;
     p = (uint32_t)at + 1;
     for (e = p; e < s->target_len && s->target[e] != '/'; e++)
-        has_at |= s->target[e] == '@';
+        ;
     for (i = 0; p + i < e && name[i] == s->target[p + i]; i++)
         ;
     /* The unit address may be left out of a path when it is unambiguous. */
-    if (p + i == e && (name[i] == '\0' || (name[i] == '@' && !has_at)))
+    if (p + i == e && (name[i] == '\0' || name[i] == '@'))
         return (int32_t)e;
     return -1;
 }
@@ -601,13 +594,11 @@ static void add_memory(struct scan *s, const struct level *lv, int d, const stru
 static void add_cpu(struct scan *s, const struct level *cpus, const struct node *n)
 {
     const struct prop *reg = &n->p[P_REG];
-    uint64_t id;
 
     if (s->out->n_cpus >= FDT_MAX_CPUS || reg->val == NULL || cpus->ac < 1 ||
         cpus->ac > 2 || reg->len < cpus->ac * 4)
         return;
-    read_cells(reg->val, cpus->ac, &id);
-    s->out->cpu_ids[s->out->n_cpus++] = (uint32_t)id;
+    s->out->cpu_ids[s->out->n_cpus++] = (uint32_t)read_cells(reg->val, cpus->ac);
 }
 
 static int is_gic(const struct node *n)

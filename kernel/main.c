@@ -94,7 +94,7 @@ void kmain(uint32_t r2)
 	arch_set_cpu_ptr(&cpus[0]);
 	platform_from_board();
 	bsp_uart_init(ioremap(platform.uart_pa, 0x1000));
-	kprintf("\nmuon: booting on %s (%s), r2 %08x\n", bsp_board.name, ARCH_NAME, (unsigned)r2);
+	kprintf("\nmuon: at %llu ns booting on %s (%s), r2 %08x\n", 0ull, bsp_board.name, ARCH_NAME, (unsigned)r2);
 	platform.from_dtb = platform_from_dtb(r2);
 	if (platform.from_dtb) {
 		bsp_uart_init(ioremap(platform.uart_pa, 0x1000));

@@ -104,11 +104,12 @@ void kmain_secondary(unsigned hwid)
 void smp_boot(void)
 {
 	uint32_t entry = arch_secondary_entry_pa();
+	kprintf("muon: releasing secondaries at %llu ns\n", bsp_clock_ns());
 	for (unsigned i = 1; i < ncpus_present; i++)
 		bsp_start_cpu(i, entry);
 	uint64_t deadline = bsp_clock_ns() + 2000000000ull;
 	while (cpus_online() < ncpus_present && bsp_clock_ns() < deadline)
-		arch_relax();
+		arch_wfe();   /* each new CPU sends SEV; under QEMU this also yields the host thread */
 	uint64_t now = bsp_clock_ns();
 	kprintf("muon: %u cpus online\n", cpus_online());
 	kprintf("muon: boot took %llu ns of virtual time\n", now);

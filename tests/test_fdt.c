@@ -286,13 +286,25 @@ static void b_cells(struct bld *b, const char *name, int n, const uint32_t *v)
 	b_prop(b, name, buf, (uint32_t)(4 * n));
 }
 
-/* Header, empty reservation map, structure block, strings block. */
-static uint8_t *b_finish(const struct bld *b, size_t *len)
+/*
+ * Header, reservation map of rsv_entries 16-byte entries (all zero, so the
+ * first ends it), then the structure and strings blocks, strings first if
+ * asked: that puts the structure block at the very end of the buffer.
+ */
+static uint8_t *b_layout(const struct bld *b, size_t *len, uint32_t rsv_entries,
+			 int strings_first)
 {
-	uint32_t off_st = 40 + 16, off_str = off_st + b->st_len;
+	uint32_t off_rsv = 40, off_st = off_rsv + 16 * rsv_entries, off_str;
 	uint8_t *p;
 
-	*len = off_str + b->str_len;
+	if (strings_first) {
+		off_str = off_st;
+		off_st = (off_str + b->str_len + 3) & ~3u;
+		*len = off_st + b->st_len;
+	} else {
+		off_str = off_st + b->st_len;
+		*len = off_str + b->str_len;
+	}
 	p = calloc(1, *len);
 	if (p == NULL)
 		exit(2);
@@ -300,7 +312,7 @@ static uint8_t *b_finish(const struct bld *b, size_t *len)
 	put32(p + H_TOTAL, (uint32_t)*len);
 	put32(p + H_OFF_ST, off_st);
 	put32(p + H_OFF_STR, off_str);
-	put32(p + H_OFF_RSV, 40);
+	put32(p + H_OFF_RSV, off_rsv);
 	put32(p + H_VERSION, 17);
 	put32(p + H_LAST_COMP, 16);
 	put32(p + H_SIZE_STR, b->str_len);
@@ -308,6 +320,11 @@ static uint8_t *b_finish(const struct bld *b, size_t *len)
 	memcpy(p + off_st, b->st, b->st_len);
 	memcpy(p + off_str, b->str, b->str_len);
 	return p;
+}
+
+static uint8_t *b_finish(const struct bld *b, size_t *len)
+{
+	return b_layout(b, len, 1, 0);
 }
 
 static int check_built(const struct bld *b)
@@ -441,6 +458,8 @@ static void test_block_offsets(void)
 	CHECK(patched(H_SIZE_ST, total, FDT_E_RANGE));
 	CHECK(patched(H_SIZE_ST, 0xfffffff0, FDT_E_RANGE));
 	CHECK(patched(H_SIZE_STR, 0xffffffff, FDT_E_RANGE));
+	/* Offset + size wraps to exactly 0: must not pass as "inside". */
+	CHECK(patched(H_SIZE_STR, 0u - virt_field(H_OFF_STR), FDT_E_RANGE));
 	CHECK(patched(H_OFF_RSV, off_st, FDT_E_RANGE));     /* overlaps struct */
 	CHECK(patched(H_OFF_RSV, 44, FDT_E_RANGE));         /* misaligned */
 	CHECK(patched(H_OFF_RSV, 0, FDT_E_RANGE));          /* inside the header */
@@ -482,6 +501,8 @@ static void test_property_fields(void)
 	CHECK_EQ(patched_at(prop + 8, 0xffffffff), FDT_E_RANGE);
 	CHECK_EQ(patched_at(prop + 4, 0xfffffff0), FDT_E_BADSTRUCT);         /* length */
 	CHECK_EQ(patched_at(prop + 4, get32(v + H_SIZE_ST)), FDT_E_BADSTRUCT);
+	/* A length whose end wraps around 2^32 back onto this very token. */
+	CHECK_EQ(patched_at(prop + 4, 0u - 12), FDT_E_BADSTRUCT);
 	/* The last property name loses its NUL when the strings block shrinks. */
 	CHECK(patched(H_SIZE_STR, get32(v + H_SIZE_STR) - 1, FDT_E_BADSTRUCT));
 }
@@ -503,6 +524,67 @@ static void test_corrupted_tokens(void)
 	CHECK_EQ(patched_at(end, 2), FDT_E_BADSTRUCT);  /* one END_NODE too many */
 	CHECK_EQ(patched_at(end - 4, 4), FDT_E_BADSTRUCT); /* root left open */
 	CHECK(patched(H_SIZE_ST, get32(v + H_SIZE_ST) - 4, FDT_E_BADSTRUCT));
+}
+
+/*
+ * A structure block that ends the buffer with a ragged size (not a multiple
+ * of 4) and no FDT_END: the last 2 bytes must not be read as a token.
+ */
+static void test_ragged_struct_end(void)
+{
+	static struct bld b;
+	size_t len;
+	uint8_t *p, *q;
+	int err;
+
+	memset(&b, 0, sizeof b);
+	b_begin(&b, "");
+	b_str(&b, "model", "m");
+	b_end(&b);
+	p = b_layout(&b, &len, 1, 1);
+	CHECK_EQ(get32(p + H_OFF_ST) + b.st_len, len); /* struct block is last */
+	q = calloc(1, len + 2);
+	CHECK(q != NULL);
+	memcpy(q, p, len);
+	put32(q + H_TOTAL, (uint32_t)len + 2);
+	put32(q + H_SIZE_ST, b.st_len + 2);
+	err = fdt_check(q, len + 2);
+	free(p);
+	free(q);
+	CHECK_EQ(err, FDT_E_BADSTRUCT);
+}
+
+/* The reservation map: 8-byte aligned, and not overlapping other blocks. */
+static void test_rsvmap_placement(void)
+{
+	static struct bld b;
+	static const uint8_t zeros[16];
+	size_t len;
+	uint8_t *p;
+	uint32_t val;
+	int ok, misaligned, second, overlap;
+
+	memset(&b, 0, sizeof b);
+	b_begin(&b, "");
+	b_prop(&b, "a", "", 0);
+	b_prop(&b, "z", zeros, 16); /* 16 zero bytes: looks like a map's end */
+	b_end(&b);
+	b_u32(&b, 9);
+	p = b_layout(&b, &len, 2, 0); /* two zero entries at 40 and 56 */
+	ok = fdt_check(p, len);
+	put32(p + H_OFF_RSV, 44);
+	misaligned = fdt_check(p, len);
+	put32(p + H_OFF_RSV, 56);
+	second = fdt_check(p, len);
+	val = get32(p + H_OFF_ST) + 4 + 4 + 12 + 12; /* root, name, "a", "z" header */
+	put32(p + H_OFF_RSV, val);
+	overlap = fdt_check(p, len);
+	free(p);
+	CHECK_EQ(ok, FDT_OK);
+	CHECK_EQ(misaligned, FDT_E_RANGE);
+	CHECK_EQ(second, FDT_OK);
+	CHECK_EQ(val % 8, 0);
+	CHECK_EQ(overlap, FDT_E_RANGE);
 }
 
 static void nest(struct bld *b, int depth)
@@ -758,6 +840,8 @@ int main(int argc, char **argv)
 	RUN(test_block_offsets);
 	RUN(test_property_fields);
 	RUN(test_corrupted_tokens);
+	RUN(test_ragged_struct_end);
+	RUN(test_rsvmap_placement);
 	RUN(test_nesting_depth);
 	RUN(test_unbalanced_structure);
 	RUN(test_unterminated_values);

@@ -29,10 +29,14 @@ _start:
 	bl	mmu_on
 	ldr	sp, =boot_stack_top
 	ldr	r0, =__bss_start        /* .bss is zeroed here; the page table and stacks are not in it */
-	ldr	r1, =__bss_end
+	ldr	r1, =__bss_end          /* both 32-byte aligned by kernel.ld */
 	mov	r2, #0
+	mov	r3, #0
+	mov	r4, #0
+	mov	r5, #0
 3:	cmp	r0, r1
-	strlo	r2, [r0], #4
+	stmloia	r0!, {r2-r5}
+	stmloia	r0!, {r2-r5}
 	blo	3b
 	mov	r0, r10
 	ldr	r1, =kmain

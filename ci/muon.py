@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Muon's host-side driver for ci/qemu, ci/test and ci/bench (standard library only).
+
+Every board is built with CMake (one preset per board) and booted with QEMU's
+-kernel (the raw image, so QEMU boots it like a Linux zImage: DTB address in
+r2, secondary CPUs in the board's holding pen or powered off behind PSCI).
+"""
+import argparse
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOARDS = ["realview-eb-mpcore", "vexpress-a9", "virt"]
+BOOT_TIMEOUT = 180  # seconds of real time for one boot under TCG on a slow machine
+
+
+def die(msg):
+    print(f"muon: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def check_board(board):
+    if board not in BOARDS:
+        die(f"unknown board '{board}' (boards: {', '.join(BOARDS)})")
+
+
+def build(board, quiet=False):
+    """Configure and build one board; returns its build directory."""
+    out = subprocess.DEVNULL if quiet else None
+    r = subprocess.run([os.path.join(ROOT, "ci", "build"), board], cwd=ROOT, stdout=out)
+    if r.returncode != 0:
+        raise RuntimeError(f"build of {board} failed")
+    return os.path.join(ROOT, "build", board)
+
+
+def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
+    with open(os.path.join(bdir, "qemu.args")) as f:
+        args = f.read().split()
+    if mem:
+        args[args.index("-m") + 1] = mem
+    cmd = ["qemu-system-arm", *args, "-smp", str(smp), "-kernel", os.path.join(bdir, "muon.bin"), "-no-reboot"]
+    if dtb:
+        cmd += ["-dtb", os.path.join(bdir, "board.dtb")]
+    if icount:
+        # One instruction per virtual nanosecond; idle time jumps to the next
+        # timer deadline instead of following the host clock, so runs repeat.
+        cmd += ["-icount", "shift=0,sleep=off"]
+    cmd += ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+    return cmd
+
+
+def qemu_env():
+    env = dict(os.environ)
+    env["QEMU_AUDIO_DRV"] = "none"  # the boards' sound chips need no host audio
+    return env
+
+
+def run_until(cmd, done_re, timeout):
+    """Run QEMU, collect console lines until done_re matches or timeout; returns (lines, reason)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=qemu_env())
+    lines, buf, reason = [], b"", "timeout"
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            r, _, _ = select.select([p.stdout], [], [], 0.5)
+            if not r:
+                if p.poll() is not None:
+                    reason = "qemu exited"
+                    break
+                continue
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
+                reason = "qemu exited"
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").rstrip("\r")
+                lines.append(text)
+                if "PANIC" in text:
+                    reason = "panic"
+                elif done_re.search(text):
+                    reason = "done"
+            if reason in ("done", "panic"):
+                time.sleep(0.2 if reason == "done" else 0.5)  # let a panic finish its report
+                break
+    finally:
+        p.kill()
+        p.wait()
+    if buf:
+        lines.append(buf.decode("utf-8", "replace"))
+    return lines, reason
+
+
+# ---------------------------------------------------------------- qemu
+def cmd_qemu(a):
+    check_board(a.board)
+    bdir = build(a.board)
+    cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
+    print("ci/qemu:", " ".join(cmd), file=sys.stderr)
+    if a.timeout is None:
+        os.execvpe(cmd[0], cmd, qemu_env())
+    try:
+        subprocess.run(cmd, timeout=a.timeout, env=qemu_env())
+    except subprocess.TimeoutExpired:
+        print(f"\nci/qemu: stopped after {a.timeout} s", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- test
+class Results:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def add(self, ok, board, name, why=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS {board} {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {board} {name}: {why}", flush=True)
+
+
+def host_tests(res):
+    bdir = os.path.join(ROOT, "build", "host")
+    for step in (["cmake", "--preset", "host"], ["cmake", "--build", "--preset", "host", "-j", str(os.cpu_count())]):
+        r = subprocess.run(step, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.stdout.write(r.stdout[-4000:])
+            res.add(False, "host", "build", " ".join(step) + " failed")
+            return
+    r = subprocess.run(["ctest", "--test-dir", bdir, "-V", "--timeout", "300"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = 0
+    for line in r.stdout.splitlines():
+        m = re.match(r"^\d+: (PASS|FAIL) (\S+)(?:: (.*))?$", line)
+        if m:
+            seen += 1
+            res.add(m.group(1) == "PASS", "host", m.group(2), m.group(3) or "")
+        m = re.match(r"^\s*\d+/\d+ Test\s+#\d+: (\S+) .*\*\*\*(\w+)", line)
+        if m and m.group(2) != "Passed":  # a test program that crashed or failed as a whole
+            res.add(False, "host", m.group(1), f"ctest reports {m.group(2)}")
+    if seen == 0:
+        res.add(False, "host", "ctest", "no host test reported a result")
+
+
+def target_tests(res, board, smp=4, mem=None, label=None):
+    label = label or board
+    try:
+        bdir = build(board, quiet=True)
+    except RuntimeError as e:
+        res.add(False, label, "build", str(e))
+        return
+    lines, reason = run_until(qemu_cmd(bdir, smp, mem), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+    seen = set()
+    for line in lines:
+        m = re.match(r"^TEST (PASS|FAIL) (\S+)(?:: (.*))?$", line)
+        if m:
+            seen.add(m.group(2))
+            res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+    online = [int(m.group(1)) for m in (re.match(r"^muon: (\d+) cpus online", x) for x in lines) if m]
+    res.add(online == [smp], label, "smp_matches_qemu",
+            f"kernel reports {online[0] if online else 'no'} cpus online, QEMU has {smp}")
+    if reason != "done":
+        tail = " | ".join(lines[-8:])
+        res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
+
+
+def cmd_test(a):
+    boards = a.boards or BOARDS
+    for b in boards:
+        check_board(b)
+    res = Results()
+    host_tests(res)
+    for b in boards:
+        target_tests(res, b)
+    print(f"{res.passed} passed, {res.failed} failed", flush=True)
+    return 1 if res.failed else 0
+
+
+# ---------------------------------------------------------------- bench
+def emit(board, metric, value, unit, **extra):
+    print(json.dumps({"board": board, "metric": metric, "value": value, "unit": unit, **extra}), flush=True)
+
+
+def section_sizes(elf):
+    out = subprocess.run(["arm-none-eabi-size", "-A", elf], stdout=subprocess.PIPE, text=True, check=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[0].startswith(".") and f[1].isdigit():
+            sizes[f[0]] = int(f[1])
+    text = sizes.get(".text", 0) + sizes.get(".vectors", 0) + sizes.get(".rodata", 0)
+    return text, sizes.get(".data", 0), sizes.get(".bss", 0) + sizes.get(".pgtable", 0)
+
+
+def cmd_bench(a):
+    boards = a.boards or BOARDS
+    for b in boards:
+        check_board(b)
+        bdir = build(b, quiet=True)
+        text, data, bss = section_sizes(os.path.join(bdir, "muon.elf"))
+        emit(b, "kernel_text_bytes", text, "bytes", note="text+vectors+rodata, includes the init boot module")
+        emit(b, "kernel_data_bytes", data, "bytes")
+        emit(b, "kernel_bss_bytes", bss, "bytes", note="includes boot page table and per-CPU stacks")
+        runs = []
+        for _ in range(a.runs):
+            lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+            for line in lines:
+                m = re.match(r"^muon: boot took (\d+) ns", line)
+                if m:
+                    runs.append(int(m.group(1)))
+        if runs:
+            runs.sort()
+            emit(b, "boot_instructions", runs[len(runs) // 2], "instructions", runs=len(runs),
+                 note="reset to '4 cpus online', all CPUs' instructions, -icount shift=0")
+        else:
+            print(f"muon: {b}: no boot time reported", file=sys.stderr)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="muon")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("qemu")
+    q.add_argument("board")
+    q.add_argument("--timeout", type=float)
+    q.add_argument("--icount", action="store_true")
+    q.add_argument("--smp", type=int, default=4)
+    q.add_argument("--mem")
+    q.add_argument("--no-dtb", action="store_true")
+    t = sub.add_parser("test")
+    t.add_argument("boards", nargs="*")
+    b = sub.add_parser("bench")
+    b.add_argument("boards", nargs="*")
+    b.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    return {"qemu": cmd_qemu, "test": cmd_test, "bench": cmd_bench}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
