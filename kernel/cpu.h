@@ -14,6 +14,7 @@ struct cpu {
 	struct thread *current;           /* owned by this CPU */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* owned by this CPU */
+	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */

@@ -6,7 +6,6 @@
 #include "kernel.h"
 #include "thread.h"
 #include "mmu.h"
-#include "page.h"
 
 struct ehdr {
 	uint8_t ident[16];
@@ -24,11 +23,9 @@ static int load_segment(struct task *t, const uint8_t *img, const struct phdr *p
 {
 	unsigned prot = PROT_R | (ph->flags & 2 ? PROT_W : 0) | (ph->flags & 1 ? PROT_X : 0);
 	for (uint32_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
-		if (mmu_lookup(t->l1, va, NULL) >= 0)
-			return -1;   /* segments must not share a page */
-		uint8_t *pg = page_alloc();
-		if (!pg || mmu_map_page(t->l1, va, va_to_pa((uintptr_t)pg), prot) < 0)
-			return -1;
+		if (map_fresh_pages(t, va, 1, prot) < 0)
+			return -1;   /* also when segments share a page */
+		uint8_t *pg = (uint8_t *)pa_to_va((uint64_t)mmu_lookup(t->l1, va, NULL));
 		/* Copy the part of [va, va + 4K) that the file backs. */
 		for (uint32_t off = 0; off < PAGE_SIZE; off++) {
 			uint32_t a = va + off;

@@ -14,14 +14,14 @@
 #include <stdint.h>
 
 enum fdt_err {
-    FDT_OK = 0,
-    FDT_E_MAGIC = -1,     /* not a DTB: wrong magic */
-    FDT_E_TRUNC = -2,     /* buffer shorter than the header or totalsize */
-    FDT_E_VERSION = -3,   /* version < 16 or last_comp_version > 17 */
-    FDT_E_BADSTRUCT = -4, /* malformed token stream or unterminated name */
-    FDT_E_DEPTH = -5,     /* nodes nested deeper than FDT_MAX_DEPTH */
-    FDT_E_NOTFOUND = -6,  /* a looked-up node or property does not exist */
-    FDT_E_RANGE = -7,     /* a block, offset or size lies outside the blob */
+	FDT_OK = 0,
+	FDT_E_MAGIC = -1,     /* not a DTB: wrong magic */
+	FDT_E_TRUNC = -2,     /* buffer shorter than the header or totalsize */
+	FDT_E_VERSION = -3,   /* version < 16 or last_comp_version > 17 */
+	FDT_E_BADSTRUCT = -4, /* malformed token stream or unterminated name */
+	FDT_E_DEPTH = -5,     /* nodes nested deeper than FDT_MAX_DEPTH */
+	FDT_E_NOTFOUND = -6,  /* a looked-up node or property does not exist */
+	FDT_E_RANGE = -7,     /* a block, offset or size lies outside the blob */
 };
 
 #define FDT_MAX_DEPTH 16 /* root is depth 1; real trees stay below 8 */
@@ -30,17 +30,17 @@ enum fdt_err {
 
 /* What the kernel needs from the tree; all addresses are CPU physical. */
 struct fdt_platform {
-    unsigned n_mem; /* /memory* nodes (device_type "memory") */
-    struct {
-        uint64_t base, size;
-    } mem[FDT_MAX_MEM];
-    unsigned n_cpus;                /* enabled device_type "cpu" under /cpus */
-    uint32_t cpu_ids[FDT_MAX_CPUS]; /* their reg values (MPIDR affinity) */
-    uint64_t uart_base;             /* /chosen stdout-path, else first pl011 */
-    uint64_t gicd_base, gicc_base;  /* GICv1/v2 distributor, CPU interface */
-    uint64_t timer_base;            /* ARM11MPCore / Cortex-A9 private timer */
-    int has_generic_timer;          /* "arm,armv7-timer" present */
-    int psci_hvc;                   /* /psci method: 1 "hvc", 2 "smc", 0 none */
+	unsigned n_mem; /* /memory* nodes (device_type "memory") */
+	struct {
+		uint64_t base, size;
+	} mem[FDT_MAX_MEM];
+	unsigned n_cpus;                /* enabled device_type "cpu" under /cpus */
+	uint32_t cpu_ids[FDT_MAX_CPUS]; /* their reg values (MPIDR affinity) */
+	uint64_t uart_base;             /* /chosen stdout-path, else first pl011 */
+	uint64_t gicd_base, gicc_base;  /* GICv1/v2 distributor, CPU interface */
+	uint64_t timer_base;            /* ARM11MPCore / Cortex-A9 private timer */
+	int has_generic_timer;          /* "arm,armv7-timer" present */
+	int psci_hvc;                   /* /psci method: 1 "hvc", 2 "smc", 0 none */
 };
 
 /* totalsize if the header is valid (magic, version), else 0. Reads 28 bytes. */
@@ -55,7 +55,7 @@ int fdt_check(const void *blob, size_t buf_len);
  * is neither absent nor "okay"/"ok", are ignored rather than reported.
  */
 int fdt_parse_platform(const void *blob, size_t buf_len,
-                       struct fdt_platform *out);
+		       struct fdt_platform *out);
 
 /* A short English text for an fdt_err (or "unknown error"). */
 const char *fdt_strerror(int err);

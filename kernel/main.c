@@ -85,6 +85,7 @@ static void memory_init(void)
 	page_reserve(MUON_RAM_BASE, va_to_pa((uintptr_t)_kernel_end) - MUON_RAM_BASE);
 	if (platform.from_dtb)
 		page_reserve(platform.dtb_pa, platform.dtb_size);
+	root_factory.quota = page_free_count() * PAGE_SIZE;
 	kprintf("muon: memory %llu MiB at %08llx, %u pages free\n", platform.ram_size >> 20,
 		platform.ram_base, page_free_count());
 }

@@ -27,6 +27,12 @@ static void timer_irq(struct cpu *c)
 {
 	arch_timer_ack();
 	c->timer_irqs++;
+	ipc_timeouts(bsp_clock_ns());
+	/* Round robin: the running thread goes behind its equals. */
+	if (c->current && c->current->link.queued) {
+		rq_dequeue(&c->rq, &c->current->link);
+		rq_enqueue(&c->rq, &c->current->link);
+	}
 	arch_timer_oneshot(10000);
 }
 

@@ -1,10 +1,15 @@
 /*
- * Capability invocation, the one system call: decode and check everything,
- * then act. Objects so far: the debug console and the caller's own thread.
+ * Capability invocation, the one system call. Decode and check everything
+ * first (seL4's rule), then act. IPC gates rendezvous with their bound
+ * thread; kernel objects answer a call at once, in the caller's UTCB.
  */
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
+
+static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
+static struct kobj console_obj = { OBJ_CONSOLE, 1 };
+struct kobj *const console_kobj = &console_obj;
 
 static int console_invoke(struct thread *t, uint32_t tag)
 {
@@ -19,40 +24,211 @@ static int console_invoke(struct thread *t, uint32_t tag)
 	return MU_OK;
 }
 
-static int thread_invoke(struct thread *t, struct cap *cap, uint32_t tag)
+/* A capability argument from the caller's own table. */
+static void *arg_obj(struct thread *t, uint32_t idx, uint8_t type, uint8_t rights, int *err)
 {
-	if (cap->obj != t)
-		return MU_EINVAL;   /* acting on other threads comes with the thread object */
+	struct cap *c = cap_lookup(&t->task->caps, idx, type, rights, &errs, err);
+	return c ? c->obj : NULL;
+}
+
+/* Threads keep their registers first, so their kobj header is not at offset 0. */
+static struct thread *arg_thread(struct thread *t, uint32_t idx, uint8_t rights, int *err)
+{
+	struct kobj *o = arg_obj(t, idx, OBJ_THREAD, rights, err);
+	return o ? container_of(o, struct thread, hdr) : NULL;
+}
+
+static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, uint32_t tag)
+{
+	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
 	case MU_THREAD_EXIT:
-		thread_kill(t, (int)t->utcb->mr[0], "exit");
+		if (th != t)
+			return MU_EINVAL;
+		thread_kill(t, (int)mr[0], "exit");
 		return MU_OK;
 	case MU_THREAD_SET_TLS:
-		t->tls = t->utcb->mr[0];
-		arch_set_user_tp(t->tls, UTCB_VA);
+		th->tls = mr[0];
+		if (th == t)
+			arch_set_user_tp(th->tls, th->utcb_va);
+		return MU_OK;
+	case MU_THREAD_START:
+		if (!(cap->rights & MU_W))
+			return MU_EPERM;
+		if (th->state != TS_STOPPED || mr[0] >= USER_TOP || mr[3] > 255)
+			return th->state != TS_STOPPED ? MU_ESTATE : MU_EINVAL;
+		thread_start(th, mr[0], mr[1], mr[2], (uint8_t)mr[3]);
+		return MU_OK;
+	case MU_THREAD_CONTROL:
+		if (!(cap->rights & MU_W))
+			return MU_EPERM;
+		if ((mr[0] != ~0u && mr[0] >= MU_CAP_SLOTS) || (mr[1] != ~0u && mr[1] >= MU_CAP_SLOTS))
+			return MU_EINVAL;
+		th->pager = mr[0] != ~0u ? mr[0] : th->pager;
+		th->exc_handler = mr[1] != ~0u ? mr[1] : th->exc_handler;
 		return MU_OK;
 	default:
 		return MU_ENOSYS;
 	}
 }
 
+static int gate_bind(struct thread *t, struct gate *g, uint32_t tag)
+{
+	int err;
+	if (MU_TAG_LABEL(tag) != MU_GATE_BIND)
+		return MU_ENOSYS;
+	struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err);
+	if (!th)
+		return err;
+	th->hdr.refs++;
+	if (g->bound)
+		thread_put(g->bound);
+	g->bound = th;
+	g->label = t->utcb->mr[1];
+	return MU_OK;
+}
+
+/* Install a new object's first capability in the caller's slot. */
+static int install(struct kobj *o, struct cap *slot)
+{
+	if (!o)
+		return MU_ENOMEM;
+	cap_install_root(slot, o, MU_RIGHTS_ALL);
+	return MU_OK;
+}
+
+static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, uint32_t tag)
+{
+	uint32_t *mr = t->utcb->mr;
+	int err;
+	if (MU_TAG_LABEL(tag) == MU_FACTORY_INFO) {
+		mr[0] = f->quota;
+		mr[1] = f->used;
+		return MU_OK;
+	}
+	if (MU_TAG_LABEL(tag) != MU_FACTORY_CREATE)
+		return MU_ENOSYS;
+	if (!(cap->rights & MU_W))
+		return MU_EPERM;
+	struct cap *slot = cap_slot(&t->task->caps, mr[1]);
+	if (!slot)
+		return MU_EINVAL;
+	if (!cap_empty(slot))
+		return MU_EBUSY;
+	switch (mr[0]) {
+	case MU_OBJ_TASK:
+		return install((struct kobj *)task_create(f, "task"), slot);
+	case MU_OBJ_THREAD: {
+		struct task *tk = arg_obj(t, mr[2], OBJ_TASK, MU_W, &err);
+		if (!tk)
+			return err;
+		struct thread *th = thread_create(f, tk, mr[3]);
+		return install(th ? &th->hdr : NULL, slot);
+	}
+	case MU_OBJ_GATE: {
+		struct gate *g = gate_create(f);
+		if (g && mr[2]) {
+			struct thread *th = arg_thread(t, mr[2], MU_W, &err);
+			if (th) {
+				th->hdr.refs++;
+				g->bound = th;
+				g->label = mr[3];
+			}
+		}
+		return install((struct kobj *)g, slot);
+	}
+	case MU_OBJ_FACTORY:
+		return install((struct kobj *)factory_create(f, mr[2]), slot);
+	default:
+		return MU_EINVAL;
+	}
+}
+
+/*
+ * Task: map capabilities into it (items from the caller, landing from slot
+ * mr[0] on), or unmap: revoke what was derived from one of its capabilities
+ * and, with mr[3], delete that capability too (needs the delete right on it).
+ */
+static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint32_t tag)
+{
+	uint32_t *mr = t->utcb->mr;
+	unsigned words = MU_TAG_WORDS(tag), n = MU_TAG_NITEMS(tag), done = 0;
+	switch (MU_TAG_LABEL(tag)) {
+	case MU_TASK_MAP:
+		if (!(cap->rights & MU_W))
+			return MU_EPERM;
+		if (words < 1)
+			return MU_EMSG;
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t d = mr[words + 2 * i];
+			struct cap *src = cap_slot(&t->task->caps, mr[words + 2 * i + 1]);
+			struct cap *dst = cap_slot(&tk->caps, mr[0] + i);
+			if ((d & 7) != MU_ITEM_CAP || !src || cap_empty(src))
+				return MU_EMSG;
+			if (!dst || !cap_empty(dst))
+				return MU_EBUSY;
+			if ((d & MU_ITEM_GRANT ? cap_grant(src, dst, (d >> 4) & 15) : cap_map(src, dst, (d >> 4) & 15)) == 0)
+				done++;
+		}
+		mr[0] = done;
+		return MU_OK;
+	case MU_TASK_UNMAP: {
+		if (tk != t->task && !(cap->rights & MU_W))
+			return MU_EPERM;
+		if (words < 4 || mr[0] != MU_ITEM_CAP)
+			return mr[0] == MU_ITEM_MEM ? MU_ENOSYS : MU_EMSG;
+		struct cap *c = cap_slot(&tk->caps, mr[1]);
+		if (!c)
+			return MU_ECAP;
+		if (mr[3] && !cap_empty(c) && !(c->rights & MU_D))
+			return MU_EPERM;
+		if (mr[3])
+			cap_delete(c);
+		else
+			cap_revoke(c);
+		return MU_OK;
+	}
+	default:
+		return MU_ENOSYS;
+	}
+}
+
+/* Kernel objects: a call answered at once. */
+static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
+{
+	switch (cap->obj->type) {
+	case OBJ_CONSOLE: return console_invoke(t, tag);
+	case OBJ_THREAD: return thread_invoke(t, container_of(cap->obj, struct thread, hdr), cap, tag);
+	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
+	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
+	default: return MU_ETYPE;
+	}
+}
+
 int syscall(struct thread *t)
 {
-	uint32_t idx = t->regs.r[0], tag = t->regs.r[1];
-	int err;
-	if (idx >= TASK_CAPS || t->task->caps[idx].type == OBJ_NONE) {
-		err = MU_ECAP;
-	} else if (MU_TAG_WORDS(tag) > MU_MR_COUNT) {
+	uint32_t idx = t->regs.r[0], tag = t->regs.r[1], flags = t->regs.r[2], timeout = t->regs.r[3];
+	int err = MU_OK;
+	if (MU_TAG_WORDS(tag) + 2 * MU_TAG_NITEMS(tag) > MU_MR_COUNT || flags > 7) {
 		err = MU_EMSG;
+	} else if (flags & MU_REPLY) {
+		err = ipc_reply(t, tag);
+		if (err == MU_OK && (flags & MU_RECV))
+			err = ipc_receive(t, flags, timeout);
+	} else if (flags == MU_RECV) {
+		err = ipc_receive(t, flags, timeout);
 	} else {
-		struct cap *cap = &t->task->caps[idx];
-		switch (cap->type) {
-		case OBJ_CONSOLE: err = console_invoke(t, tag); break;
-		case OBJ_THREAD: err = thread_invoke(t, cap, tag); break;
-		default: err = MU_ETYPE; break;
-		}
+		struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
+		if (!cap)
+			;
+		else if (cap->obj->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
+			err = ipc_invoke_gate(t, (struct gate *)cap->obj, tag, flags, timeout);
+		else if (cap->obj->type == OBJ_TASK)
+			err = task_invoke(t, (struct task *)cap->obj, cap, tag);
+		else
+			err = kernel_object(t, cap, tag);
 	}
-	if (this_cpu()->current == t)   /* not if it exited */
+	if (err != IPC_BLOCKED && this_cpu()->current == t)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;
 	return err;
 }

@@ -1,7 +1,8 @@
 /*
- * Tasks and threads, as much as the boot needs: an address space with a
- * UTCB and a stack per thread, a small capability table, exit and kill.
- * Factories, quotas and the capability derivation tree come with IPC.
+ * Tasks, threads and IPC gates: creation out of a factory's quota, and
+ * destruction when the last capability goes (obj_release). A task's user
+ * pages and page tables are charged to its factory too, so destroying it
+ * returns every byte.
  */
 #include "kernel.h"
 #include "thread.h"
@@ -9,107 +10,283 @@
 #include "page.h"
 #include "cpu.h"
 
-static spinlock_t asid_lock;
-static unsigned asid_next = 1;   /* guarded by asid_lock; ASID 0 is reserved */
+static void thread_free(struct thread *th);
 
-static struct task *free_task(struct task *t)
+static spinlock_t asid_lock;
+static uint8_t asid_used[256];   /* guarded by asid_lock; ASID 0 is reserved */
+
+static unsigned asid_alloc(void)
 {
-	if (t->l1)
-		mmu_space_destroy(t->l1);
-	page_free(t);
-	return NULL;
+	spin_lock(&asid_lock);
+	unsigned a = 1;
+	while (a < 256 && asid_used[a])
+		a++;
+	if (a < 256)
+		asid_used[a] = 1;
+	spin_unlock(&asid_lock);
+	return a < 256 ? a : 0;
 }
 
-struct task *task_create(const char *name)
+static void asid_free(unsigned a)
+{
+	arch_tlb_flush_asid(a);
+	spin_lock(&asid_lock);
+	asid_used[a] = 0;
+	spin_unlock(&asid_lock);
+}
+
+static void *table_alloc(void *f) { return kmem_alloc(f, 1); }
+static void table_free(void *p, void *f) { kmem_free(f, p, 1); }
+static struct mmu_alloc task_alloc(struct task *t)
+{
+	return (struct mmu_alloc){ table_alloc, table_free, t->factory };
+}
+
+struct task *task_create(struct factory *f, const char *name)
 {
 	_Static_assert(sizeof(struct task) <= PAGE_SIZE, "task fits a page");
-	struct task *t = page_alloc();
+	struct task *t = kmem_alloc(f, 1);
 	if (!t)
 		return NULL;
-	t->l1 = mmu_space_create();
-	if (!t->l1)
-		return free_task(t);
-	spin_lock(&asid_lock);
-	t->asid = asid_next++;
-	spin_unlock(&asid_lock);
-	kassert(t->asid < 256);
+	t->l1 = kmem_alloc(f, 2);
+	t->asid = asid_alloc();
+	if (!t->l1 || !t->asid) {
+		if (t->l1)
+			kmem_free(f, t->l1, 2);
+		kmem_free(f, t, 1);
+		return NULL;
+	}
+	t->hdr.type = OBJ_TASK;
+	t->factory = f;
+	factory_get(f);
 	t->name = name;
-	t->caps[MU_CAP_TASK] = (struct cap){ OBJ_TASK, 0xf, t };
-	t->caps[MU_CAP_CONSOLE] = (struct cap){ OBJ_CONSOLE, 0x1, NULL };
+	cap_table_init(&t->caps, t->slots, MU_CAP_SLOTS, obj_release, NULL);
 	return t;
 }
 
-static int map_new_page(struct task *t, uintptr_t va, unsigned prot, void **kva)
+int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot)
 {
-	void *pg = page_alloc();
-	if (!pg)
-		return -1;
-	if (mmu_map_page(t->l1, va, va_to_pa((uintptr_t)pg), prot) < 0) {
-		page_free(pg);
-		return -1;
+	struct mmu_alloc a = task_alloc(t);
+	for (unsigned i = 0; i < n; i++, va += PAGE_SIZE) {
+		void *pg = kmem_alloc(t->factory, 1);
+		if (!pg)
+			return -1;
+		if (mmu_lookup(t->l1, va, NULL) >= 0 || mmu_map_page(t->l1, va, va_to_pa((uintptr_t)pg), prot, &a) < 0) {
+			kmem_free(t->factory, pg, 1);
+			return -1;
+		}
 	}
-	if (kva)
-		*kva = pg;
 	return 0;
 }
 
-struct thread *thread_create(struct task *t, uintptr_t entry, uintptr_t sp, uint32_t arg, uint8_t prio)
-{
-	struct thread *th = page_alloc();
-	void *utcb;
-	if (!th)
-		return NULL;
-	if (map_new_page(t, UTCB_VA, PROT_R | PROT_W, &utcb) < 0) {
-		page_free(th);
-		return NULL;
-	}
-	for (unsigned i = 1; i <= STACK_PAGES; i++)
-		if (map_new_page(t, sp - i * PAGE_SIZE, PROT_R | PROT_W, NULL) < 0)
-			return NULL;   /* the task's teardown frees what was mapped */
-	th->utcb = utcb;
-	th->task = t;
-	th->regs.pc = entry;
-	th->regs.sp = sp;
-	th->regs.r[0] = arg;
-	th->regs.cpsr = PSR_USR;
-	th->link.prio = prio;
-	th->cpu = this_cpu()->id;
-	t->caps[MU_CAP_THREAD] = (struct cap){ OBJ_THREAD, 0xf, th };
-	t->nthreads++;
-	return th;
-}
+/* Every user page of a task is its own (memory items come later): free them all. */
+static void thread_detach(struct thread *th);
 
-/* Free every user page, then the tables. Pages are owned by exactly one task here. */
 static void task_destroy(struct task *t)
 {
+	struct factory *f = t->factory;
+	while (t->threads)
+		thread_detach(t->threads);
+	for (unsigned i = 0; i < t->caps.n; i++)
+		cap_delete(&t->slots[i]);
 	for (uintptr_t va = 0; va < USER_TOP; va += SECTION_SIZE) {
 		if (!(t->l1[va >> 20] & 1))
 			continue;
 		for (uintptr_t p = va; p < va + SECTION_SIZE; p += PAGE_SIZE) {
 			int64_t pa = mmu_lookup(t->l1, p, NULL);
 			if (pa >= 0)
-				page_free((void *)pa_to_va((uint64_t)pa & ~0xfffull));
+				kmem_free(f, (void *)pa_to_va((uint64_t)pa & ~0xfffull), 1);
 		}
 	}
 	arch_leave_space(va_to_pa((uintptr_t)t->l1));
-	arch_tlb_flush_asid(t->asid);
-	free_task(t);
+	struct mmu_alloc a = task_alloc(t);
+	mmu_space_destroy(t->l1, &a);
+	asid_free(t->asid);
+	void (*on_exit)(int, const char *) = t->on_exit;
+	int status = t->exit_status;
+	const char *why = t->exit_why;
+	kmem_free(f, t->l1, 2);
+	kmem_free(f, t, 1);
+	factory_put(f);
+	if (on_exit)
+		on_exit(status, why);
 }
 
+/*
+ * Tasks die when their last capability or thread goes. Destroying one
+ * deletes its capabilities, which can release other tasks: those wait on a
+ * list drained here, so the chain is a loop, not recursion (see cap.h).
+ */
+static struct task *dead_tasks;   /* linked through next_dead */
+static bool draining;
+
+static void task_dead(struct task *t)
+{
+	t->next_dead = dead_tasks;
+	dead_tasks = t;
+	if (draining)
+		return;
+	draining = true;
+	while (dead_tasks) {
+		struct task *d = dead_tasks;
+		dead_tasks = d->next_dead;
+		task_destroy(d);
+	}
+	draining = false;
+}
+
+static void task_put(struct task *t)
+{
+	if (--t->hdr.refs == 0)
+		task_dead(t);
+}
+
+void task_drop(struct task *t) { task_put(t); }
+
+/*
+ * A boot test task whose last thread ended: delete its capabilities so that it
+ * is destroyed. Runs at the end of a kernel entry, outside any cap operation.
+ */
+static struct task *zombies[8];
+static unsigned nzombies;
+
+void task_reap(void)
+{
+	while (nzombies) {
+		struct task *t = zombies[--nzombies];
+		t->hdr.refs++;   /* keep it while its own slots are emptied */
+		for (unsigned i = 0; i < t->caps.n; i++)
+			cap_delete(&t->slots[i]);
+		task_put(t);
+	}
+}
+
+struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va)
+{
+	if (utcb_va & (PAGE_SIZE - 1) || utcb_va >= USER_TOP || mmu_lookup(t->l1, utcb_va, NULL) >= 0)
+		return NULL;
+	struct thread *th = kmem_alloc(f, 1);
+	if (!th)
+		return NULL;
+	struct mmu_alloc a = task_alloc(t);
+	void *utcb = kmem_alloc(f, 1);
+	if (!utcb || mmu_map_page(t->l1, utcb_va, va_to_pa((uintptr_t)utcb), PROT_R | PROT_W, &a) < 0) {
+		if (utcb)
+			kmem_free(f, utcb, 1);
+		kmem_free(f, th, 1);
+		return NULL;
+	}
+	th->hdr.type = OBJ_THREAD;
+	th->factory = f;
+	factory_get(f);
+	th->utcb = utcb;
+	th->utcb_va = utcb_va;
+	th->task = t;
+	th->task_next = t->threads;
+	t->threads = th;
+	if (!t->main_thread)
+		t->main_thread = th;
+	th->cpu = this_cpu()->id;
+	th->state = TS_STOPPED;
+	return th;
+}
+
+void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, uint8_t prio)
+{
+	th->regs.pc = pc;
+	th->regs.sp = sp;
+	th->regs.r[0] = arg;
+	th->regs.cpsr = PSR_USR | (pc & 1 ? 0x20u : 0);   /* Thumb entry if bit 0 is set */
+	th->regs.pc &= ~1u;
+	if (th->link.queued)
+		rq_dequeue(&cpus[th->cpu].rq, &th->link);
+	th->link.prio = prio;
+	sched_ready(th);
+}
+
+/* Stop the thread for good: out of every queue, IPC partners told. Its memory
+ * goes when its last capability does (thread_free). */
 void thread_kill(struct thread *th, int status, const char *why)
 {
-	struct task *t = th->task;
 	struct cpu *c = this_cpu();
+	if (th->state == TS_DEAD)
+		return;
+	ipc_cancel(th);
 	if (th->link.queued)
 		rq_dequeue(&c->rq, &th->link);
 	if (c->current == th)
 		c->current = NULL;
 	th->state = TS_DEAD;
-	page_free(th);
-	if (--t->nthreads)
-		return;
-	void (*on_exit)(int, const char *) = t->on_exit;
-	task_destroy(t);
-	if (on_exit)
-		on_exit(status, why);
+	struct task *t = th->task;
+	if (t && th == t->main_thread && t->on_exit && nzombies < ARRAY_SIZE(zombies)) {
+		t->exit_status = status;
+		t->exit_why = why;
+		zombies[nzombies++] = t;
+	}
+}
+
+void thread_put(struct thread *th)
+{
+	if (--th->hdr.refs == 0)
+		thread_free(th);
+}
+
+/* The thread leaves its task for good: killed, UTCB unmapped and freed. */
+static void thread_detach(struct thread *th)
+{
+	struct task *t = th->task;
+	thread_kill(th, 0, "task destroyed");
+	struct thread **p = &t->threads;
+	while (*p != th)
+		p = &(*p)->task_next;
+	*p = th->task_next;
+	if (t->main_thread == th)
+		t->main_thread = NULL;
+	mmu_unmap_page(t->l1, th->utcb_va, t->asid);
+	kmem_free(th->factory, th->utcb, 1);
+	th->task = NULL;
+}
+
+static void thread_free(struct thread *th)
+{
+	struct factory *f = th->factory;
+	if (th->task)
+		thread_detach(th);
+	else
+		thread_kill(th, 0, "deleted");
+	kmem_free(f, th, 1);
+	factory_put(f);
+}
+
+struct gate *gate_create(struct factory *f)
+{
+	struct gate *g = kmem_alloc(f, 1);
+	if (!g)
+		return NULL;
+	g->hdr.type = OBJ_GATE;
+	g->factory = f;
+	factory_get(f);
+	return g;
+}
+
+static void gate_free(struct gate *g)
+{
+	struct factory *f = g->factory;
+	if (g->bound)
+		thread_put(g->bound);
+	kmem_free(f, g, 1);
+	factory_put(f);
+}
+
+/* cap.c: the last capability to o is gone. */
+void obj_release(struct kobj *o, void *ctx)
+{
+	(void)ctx;
+	switch (o->type) {
+	case OBJ_TASK: task_dead((struct task *)o); break;
+	case OBJ_THREAD: thread_free(container_of(o, struct thread, hdr)); break;
+	case OBJ_GATE: gate_free((struct gate *)o); break;
+	case OBJ_FACTORY: factory_destroy((struct factory *)o); break;
+	default: break;   /* static kernel objects */
+	}
 }

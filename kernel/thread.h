@@ -1,51 +1,121 @@
-/* Threads and tasks: the objects a CPU runs and the address spaces they run in. */
+/*
+ * Kernel objects: tasks, threads, IPC gates, factories. Every object starts
+ * with a struct kobj and lives in memory charged to the factory that made it.
+ */
 #ifndef THREAD_H
 #define THREAD_H
 
 #include "kernel.h"
 #include "rq.h"
 #include "abi.h"
+#include "cap.h"
 
-#define TASK_CAPS 16
 #define UTCB_VA   0x7fff0000u
 #define STACK_TOP 0x7ff00000u
 #define STACK_PAGES 4
 
-enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_CONSOLE };
-enum thread_state { TS_READY, TS_RUNNING, TS_DEAD };
+enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_GATE, OBJ_IRQ, OBJ_FACTORY, OBJ_CONSOLE };
 
-struct cap {
-	uint8_t type;    /* enum obj_type */
-	uint8_t rights;
-	void *obj;
+enum thread_state {
+	TS_STOPPED,    /* created, not started */
+	TS_READY,      /* in its CPU's ready queue (also while running) */
+	TS_SEND,       /* queued at a receiver, waiting for it to receive */
+	TS_RECV,       /* open wait */
+	TS_REPLY,      /* called, waiting for the reply */
+	TS_DEAD,
+};
+
+struct factory {
+	struct kobj hdr;
+	struct factory *parent;
+	uint32_t quota, used;         /* bytes; guarded by the factory lock */
 };
 
 struct task {
+	struct kobj hdr;
+	struct factory *factory;      /* pays for the task, its tables and threads */
 	uint32_t *l1;                 /* user page table (kernel VA) */
 	unsigned asid;
-	unsigned nthreads;            /* guarded by the owning CPU for now */
-	struct cap caps[TASK_CAPS];
+	struct thread *threads;       /* its threads, linked through task_next */
+	struct thread *main_thread;   /* for the boot tests: the task ends with it */
 	const char *name;
+	struct cap_table caps;
+	struct cap slots[MU_CAP_SLOTS];
 	void (*on_exit)(int status, const char *why);  /* the boot tests' observer, called after teardown */
+	struct task *next_dead;       /* on the list of tasks waiting to be destroyed */
+	int exit_status;              /* of the last thread, for on_exit */
+	const char *exit_why;
 };
+
+struct gate;
 
 struct thread {
 	struct arch_regs regs;        /* first: the exception entry saves here */
+	struct kobj hdr;
 	struct rq_link link;          /* in its CPU's ready queue */
-	struct task *task;
+	struct task *task;            /* NULL once the task is destroyed */
+	struct thread *task_next;
+	struct factory *factory;
 	struct mu_utcb *utcb;         /* kernel view of the UTCB page */
+	uint32_t utcb_va;
 	uint32_t tls;                 /* user TLS pointer, TPIDRURO while it runs */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
 	uint8_t state;                /* enum thread_state */
+	/* IPC, all owned by the thread's CPU: */
+	struct thread *rcv_head;      /* senders queued at this thread, FIFO */
+	struct thread *snd_next;      /* link in the receiver's sender queue */
+	struct thread *snd_to;        /* TS_SEND: the receiver whose queue we are in */
+	uint32_t snd_label;           /* TS_SEND: label of the gate we sent through */
+	uint32_t snd_flags;           /* TS_SEND: MU_RECV if it is a call */
+	uint32_t snd_tag;             /* TS_SEND: the message tag */
+	struct thread *reply_to;      /* implicit reply capability: the caller we owe a reply */
+	struct thread *replier;       /* TS_REPLY: who owes us the reply */
+	uint64_t timeout;             /* absolute ns, 0: none */
+	struct thread *to_next;       /* link in the CPU's timeout list */
+	uint32_t pager, exc_handler;  /* cap indexes in its task; 0: none */
+	int fault_kind;               /* nonzero while a fault message is outstanding */
 };
 
-struct task *task_create(const char *name);
-struct thread *thread_create(struct task *t, uintptr_t entry, uintptr_t sp, uint32_t arg, uint8_t prio);
+struct gate {
+	struct kobj hdr;
+	struct factory *factory;
+	struct thread *bound;         /* the receiver, or NULL */
+	uint32_t label;
+};
+
+/* Kernel memory, charged to a factory. */
+void *kmem_alloc(struct factory *f, unsigned pages);
+void kmem_free(struct factory *f, void *p, unsigned pages);
+extern struct factory root_factory;
+struct factory *factory_create(struct factory *parent, uint32_t quota);
+void factory_get(struct factory *f);
+void factory_put(struct factory *f);   /* an object it paid for is gone */
+void factory_destroy(struct factory *f);
+
+struct task *task_create(struct factory *f, const char *name);
+struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va);
+void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, uint8_t prio);
 void thread_kill(struct thread *t, int status, const char *why);
+struct gate *gate_create(struct factory *f);
+void obj_release(struct kobj *o, void *ctx);
 int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry);
+int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);
+void task_drop(struct task *t);   /* drop one reference */
+void task_reap(void);
+void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
+
+/* IPC. IPC_BLOCKED: the caller waits; its result registers are set on wake-up. */
+#define IPC_BLOCKED (-1)
+int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
+int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout);
+int ipc_reply(struct thread *t, uint32_t tag);
+void ipc_cancel(struct thread *t);
+void ipc_timeouts(uint64_t now);
+int ipc_kernel_call(struct thread *t, struct thread *handler_gate_owner, uint32_t label, uint32_t words);
 
 /* Scheduling on the current CPU. */
 void sched_ready(struct thread *t);
+void sched_block(struct thread *t, uint8_t state);
 __attribute__((noreturn)) void schedule(void);
 void irq_dispatch(void);
 int syscall(struct thread *t);

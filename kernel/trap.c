@@ -51,5 +51,6 @@ void trap(struct arch_regs *r, unsigned kind)
 		user_fault(t, kind);
 		break;
 	}
+	task_reap();
 	schedule();
 }

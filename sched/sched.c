@@ -14,7 +14,7 @@
 static void switch_to(struct thread *t)
 {
 	arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
-	arch_set_user_tp(t->tls, UTCB_VA);
+	arch_set_user_tp(t->tls, t->utcb_va);
 }
 
 void sched_ready(struct thread *t)
@@ -24,6 +24,14 @@ void sched_ready(struct thread *t)
 	t->state = TS_READY;
 	if (!t->link.queued)
 		rq_enqueue(&c->rq, &t->link);
+}
+
+/* t stops running until woken; it stays out of the ready queue. */
+void sched_block(struct thread *t, uint8_t state)
+{
+	t->state = state;
+	if (t->link.queued)
+		rq_dequeue(&cpus[t->cpu].rq, &t->link);
 }
 
 void schedule(void)
@@ -36,7 +44,7 @@ void schedule(void)
 			if (t != c->current)
 				switch_to(t);
 			c->current = t;
-			t->state = TS_RUNNING;
+			t->state = TS_READY;
 			arch_user_return(&t->regs);
 		}
 		c->current = NULL;

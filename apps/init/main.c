@@ -1,29 +1,250 @@
 /*
  * init. For now it runs one of the boot tests' user scenarios, chosen by the
- * argument the kernel passes: 0 prints through picolibc's printf and exits
- * with the length of what it printed, 1 executes an undefined instruction,
- * 2 loads from an unmapped address. The kernel judges how each one ended.
+ * argument the kernel passes (mu_start_arg); each prints what went wrong and
+ * exits with 0 on success (the hello scenario with 42). The kernel judges how
+ * each task ended.
  */
 #include <stdio.h>
 #include <string.h>
 #include <muon/user.h>
 
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT };
+
+#define CHECK(c) do { if (!(c)) { printf("init: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
+#define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
+	printf("init: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
+
 /* An address no segment maps; volatile so the compiler keeps the load. */
 static volatile uintptr_t unmapped = 0x10;
+
+static uint32_t *mr(void) { return mu_utcb()->mr; }
+
+static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+{
+	mr()[0] = type;
+	mr()[1] = slot;
+	mr()[2] = a;
+	mr()[3] = b;
+	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
+}
+
+static int delete_cap(uint32_t slot)
+{
+	mr()[0] = MU_ITEM_CAP;
+	mr()[1] = slot;
+	mr()[2] = 0;
+	mr()[3] = 1;
+	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+}
+
+static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
+{
+	mr()[0] = (uint32_t)fn;
+	mr()[1] = (uint32_t)stack_top;
+	mr()[2] = 0;
+	mr()[3] = prio;
+	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0);
+}
+
+/* ---- same-task IPC: a server thread echoes, adds one, and checks its caps */
+enum { S_THREAD = 8, S_GATE = 9, S_GATE2 = 10, RECV_SLOT = 20 };
+static uint64_t server_stack[512];
+static volatile int server_done;
+
+static void server(void)
+{
+	uint32_t tag, label;
+	mu_utcb()->br[0] = RECV_SLOT;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK) {
+		uint32_t *m = mu_utcb()->mr;
+		if (MU_TAG_LABEL(tag) == 2) {           /* "use the console cap you just got" */
+			uint32_t items = MU_TAG_NITEMS(tag), landed = m[MU_TAG_WORDS(tag)];
+			static const char hi[] = "init: server writes through a mapped cap\n";
+			m[0] = sizeof(hi) - 1;
+			memcpy(&m[1], hi, sizeof(hi) - 1);
+			int e = mu_invoke(landed, MU_TAG(MU_CONSOLE_WRITE, 1 + (sizeof(hi) + 2) / 4), 0);
+			m[0] = (uint32_t)e;
+			m[1] = items;
+			m[2] = landed;
+			err = mu_reply_wait(MU_TAG(0, 3), MU_TIMEOUT_NEVER, &tag, &label);
+			continue;
+		}
+		m[0] = m[0] + 1;
+		m[1] = label;
+		err = mu_reply_wait(MU_TAG(MU_TAG_LABEL(tag), 2), MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	server_done = err;
+	mu_exit(0);
+}
+
+static int test_ipc(void)
+{
+	uint32_t tag, label;
+	/* Receive with zero and relative timeouts while nobody sends. */
+	EXPECT(mu_wait(MU_TIMEOUT_ZERO, &tag, &label), MU_ETIMEDOUT);
+	EXPECT(mu_wait(20000, &tag, &label), MU_ETIMEDOUT);
+	/* Reply with no call pending is an error. */
+	EXPECT(mu_ipc(0, 0, MU_REPLY, 0, 0, 0), MU_ESTATE);
+	EXPECT(create(MU_OBJ_THREAD, S_THREAD, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, S_GATE, S_THREAD, 0x1234), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, S_GATE2, S_THREAD, 0x5678), MU_OK);
+	/* A send to a gate whose thread has not started: no receiver. */
+	EXPECT(mu_ipc(S_GATE, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ESTATE);
+	EXPECT(start(S_THREAD, server, server_stack + 512, 100), MU_OK);
+	EXPECT(start(S_THREAD, server, server_stack + 512, 100), MU_ESTATE);   /* already running */
+	/* Calls through two gates: the label tells them apart. */
+	for (uint32_t i = 0; i < 100; i++) {
+		mr()[0] = i;
+		EXPECT(mu_call(i & 1 ? S_GATE2 : S_GATE, MU_TAG(7, 1), &tag), MU_OK);
+		CHECK(MU_TAG_LABEL(tag) == 7 && MU_TAG_WORDS(tag) == 2);
+		CHECK(mr()[0] == i + 1);
+		CHECK(mr()[1] == (i & 1 ? 0x5678u : 0x1234u));
+	}
+	/* A capability item: map our console cap to the server, which writes with it. */
+	mr()[0] = MU_ITEM_CAP | (MU_R << 4);
+	mr()[1] = MU_CAP_CONSOLE;
+	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(2, 0, 1), &tag), MU_OK);
+	CHECK(mr()[0] == MU_OK && mr()[1] == 1 && mr()[2] == RECV_SLOT);
+	/* Too many words: a bad layout is refused before anything happens. */
+	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(1, 63, 1), &tag), MU_EMSG);
+	/* Deleting the gates and the thread ends the server: its wait is canceled. */
+	EXPECT(delete_cap(S_GATE), MU_OK);
+	EXPECT(delete_cap(S_GATE2), MU_OK);
+	EXPECT(mu_call(S_GATE, MU_TAG(7, 1), &tag), MU_ECAP);
+	EXPECT(delete_cap(S_THREAD), MU_OK);
+	printf("init: ipc_same_task ok\n");
+	return 0;
+}
+
+/* ---- quota: a 64 KiB factory runs out, and deleting everything gives it all back */
+static int test_quota(void)
+{
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	uint32_t quota = mr()[0], used0 = mr()[1];
+	CHECK(quota == 64 * 1024);
+	uint32_t n = 0;
+	while (n < 40 && create(MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
+		n++;
+	CHECK(n == quota / 4096 - used0 / 4096);   /* one page per gate, until the quota is gone */
+	EXPECT(create(MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
+	EXPECT(create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);
+	for (uint32_t i = 0; i < n; i++)
+		EXPECT(delete_cap(10 + i), MU_OK);
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == used0);
+	/* A child factory, a task and a thread made from it; deleting the task returns all. */
+	EXPECT(create(MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
+	mr()[0] = MU_OBJ_TASK; mr()[1] = 12;
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	mr()[0] = MU_OBJ_THREAD; mr()[1] = 13; mr()[2] = 12; mr()[3] = 0x1000;
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] > 0);
+	EXPECT(delete_cap(13), MU_OK);
+	EXPECT(delete_cap(12), MU_OK);
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == 0);
+	EXPECT(delete_cap(11), MU_OK);
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == used0);
+	printf("init: factory_quota_reclaim ok (%u gates fit in %u bytes)\n", (unsigned)n, (unsigned)quota);
+	return 0;
+}
+
+/* ---- hostile: every bad input gets its error, then thousands of random invocations */
+static uint32_t rng = 12345;
+static uint32_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
+
+static int test_hostile(void)
+{
+	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);                 /* out of range */
+	EXPECT(mu_invoke(40, MU_TAG(1, 0), 0), MU_ECAP);                   /* empty slot */
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_ENOSYS); /* wrong protocol */
+	EXPECT(create(99, 30, 0, 0), MU_EINVAL);                           /* unknown type */
+	EXPECT(create(MU_OBJ_GATE, MU_CAP_CONSOLE, 0, 0), MU_EBUSY);       /* slot in use */
+	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_CONSOLE, 0x1000), MU_ETYPE); /* task cap wanted */
+	mr()[0] = 5000;
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_WRITE, 1), 0), MU_EMSG); /* too long */
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG_ITEMS(1, 60, 10), 0), MU_EMSG);     /* layout */
+	EXPECT(mu_ipc(0, 0, MU_REPLY, 0, 0, 0), MU_ESTATE);                /* no call to reply to */
+	EXPECT(mu_ipc(MU_CAP_CONSOLE, 0, 0x40, 0, 0, 0), MU_EMSG);         /* unknown flags */
+	/* Rights: a read-only copy of our factory cannot create. */
+	mr()[0] = 20; mr()[1] = MU_ITEM_CAP | (MU_R << 4); mr()[2] = MU_CAP_FACTORY;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 1, 1), 0), MU_OK);
+	mr()[0] = MU_OBJ_GATE; mr()[1] = 31;
+	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_EPERM);
+	EXPECT(delete_cap(20), MU_EPERM);           /* no delete right on the copy */
+	mr()[0] = MU_ITEM_CAP; mr()[1] = MU_CAP_FACTORY; mr()[2] = 0; mr()[3] = 0;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0), MU_OK);   /* revoke the copy */
+	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_ECAP);
+	EXPECT(delete_cap(20), MU_OK);              /* deleting an empty slot: no effect */
+	EXPECT(delete_cap(20), MU_OK);
+	/* Random invocations with random tags, flags and arguments, never blocking. */
+	for (int i = 0; i < 3000; i++) {
+		uint32_t cap = rnd() % 48, tag = rnd(), flags = rnd() % 9;
+		if (cap == MU_CAP_THREAD || cap == MU_CAP_TASK)
+			continue;   /* do not exit, stop or unmap ourselves */
+		for (int k = 0; k < 8; k++)
+			mr()[k] = rnd() % 4 ? rnd() % 64 : rnd();
+		if (flags & MU_RECV && !(flags & MU_SEND))
+			flags &= ~MU_RECV;   /* an open wait would wait forever */
+		mu_ipc(cap, tag, flags, MU_TIMEOUT_ZERO, 0, 0);
+	}
+	/* Still alive, and the kernel still answers correctly. */
+	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);
+	printf("init: hostile_task ok\n");
+	return 0;
+}
+
+/* ---- two tasks: a server and a client joined by a gate in slot 8 */
+static int serve(void)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label), n = 0;
+	while (err == MU_OK && MU_TAG_LABEL(tag) != 99) {
+		CHECK(label == 0x5e);
+		mr()[0] = mr()[0] * 2;
+		n++;
+		err = mu_reply_wait(MU_TAG(0, 1), MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	CHECK(err == MU_OK && n == 1000);
+	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_OK);
+	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_ESTATE);     /* reply capability is use-once */
+	return 0;
+}
+
+static int client(void)
+{
+	uint32_t tag;
+	for (uint32_t i = 0; i < 1000; i++) {
+		mr()[0] = i;
+		EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(1, 1), &tag), MU_OK);
+		CHECK(mr()[0] == 2 * i);
+	}
+	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 0), &tag), MU_OK);
+	printf("init: ipc_two_tasks ok (1000 calls)\n");
+	return 0;
+}
 
 int main(void)
 {
 	char msg[64];
 	switch (mu_start_arg) {
-	case 0:
+	case M_HELLO:
 		snprintf(msg, sizeof(msg), "init: hello from user mode, %d + %d = %d", 20, 22, 20 + 22);
 		puts(msg);
 		return (int)strlen(msg) + 2;   /* 42 only if printf formatted right */
-	case 1:
+	case M_UNDEF:
 		__asm__ volatile(".word 0xe7f000f0");   /* permanently undefined */
 		break;
-	case 2:
+	case M_DABT:
 		return *(volatile int *)unmapped;
+	case M_IPC: return test_ipc();
+	case M_QUOTA: return test_quota();
+	case M_HOSTILE: return test_hostile();
+	case M_SERVER: return serve();
+	case M_CLIENT: return client();
 	}
 	return -1;
 }

@@ -6,7 +6,6 @@
  */
 #include "kernel.h"
 #include "mmu.h"
-#include "page.h"
 
 #define SECT_KERNEL 0x1140eu   /* normal WBWA shareable, priv RW */
 #define SECT_DEVICE 0x00416u   /* shareable device, XN, priv RW */
@@ -71,26 +70,20 @@ void mmu_map_vectors(void)
 	flush_kernel_entry(&boot_l1[VECTORS_VA >> 20], VECTORS_VA);
 }
 
-uint32_t *mmu_space_create(void)
-{
-	return page_alloc_contig(2, 2);
-}
-
-void mmu_space_destroy(uint32_t *l1)
+void mmu_space_destroy(uint32_t *l1, const struct mmu_alloc *a)
 {
 	for (unsigned i = 0; i < USER_TOP >> 20; i += 4)
 		if (l1[i] & L1_COARSE)
-			page_free((void *)pa_to_va(l1[i] & ~0x3ffu));
-	page_free_contig(l1, 2);
+			a->table_free((void *)pa_to_va(l1[i] & ~0x3ffu), a->ctx);
 }
 
-static uint32_t *l2_for(uint32_t *l1, uintptr_t va, bool alloc)
+static uint32_t *l2_for(uint32_t *l1, uintptr_t va, const struct mmu_alloc *a)
 {
 	unsigned i = va >> 20;
 	if (!(l1[i] & L1_COARSE)) {
-		if (!alloc)
+		if (!a)
 			return NULL;
-		uint32_t *pg = page_alloc();
+		uint32_t *pg = a->table_alloc(a->ctx);
 		if (!pg)
 			return NULL;
 		uint32_t pa = (uint32_t)va_to_pa((uintptr_t)pg);
@@ -102,9 +95,9 @@ static uint32_t *l2_for(uint32_t *l1, uintptr_t va, bool alloc)
 	return (uint32_t *)pa_to_va(l1[i] & ~0x3ffu);
 }
 
-int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot)
+int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot, const struct mmu_alloc *a)
 {
-	uint32_t *l2 = l2_for(l1, va, true);
+	uint32_t *l2 = l2_for(l1, va, a);
 	if (!l2)
 		return -1;
 	uint32_t e = (uint32_t)pa | L2_SMALL | L2_NORMAL | L2_NG;
@@ -119,7 +112,7 @@ int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot)
 
 void mmu_unmap_page(uint32_t *l1, uintptr_t va, unsigned asid)
 {
-	uint32_t *l2 = l2_for(l1, va, false);
+	uint32_t *l2 = l2_for(l1, va, NULL);
 	if (!l2)
 		return;
 	l2[(va >> 12) & 0xff] = 0;

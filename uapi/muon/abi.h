@@ -1,12 +1,26 @@
 /*
  * Muon user ABI. The only system call is the invocation of a capability:
  *
- *   svc #0   r0 = capability index, r1 = message tag, r2 = flags
- *            returns r0 = error code (enum mu_err), r1 = reply tag
+ *   svc #0   r0 = capability index (ignored by a pure receive)
+ *            r1 = message tag (MU_TAG)
+ *            r2 = operation flags (MU_SEND, MU_RECV, MU_REPLY)
+ *            r3 = timeout of the blocking phase in microseconds,
+ *                 MU_TIMEOUT_NEVER or MU_TIMEOUT_ZERO (0)
+ *   returns  r0 = error code (enum mu_err)
+ *            r1 = tag of the message received (if any)
+ *            r2 = label of the gate it came through (open wait)
  *
  * Message words travel in the message registers of the calling thread's UTCB
  * (User Thread Control Block), whose user address the kernel keeps in
  * TPIDRURW. TPIDRURO holds the thread's TLS pointer (MU_THREAD_SET_TLS).
+ *
+ * Operations:
+ *   send          MU_SEND           to the IPC gate's bound thread
+ *   call          MU_SEND|MU_RECV   send, then wait for the reply (never times out)
+ *   receive       MU_RECV           open wait: from any gate bound to the caller
+ *   reply & wait  MU_REPLY|MU_RECV  answer the last call received, then open wait
+ *   reply         MU_REPLY          answer without waiting
+ * Kernel objects (task, thread, factory, IRQ, console) answer a call at once.
  */
 #ifndef MUON_ABI_H
 #define MUON_ABI_H
@@ -19,33 +33,97 @@ enum mu_err {
 	MU_ECAP = 1,      /* capability index out of range or slot empty */
 	MU_ETYPE = 2,     /* the object does not support this operation */
 	MU_EPERM = 3,     /* the capability lacks a right the operation needs */
-	MU_EMSG = 4,      /* message layout out of range (too many words or items) */
+	MU_EMSG = 4,      /* message layout out of range (too many words or items, bad item) */
 	MU_ENOMEM = 5,    /* out of memory or kernel-memory quota */
 	MU_EFAULT = 6,    /* a buffer or address is not mapped as required */
 	MU_EINVAL = 7,    /* an argument is out of range */
 	MU_ENOSYS = 8,    /* unknown operation label */
+	MU_ETIMEDOUT = 9, /* the timeout expired before a partner was ready */
+	MU_ECANCELED = 10,/* the partner or the gate went away while waiting */
+	MU_ESTATE = 11,   /* no call to reply to, or a gate with no bound thread */
+	MU_EBUSY = 12,    /* the destination slot is in use */
 };
 
-/* Message tag: label in bits 31..16, number of message words in 5..0. */
+/* Message tag: label 31..16, items 11..6, words 5..0 (words counted before items). */
 #define MU_TAG(label, words) (((uint32_t)(label) << 16) | ((words) & 0x3fu))
+#define MU_TAG_ITEMS(label, words, items) (MU_TAG(label, words) | (((items) & 0x3fu) << 6))
 #define MU_TAG_LABEL(t) ((t) >> 16)
 #define MU_TAG_WORDS(t) ((t) & 0x3fu)
+#define MU_TAG_NITEMS(t) (((t) >> 6) & 0x3fu)
 #define MU_MR_COUNT 64
+
+/* Operation flags (r2). */
+#define MU_SEND  1u
+#define MU_RECV  2u
+#define MU_REPLY 4u
+#define MU_TIMEOUT_NEVER 0xffffffffu
+#define MU_TIMEOUT_ZERO 0u
+
+/* Rights on a capability: they only shrink when it is passed on. */
+#define MU_R 1u   /* invoke / read */
+#define MU_W 2u   /* write: modify the object */
+#define MU_S 4u   /* special: e.g. bind a gate, map into a task */
+#define MU_D 8u   /* delete */
+#define MU_RIGHTS_ALL 15u
+
+/*
+ * Message items follow the words: two message registers each.
+ *   cap item:    mr[i] = MU_ITEM_CAP | GRANT? | rights << 4,  mr[i+1] = sender's cap index
+ *   memory item: mr[i] = MU_ITEM_MEM | GRANT? | prot << 4 | log2size << 8, mr[i+1] = sender's address (aligned)
+ * The receiver says where items land in its buffer registers:
+ *   br[0] = first cap slot for received caps, br[1] = receive window base for
+ *   memory, br[2] = log2 of its size (0: accept no memory).
+ * A page fault reply needs no window: the page lands at the fault address.
+ */
+#define MU_ITEM_CAP   1u
+#define MU_ITEM_MEM   2u
+#define MU_ITEM_GRANT 8u
+#define MU_PROT_R 1u
+#define MU_PROT_W 2u
+#define MU_PROT_X 4u
 
 struct mu_utcb {
 	uint32_t mr[MU_MR_COUNT];     /* message registers */
 	uint32_t br[16];              /* buffer registers (receive descriptors) */
 };
 
-/* Capability slots every task starts with. */
-enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3 };
+/* Capability slots every task starts with (the rest is free for its use). */
+enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
+       MU_CAP_FACTORY = 4, MU_CAP_PAGER = 5, MU_CAP_FIRST_FREE = 8 };
+#define MU_CAP_SLOTS 64
 
 /* Protocol labels of kernel objects. */
 enum {
 	MU_CONSOLE_WRITE = 1,   /* mr[0] = byte count (<= 200), bytes from mr[1] */
 	MU_THREAD_EXIT = 16,    /* mr[0] = exit status; never returns */
 	MU_THREAD_SET_TLS = 17, /* mr[0] = TLS pointer, read back with TPIDRURO */
+	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority */
+	MU_THREAD_CONTROL = 19, /* mr[0] = pager cap, mr[1] = exception handler cap (in its task; ~0: keep) */
+	MU_TASK_MAP = 32,       /* items (caps, memory) go from the caller into this task; br-like targets in mr */
+	MU_TASK_UNMAP = 33,     /* mr[0] = MU_ITEM_CAP/MEM, mr[1] = index or address, mr[2] = log2 size: revoke what was derived (own too if mr[3]) */
+	MU_FACTORY_CREATE = 48, /* mr[0] = MU_OBJ_*, then per type: see below; mr[1] = cap slot for the new object */
+	MU_GATE_BIND = 64,      /* mr[0] = thread cap, mr[1] = label */
+	MU_IRQ_BIND = 80,       /* mr[0] = thread cap, mr[1] = label */
+	MU_IRQ_UNMASK = 81,     /* acknowledge and unmask */
+	MU_FACTORY_INFO = 49,   /* reply: mr[0] = quota, mr[1] = used (bytes) */
 };
+
+/* Object types for MU_FACTORY_CREATE. */
+enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5 };
+/*   task:    -
+ *   thread:  mr[2] = task cap, mr[3] = UTCB address in that task
+ *   gate:    mr[2] = thread cap to bind (or 0), mr[3] = label
+ *   irq:     mr[2] = interrupt number
+ *   factory: mr[2] = quota in bytes (taken from this factory's) */
+
+/* Labels of messages the kernel sends on a thread's behalf. */
+enum {
+	MU_LABEL_PAGEFAULT = 0xfff0,  /* mr[0] = address, mr[1] = pc, mr[2] = 1 if write */
+	MU_LABEL_EXCEPTION = 0xfff1,  /* mr[0..16] = r0..r12, sp, lr, pc, cpsr; mr[17] = kind */
+	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number */
+};
+/* Exception reply: label 0 resumes with mr[0..16] as the registers; MU_EXC_KILL kills. */
+#define MU_EXC_KILL 1u
 
 #define MU_CONSOLE_MAX 200
 

@@ -13,10 +13,14 @@ void mmu_map_linear(uint64_t pa, uint64_t size);       /* RAM at pa_to_va(pa), 1
 uintptr_t ioremap(uint64_t pa, size_t size);           /* device memory, never unmapped */
 void mmu_map_vectors(void);
 
-/* A user address space: an 8 KiB first-level table for [0, USER_TOP). */
-uint32_t *mmu_space_create(void);
-void mmu_space_destroy(uint32_t *l1);
-int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot); /* 0 or -1: no memory */
+/*
+ * A user address space: an 8 KiB first-level table for [0, USER_TOP), whose
+ * memory the caller provides. Second-level tables come from table_alloc and
+ * go back through table_free, so the kernel can charge them to a quota.
+ */
+struct mmu_alloc { void *(*table_alloc)(void *ctx); void (*table_free)(void *page, void *ctx); void *ctx; };
+void mmu_space_destroy(uint32_t *l1, const struct mmu_alloc *a);   /* frees the second-level tables */
+int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot, const struct mmu_alloc *a); /* 0 or -1: no memory */
 void mmu_unmap_page(uint32_t *l1, uintptr_t va, unsigned asid);
 /* Physical address mapped at va (and its prot), or -1 if none. */
 int64_t mmu_lookup(const uint32_t *l1, uintptr_t va, unsigned *prot);

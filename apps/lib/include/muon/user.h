@@ -12,14 +12,38 @@ static inline struct mu_utcb *mu_utcb(void)
 	return u;
 }
 
-/* Invoke capability `cap` with message tag `tag`; returns enum mu_err. */
-static inline int mu_invoke(uint32_t cap, uint32_t tag, uint32_t flags)
+/* The raw system call: returns enum mu_err; *tag and *label get r1 and r2. */
+static inline int mu_ipc(uint32_t cap, uint32_t tag, uint32_t flags, uint32_t timeout,
+			 uint32_t *rtag, uint32_t *label)
 {
 	register uint32_t r0 __asm__("r0") = cap;
 	register uint32_t r1 __asm__("r1") = tag;
 	register uint32_t r2 __asm__("r2") = flags;
-	__asm__ volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2) : : "memory", "r3", "r12", "lr");
+	register uint32_t r3 __asm__("r3") = timeout;
+	__asm__ volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory", "r12", "lr");
+	if (rtag)
+		*rtag = r1;
+	if (label)
+		*label = r2;
 	return (int)r0;
+}
+
+/* Call a kernel object or a server: send, then wait for the reply. */
+static inline int mu_invoke(uint32_t cap, uint32_t tag, uint32_t flags)
+{
+	return mu_ipc(cap, tag, flags ? flags : MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
+}
+static inline int mu_call(uint32_t cap, uint32_t tag, uint32_t *rtag)
+{
+	return mu_ipc(cap, tag, MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, rtag, 0);
+}
+static inline int mu_wait(uint32_t timeout, uint32_t *tag, uint32_t *label)
+{
+	return mu_ipc(0, 0, MU_RECV, timeout, tag, label);
+}
+static inline int mu_reply_wait(uint32_t tag, uint32_t timeout, uint32_t *rtag, uint32_t *label)
+{
+	return mu_ipc(0, tag, MU_REPLY | MU_RECV, timeout, rtag, label);
 }
 
 extern uint32_t mu_start_arg;   /* the argument the creator passed in r0 */

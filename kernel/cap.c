@@ -1,0 +1,112 @@
+/* Capability tables: see cap.h, which also states the release rule. */
+#include <stddef.h>
+#include "cap.h"
+
+static struct cap *cap_of(struct mdb_node *n)
+{
+	return (struct cap *)((char *)n - offsetof(struct cap, node));
+}
+
+/* Leaves c empty: no object, no rights. Its node is the caller's business. */
+static void clear(struct cap *c)
+{
+	c->obj = NULL;
+	c->rights = 0;
+}
+
+void cap_table_init(struct cap_table *t, struct cap *slots, uint32_t n,
+		    void (*release)(struct kobj *, void *), void *ctx)
+{
+	t->slots = slots;
+	t->n = n;
+	t->release = release;
+	t->ctx = ctx;
+	for (uint32_t i = 0; i < n; i++) {
+		mdb_init(&slots[i].node);
+		clear(&slots[i]);
+		slots[i].table = t;
+	}
+}
+
+static struct cap *fail(int *err, int code)
+{
+	*err = code;
+	return NULL;
+}
+
+struct cap *cap_lookup(struct cap_table *t, uint32_t idx, uint8_t type, uint8_t rights,
+		       const struct cap_errs *e, int *err)
+{
+	struct cap *c = cap_slot(t, idx);
+
+	if (c == NULL || cap_empty(c))
+		return fail(err, e->ecap);
+	if (type != 0 && c->obj->type != type)
+		return fail(err, e->etype);
+	if ((c->rights & rights) != rights)
+		return fail(err, e->eperm);
+	return c;
+}
+
+void cap_install_root(struct cap *slot, struct kobj *obj, uint8_t rights)
+{
+	obj->refs = 1;
+	slot->obj = obj;
+	slot->rights = rights & CAP_ALL;
+}
+
+int cap_map(struct cap *src, struct cap *dst, uint8_t mask)
+{
+	if (cap_empty(src) || !cap_empty(dst))
+		return -1;
+	dst->obj = src->obj;
+	dst->rights = src->rights & mask;
+	dst->obj->refs++;
+	mdb_insert_child(&src->node, &dst->node);
+	return 0;
+}
+
+/* The number of capabilities naming the object does not change: no refs. */
+int cap_grant(struct cap *src, struct cap *dst, uint8_t mask)
+{
+	if (cap_empty(src) || !cap_empty(dst))
+		return -1;
+	dst->obj = src->obj;
+	dst->rights = src->rights & mask;
+	mdb_move(&src->node, &dst->node);
+	clear(src);
+	return 0;
+}
+
+/*
+ * Called on each derived capability right after its node is detached. refs
+ * cannot reach 0 here: the capability being revoked names the same object
+ * and keeps its reference (see the release rule in cap.h).
+ */
+static void revoked(struct mdb_node *n, void *arg)
+{
+	struct cap *c = cap_of(n);
+
+	(void)arg;
+	c->obj->refs--;
+	clear(c);
+}
+
+void cap_revoke(struct cap *c)
+{
+	if (!cap_empty(c))
+		mdb_revoke(&c->node, revoked, NULL);
+}
+
+void cap_delete(struct cap *c)
+{
+	struct kobj *obj = c->obj;
+
+	if (obj == NULL)
+		return;
+	cap_revoke(c);
+	mdb_unlink(&c->node);
+	clear(c);
+	if (--obj->refs == 0 && c->table != NULL && c->table->release != NULL)
+		c->table->release(obj, c->table->ctx);   /* last: may free c's table */
+}

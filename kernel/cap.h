@@ -1,0 +1,120 @@
+/*
+ * Capability tables: each task names kernel objects by index into its own
+ * table of slots. A slot holds an object pointer and four rights bits, and a
+ * node in the mapping database: a capability mapped to another task is a
+ * child of its source, so revoking the source empties every copy derived
+ * from it, in every table. Rights only ever shrink along the way.
+ *
+ * Invariants:
+ *  - Every capability in one derivation tree names the same object: map and
+ *    grant copy the object pointer, they never change it.
+ *  - obj->refs counts the capabilities that name obj, plus any references
+ *    the kernel holds itself. When cap_delete drops it to 0, the table's
+ *    release() is called once and the kernel destroys the object; when the
+ *    kernel drops its own last reference, destroying is the kernel's job.
+ *  - An empty slot (obj == NULL) has rights 0 and a detached node.
+ *
+ * Pure logic, no locks: callers serialize every table an operation touches.
+ * Error codes come from the caller (struct cap_errs) so this file does not
+ * depend on the user ABI.
+ */
+#ifndef CAP_H
+#define CAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mdb.h"
+
+/* Rights: invoke/read, write, special, delete. */
+enum { CAP_R = 1, CAP_W = 2, CAP_S = 4, CAP_D = 8, CAP_ALL = 15 };
+
+/* The header every kernel object starts with. */
+struct kobj {
+	uint8_t type;     /* the kernel's object type; 0 = none */
+	uint32_t refs;    /* capabilities naming this object + kernel references */
+};
+
+struct cap_table;
+
+struct cap {
+	struct mdb_node node;      /* derivation: a mapped capability is a child of its source */
+	struct kobj *obj;          /* NULL: empty slot */
+	uint8_t rights;            /* CAP_* bits */
+	struct cap_table *table;   /* the table this slot belongs to: set once by cap_table_init */
+};
+
+/*
+ * The release rule. release(obj, ctx) is called once per object, when the
+ * capability that drops obj->refs to 0 is deleted, and only as the very last
+ * step of cap_delete: by then every slot involved is empty and detached and
+ * cap.c holds no pointers and touches nothing afterwards. So release may free
+ * the object and even the table (and task) that held the capability, and may
+ * itself call cap_delete.
+ *
+ * cap_revoke never calls release: everything it removes names the same
+ * object as the capability it keeps, which holds a reference.
+ *
+ * What release must not do is nest without bound. Destroying a task deletes
+ * its capabilities, which may release another task, and so on: done by
+ * calling straight back down, that is recursion as deep as the chain of
+ * tasks, on an 8 KiB stack. A release that destroys containers puts the
+ * object on a list, and a single loop drains it (e.g. the outermost release
+ * drains while nested ones only queue), calling cap_delete for each slot of
+ * each dead task, which may queue more.
+ */
+struct cap_table {
+	struct cap *slots;
+	uint32_t n;
+	void (*release)(struct kobj *obj, void *ctx);   /* may be NULL: objects are not destroyed */
+	void *ctx;   /* passed to release; must outlive the table (e.g. kernel-wide state, not the task) */
+};
+
+/* The caller's error codes for cap_lookup. */
+struct cap_errs { int ecap, etype, eperm; };
+
+/* Empties all n slots and ties them to t. */
+void cap_table_init(struct cap_table *t, struct cap *slots, uint32_t n,
+		    void (*release)(struct kobj *, void *), void *ctx);
+
+/*
+ * Slot idx holding a capability with at least `rights` and, if type != 0, an
+ * object of that type. Otherwise NULL and *err = e->ecap (index out of range
+ * or empty slot), e->etype (wrong type) or e->eperm (missing rights).
+ */
+struct cap *cap_lookup(struct cap_table *t, uint32_t idx, uint8_t type, uint8_t rights,
+		       const struct cap_errs *e, int *err);
+
+/* Slot idx, empty or not, or NULL if out of range: where to install or receive. */
+static inline struct cap *cap_slot(struct cap_table *t, uint32_t idx)
+{
+	return idx < t->n ? &t->slots[idx] : NULL;
+}
+
+static inline bool cap_empty(const struct cap *c) { return c->obj == NULL; }
+
+/* A new object's first capability: slot must be empty; sets obj->refs = 1. */
+void cap_install_root(struct cap *slot, struct kobj *obj, uint8_t rights);
+
+/*
+ * Map: dst (an empty slot, in any table) gets src's object with
+ * src->rights & mask, as a child of src; refs++. Returns 0, or -1 (and
+ * changes nothing) if src is empty or dst is not.
+ */
+int cap_map(struct cap *src, struct cap *dst, uint8_t mask);
+
+/*
+ * Grant: src moves into dst with its rights & mask, keeping its place in the
+ * derivation tree and its children; src ends empty. Same returns as cap_map.
+ * The children keep their rights even if they exceed the reduced ones: they
+ * were passed on under the old rights, and the new holder may revoke them.
+ */
+int cap_grant(struct cap *src, struct cap *dst, uint8_t mask);
+
+/* Empties every capability derived from c, in every table; c stays. */
+void cap_revoke(struct cap *c);
+
+/* cap_revoke, then empties c itself, releasing the object if c was its last
+ * capability. An empty c is left alone. */
+void cap_delete(struct cap *c);
+
+#endif

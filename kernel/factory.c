@@ -1,0 +1,87 @@
+/*
+ * Kernel memory and factories. Every page the kernel takes for an object is
+ * charged to a factory's quota and returned to it when the object dies. A
+ * child factory's quota is carved out of its parent's: creating it charges
+ * the parent the quota plus the factory's own page. A factory whose last
+ * capability goes stays until the last object it paid for is gone.
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "page.h"
+
+struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
+static spinlock_t quota_lock;   /* guards quota, used and live of every factory */
+
+static bool charge(struct factory *f, uint32_t bytes)
+{
+	spin_lock(&quota_lock);
+	bool ok = f->quota - f->used >= bytes;
+	if (ok)
+		f->used += bytes;
+	spin_unlock(&quota_lock);
+	return ok;
+}
+
+static void refund(struct factory *f, uint32_t bytes)
+{
+	spin_lock(&quota_lock);
+	kassert(f->used >= bytes);
+	f->used -= bytes;
+	spin_unlock(&quota_lock);
+}
+
+void *kmem_alloc(struct factory *f, unsigned pages)
+{
+	if (!charge(f, pages * PAGE_SIZE))
+		return NULL;
+	void *p = page_alloc_contig(pages, pages);
+	if (!p)
+		refund(f, pages * PAGE_SIZE);
+	return p;
+}
+
+void kmem_free(struct factory *f, void *p, unsigned pages)
+{
+	page_free_contig(p, pages);
+	refund(f, pages * PAGE_SIZE);
+}
+
+struct factory *factory_create(struct factory *parent, uint32_t quota)
+{
+	quota = ALIGN_DOWN(quota, PAGE_SIZE);
+	if (quota > UINT32_MAX - PAGE_SIZE || !charge(parent, quota + PAGE_SIZE))
+		return NULL;
+	struct factory *f = page_alloc();
+	if (!f) {
+		refund(parent, quota + PAGE_SIZE);
+		return NULL;
+	}
+	f->hdr.type = OBJ_FACTORY;
+	f->parent = parent;
+	factory_get(parent);
+	f->quota = quota;
+	return f;
+}
+
+/*
+ * hdr.refs counts capabilities and live objects paid by this factory, so the
+ * factory goes when the last of either goes (release() or factory_put()).
+ */
+void factory_get(struct factory *f) { f->hdr.refs++; }
+
+void factory_destroy(struct factory *f)
+{
+	struct factory *parent = f->parent;
+	if (f == &root_factory)
+		return;
+	kassert(f->used == 0);
+	page_free(f);
+	refund(parent, f->quota + PAGE_SIZE);
+	factory_put(parent);
+}
+
+void factory_put(struct factory *f)
+{
+	if (--f->hdr.refs == 0)
+		factory_destroy(f);
+}
