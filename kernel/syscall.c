@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
+#include "bsp.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
@@ -52,6 +53,12 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 		if (th == t)
 			arch_set_user_tp(th->tls, th->utcb_va);
 		return MU_OK;
+	case MU_THREAD_CLOCK: {
+		uint64_t now = bsp_clock_ns();
+		mr[0] = (uint32_t)now;
+		mr[1] = (uint32_t)(now >> 32);
+		return MU_OK;
+	}
 	case MU_THREAD_START:
 		if (!(cap->rights & MU_W))
 			return MU_EPERM;

@@ -6,9 +6,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <muon/user.h>
 
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH };
 
 #define CHECK(c) do { if (!(c)) { printf("init: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
 #define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
@@ -208,7 +209,7 @@ static int serve(void)
 		n++;
 		err = mu_reply_wait(MU_TAG(0, 1), MU_TIMEOUT_NEVER, &tag, &label);
 	}
-	CHECK(err == MU_OK && n == 1000);
+	CHECK(err == MU_OK && (uint32_t)n == mr()[0]);   /* the client says how many it sent */
 	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_OK);
 	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_ESTATE);     /* reply capability is use-once */
 	return 0;
@@ -222,8 +223,69 @@ static int client(void)
 		EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(1, 1), &tag), MU_OK);
 		CHECK(mr()[0] == 2 * i);
 	}
-	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 0), &tag), MU_OK);
+	mr()[0] = 1000;
+	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 1), &tag), MU_OK);
 	printf("init: ipc_two_tasks ok (1000 calls)\n");
+	return 0;
+}
+
+/* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
+static uint64_t clock_ns(void)
+{
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	return mr()[0] | (uint64_t)mr()[1] << 32;
+}
+
+#define BATCHES 21
+#define PER_BATCH 50
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Runs op() BATCHES x PER_BATCH times; prints the median batch mean. */
+static void bench(const char *metric, void (*op)(void))
+{
+	uint32_t v[BATCHES];
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t t0 = clock_ns();
+		for (int i = 0; i < PER_BATCH; i++)
+			op();
+		v[b] = (uint32_t)((clock_ns() - t0) / PER_BATCH);
+	}
+	qsort(v, BATCHES, sizeof(v[0]), cmp_u32);
+	printf("BENCH %s %u\n", metric, (unsigned)v[BATCHES / 2]);
+}
+
+static uint32_t bench_cap;
+static void op_call(void) { mu_call(bench_cap, MU_TAG(1, 1), 0); }
+static void op_null(void) { mu_ipc(MU_CAP_CONSOLE, MU_TAG(0, 0), MU_SEND | MU_RECV, 0, 0, 0); }
+
+static void echo_server(void)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK)
+		err = mu_reply_wait(MU_TAG(0, 1), MU_TIMEOUT_NEVER, &tag, &label);
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* The client of a two-task pair measures across address spaces, then in its own task. */
+static int bench_client(void)
+{
+	bench_cap = MU_CAP_FIRST_FREE;
+	bench("ipc_roundtrip_same_cpu", op_call);
+	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, 31, 30, 1), MU_OK);
+	EXPECT(start(30, echo_server, server_stack + 512, 100), MU_OK);
+	bench_cap = 31;
+	bench("ipc_roundtrip_same_cpu_same_task", op_call);
+	bench("null_syscall", op_null);
+	mr()[0] = BATCHES * PER_BATCH;
+	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 1), 0), MU_OK);   /* stop the other task's server */
 	return 0;
 }
 
@@ -245,6 +307,7 @@ int main(void)
 	case M_HOSTILE: return test_hostile();
 	case M_SERVER: return serve();
 	case M_CLIENT: return client();
+	case M_BENCH: return bench_client();
 	}
 	return -1;
 }
