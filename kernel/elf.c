@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "thread.h"
 #include "mmu.h"
+#include "map.h"
 
 struct ehdr {
 	uint8_t ident[16];
@@ -23,7 +24,7 @@ static int load_segment(struct task *t, const uint8_t *img, const struct phdr *p
 {
 	unsigned prot = PROT_R | (ph->flags & 2 ? PROT_W : 0) | (ph->flags & 1 ? PROT_X : 0);
 	for (uint32_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
-		if (map_fresh_pages(t, va, 1, prot) < 0)
+		if (map_fresh(t, va, prot) != MU_OK)
 			return -1;   /* also when segments share a page */
 		uint8_t *pg = (uint8_t *)pa_to_va((uint64_t)mmu_lookup(t->l1, va, NULL));
 		/* Copy the part of [va, va + 4K) that the file backs. */

@@ -12,7 +12,7 @@
 struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
 static spinlock_t quota_lock;   /* guards quota, used and live of every factory */
 
-static bool charge(struct factory *f, uint32_t bytes)
+bool kmem_charge(struct factory *f, uint32_t bytes)
 {
 	spin_lock(&quota_lock);
 	bool ok = f->quota - f->used >= bytes;
@@ -22,7 +22,7 @@ static bool charge(struct factory *f, uint32_t bytes)
 	return ok;
 }
 
-static void refund(struct factory *f, uint32_t bytes)
+void kmem_refund(struct factory *f, uint32_t bytes)
 {
 	spin_lock(&quota_lock);
 	kassert(f->used >= bytes);
@@ -32,28 +32,28 @@ static void refund(struct factory *f, uint32_t bytes)
 
 void *kmem_alloc(struct factory *f, unsigned pages)
 {
-	if (!charge(f, pages * PAGE_SIZE))
+	if (!kmem_charge(f, pages * PAGE_SIZE))
 		return NULL;
 	void *p = page_alloc_contig(pages, pages);
 	if (!p)
-		refund(f, pages * PAGE_SIZE);
+		kmem_refund(f, pages * PAGE_SIZE);
 	return p;
 }
 
 void kmem_free(struct factory *f, void *p, unsigned pages)
 {
 	page_free_contig(p, pages);
-	refund(f, pages * PAGE_SIZE);
+	kmem_refund(f, pages * PAGE_SIZE);
 }
 
 struct factory *factory_create(struct factory *parent, uint32_t quota)
 {
 	quota = ALIGN_DOWN(quota, PAGE_SIZE);
-	if (quota > UINT32_MAX - PAGE_SIZE || !charge(parent, quota + PAGE_SIZE))
+	if (quota > UINT32_MAX - PAGE_SIZE || !kmem_charge(parent, quota + PAGE_SIZE))
 		return NULL;
 	struct factory *f = page_alloc();
 	if (!f) {
-		refund(parent, quota + PAGE_SIZE);
+		kmem_refund(parent, quota + PAGE_SIZE);
 		return NULL;
 	}
 	f->hdr.type = OBJ_FACTORY;
@@ -76,7 +76,7 @@ void factory_destroy(struct factory *f)
 		return;
 	kassert(f->used == 0);
 	page_free(f);
-	refund(parent, f->quota + PAGE_SIZE);
+	kmem_refund(parent, f->quota + PAGE_SIZE);
 	factory_put(parent);
 }
 

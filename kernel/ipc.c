@@ -9,6 +9,7 @@
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"
+#include "map.h"
 
 static void timeout_remove(struct thread *t)
 {
@@ -32,11 +33,19 @@ static void timeout_add(struct thread *t, uint32_t us)
 	*p = t;
 }
 
-/* Wake t with result err in r0 (a waiting thread's other registers are set already). */
+/*
+ * Wake t with result err in r0 (a waiting thread's other registers are set
+ * already). A thread waiting on its fault message has no result register:
+ * when that wait fails, the fault stays unresolved.
+ */
 static void wake(struct thread *t, int err)
 {
 	if (t->timeout)
 		timeout_remove(t);
+	if (t->fault_kind) {
+		fault_unresolved(t, "fault handler gone");
+		return;
+	}
 	t->regs.r[0] = (uint32_t)err;
 	sched_ready(t);
 }
@@ -47,31 +56,58 @@ static void block(struct thread *t, uint8_t state, uint32_t timeout)
 	timeout_add(t, timeout);
 }
 
-/* Capability items: map or grant each into the receiver's slots from br[0] on. */
+/* One item from s's message registers into r; returns where it landed or -1. */
+static int64_t transfer_item(struct thread *s, uint32_t d, uint32_t arg, struct thread *r, uint32_t cap_slot_idx,
+			     uint32_t win, unsigned win_log2)
+{
+	bool grant = d & MU_ITEM_GRANT;
+	unsigned mask = (d >> 4) & 15;
+	if ((d & 7) == MU_ITEM_CAP) {
+		struct cap *src = cap_slot(&s->task->caps, arg);
+		struct cap *dst = cap_slot(&r->task->caps, cap_slot_idx);
+		if (!src || !dst || cap_empty(src) || !cap_empty(dst))
+			return -1;
+		return (grant ? cap_grant(src, dst, mask) : cap_map(src, dst, mask)) == 0 ? (int64_t)cap_slot_idx : -1;
+	}
+	unsigned log2 = (d >> 8) & 31;
+	if ((d & 7) != MU_ITEM_MEM || log2 < 12 || win_log2 < 12 || (arg & ((1u << log2) - 1)) || (win & 0xfff))
+		return -1;
+	unsigned pages = 1u << ((log2 < win_log2 ? log2 : win_log2) - 12);
+	return map_transfer(s->task, arg, r->task, win, pages, mask, grant) > 0 ? (int64_t)win : -1;
+}
+
+/* Items follow the words: caps land in r's slots from br[0] on, memory in its window. */
 static unsigned transfer_items(struct thread *s, struct thread *r, unsigned first, unsigned n)
 {
-	unsigned done = 0, slot = r->utcb->br[0];
+	unsigned done = 0;
+	uint32_t *br = r->utcb->br;
+	if (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT)
+		return 0;   /* an exception reply carries registers, not items */
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t d = s->utcb->mr[first + 2 * i], idx = s->utcb->mr[first + 2 * i + 1];
-		struct cap *src = cap_slot(&s->task->caps, idx);
-		struct cap *dst = cap_slot(&r->task->caps, slot + done);
-		if ((d & 7) != MU_ITEM_CAP || !src || !dst || cap_empty(src) || !cap_empty(dst))
-			continue;   /* not delivered: the receiver's item count tells */
-		int rc = d & MU_ITEM_GRANT ? cap_grant(src, dst, (d >> 4) & 15) : cap_map(src, dst, (d >> 4) & 15);
-		if (rc == 0) {
-			r->utcb->mr[first + done] = slot + done;   /* where the item landed */
-			done++;
-		}
+		uint32_t d = s->utcb->mr[first + 2 * i], arg = s->utcb->mr[first + 2 * i + 1];
+		int64_t at = r->fault_kind ? transfer_item(s, d, arg, r, 0, r->fault_addr & ~0xfffu, 12)
+					   : transfer_item(s, d, arg, r, br[0] + done, br[1], br[2]);
+		if (at >= 0 && !r->fault_kind)
+			r->utcb->mr[first + done] = (uint32_t)at;   /* where the item landed */
+		done += at >= 0;
 	}
 	return done;
 }
 
-/* Copy the message of s (tag) into r and set r's result registers. */
+/*
+ * Copy the message of s (tag) into r and set r's result registers. A
+ * faulting thread sends the message the kernel wrote for it; a reply to a
+ * faulting thread is interpreted by fault_reply instead of delivered.
+ */
 static void deliver(struct thread *s, struct thread *r, uint32_t tag, uint32_t label)
 {
 	unsigned words = MU_TAG_WORDS(tag), items = MU_TAG_NITEMS(tag);
-	kmemcpy(r->utcb->mr, s->utcb->mr, words * 4);
 	s->snd_tag = tag;
+	if (r->fault_kind) {
+		fault_reply(s, r, tag, transfer_items(s, r, words, items));
+		return;
+	}
+	kmemcpy(r->utcb->mr, s->fault_kind ? s->fault_mr : s->utcb->mr, words * 4);
 	if (items)
 		items = transfer_items(s, r, words, items);
 	r->regs.r[1] = (tag & ~(0x3fu << 6)) | (items << 6);
@@ -106,7 +142,8 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 	if (r->state == TS_RECV) {
 		deliver(t, r, tag, g->label);
 		wake(r, MU_OK);
-		t->regs.r[0] = MU_OK;
+		if (!t->fault_kind)
+			t->regs.r[0] = MU_OK;
 		after_send(t, r, flags);
 		return flags & MU_RECV ? IPC_BLOCKED : MU_OK;
 	}
@@ -144,7 +181,8 @@ int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout)
 		deliver(s, t, s->snd_tag, s->snd_label);
 		if (s->timeout)
 			timeout_remove(s);
-		s->regs.r[0] = MU_OK;
+		if (!s->fault_kind)
+			s->regs.r[0] = MU_OK;
 		if (s->snd_flags & MU_RECV) {
 			t->reply_to = s;
 			s->replier = t;
@@ -170,6 +208,10 @@ int ipc_reply(struct thread *t, uint32_t tag)
 		return MU_ESTATE;   /* no call pending, or already answered */
 	t->reply_to = NULL;
 	c->replier = NULL;
+	if (c->fault_kind) {
+		deliver(t, c, tag, 0);   /* fault_reply resumes, escalates or kills c */
+		return MU_OK;
+	}
 	deliver(t, c, tag, 0);
 	wake(c, MU_OK);
 	return MU_OK;
@@ -195,8 +237,6 @@ void ipc_cancel(struct thread *t)
 	while (t->rcv_head) {
 		struct thread *s = t->rcv_head;
 		unqueue_sender(s);
-		if (s->snd_flags & MU_RECV)
-			s->regs.r[0] = MU_ECANCELED;
 		wake(s, MU_ECANCELED);
 	}
 }

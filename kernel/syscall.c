@@ -7,6 +7,7 @@
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"
+#include "map.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
@@ -151,39 +152,76 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 	}
 }
 
+/* Memory: revoke what was derived from the pages of [addr, addr + 2^log2), and with self the pages too. */
+static int unmap_mem(struct task *tk, uint32_t addr, uint32_t log2, bool self)
+{
+	if (log2 < 12 || log2 > 31 || (addr & ((1u << log2) - 1)) || addr >= USER_TOP)
+		return MU_EINVAL;
+	for (uint32_t va = addr; va - addr < (1u << log2) && va < USER_TOP; va += PAGE_SIZE) {
+		struct mapping *m = map_find(tk, va);
+		if (m)
+			map_unmap(m, self);
+	}
+	return MU_OK;
+}
+
+/* Map items from the caller into task tk: caps land from slot mr[0] on, memory at mr[1]. */
+static int task_map(struct thread *t, struct task *tk, const uint32_t *mr, unsigned words, unsigned n)
+{
+	unsigned done = 0;
+	uint32_t dst_mem = mr[1];
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t d = mr[words + 2 * i], arg = mr[words + 2 * i + 1];
+		bool grant = d & MU_ITEM_GRANT;
+		if ((d & 7) == MU_ITEM_MEM) {
+			unsigned log2 = (d >> 8) & 31;
+			if (log2 < 12 || log2 > 30 || (arg & ((1u << log2) - 1)) || (dst_mem & ((1u << log2) - 1)))
+				return MU_EMSG;
+			int r = map_transfer(t->task, arg, tk, dst_mem, 1u << (log2 - 12), (d >> 4) & 15, grant);
+			if (r < 0)
+				return -r;
+			if (r == 0)
+				return MU_EFAULT;   /* nothing mapped there in the caller */
+			dst_mem += 1u << log2;
+			done++;
+			continue;
+		}
+		struct cap *src = cap_slot(&t->task->caps, arg);
+		struct cap *dst = cap_slot(&tk->caps, mr[0] + i);
+		if ((d & 7) != MU_ITEM_CAP || !src || cap_empty(src))
+			return MU_EMSG;
+		if (!dst || !cap_empty(dst))
+			return MU_EBUSY;
+		if ((grant ? cap_grant(src, dst, (d >> 4) & 15) : cap_map(src, dst, (d >> 4) & 15)) == 0)
+			done++;
+	}
+	t->utcb->mr[0] = done;
+	return MU_OK;
+}
+
 /*
- * Task: map capabilities into it (items from the caller, landing from slot
- * mr[0] on), or unmap: revoke what was derived from one of its capabilities
- * and, with mr[3], delete that capability too (needs the delete right on it).
+ * Task: map capabilities and memory into it (items from the caller), or
+ * unmap: revoke what was derived from one of its capabilities or pages and,
+ * with mr[3], remove those too (a capability needs the delete right).
  */
 static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
-	unsigned words = MU_TAG_WORDS(tag), n = MU_TAG_NITEMS(tag), done = 0;
+	unsigned words = MU_TAG_WORDS(tag), n = MU_TAG_NITEMS(tag);
 	switch (MU_TAG_LABEL(tag)) {
 	case MU_TASK_MAP:
 		if (!(cap->rights & MU_W))
 			return MU_EPERM;
-		if (words < 1)
+		if (words < 2)
 			return MU_EMSG;
-		for (unsigned i = 0; i < n; i++) {
-			uint32_t d = mr[words + 2 * i];
-			struct cap *src = cap_slot(&t->task->caps, mr[words + 2 * i + 1]);
-			struct cap *dst = cap_slot(&tk->caps, mr[0] + i);
-			if ((d & 7) != MU_ITEM_CAP || !src || cap_empty(src))
-				return MU_EMSG;
-			if (!dst || !cap_empty(dst))
-				return MU_EBUSY;
-			if ((d & MU_ITEM_GRANT ? cap_grant(src, dst, (d >> 4) & 15) : cap_map(src, dst, (d >> 4) & 15)) == 0)
-				done++;
-		}
-		mr[0] = done;
-		return MU_OK;
+		return task_map(t, tk, mr, words, n);
 	case MU_TASK_UNMAP: {
 		if (tk != t->task && !(cap->rights & MU_W))
 			return MU_EPERM;
-		if (words < 4 || mr[0] != MU_ITEM_CAP)
-			return mr[0] == MU_ITEM_MEM ? MU_ENOSYS : MU_EMSG;
+		if (words < 4 || (mr[0] != MU_ITEM_CAP && mr[0] != MU_ITEM_MEM))
+			return MU_EMSG;
+		if (mr[0] == MU_ITEM_MEM)
+			return unmap_mem(tk, mr[1], mr[2], mr[3]);
 		struct cap *c = cap_slot(&tk->caps, mr[1]);
 		if (!c)
 			return MU_ECAP;

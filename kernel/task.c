@@ -9,6 +9,7 @@
 #include "mmu.h"
 #include "page.h"
 #include "cpu.h"
+#include "map.h"
 
 static void thread_free(struct thread *th);
 
@@ -49,10 +50,15 @@ struct task *task_create(struct factory *f, const char *name)
 	if (!t)
 		return NULL;
 	t->l1 = kmem_alloc(f, 2);
+	t->shadow_dir = kmem_alloc(f, 1);
 	t->asid = asid_alloc();
-	if (!t->l1 || !t->asid) {
+	if (!t->l1 || !t->shadow_dir || !t->asid) {
 		if (t->l1)
 			kmem_free(f, t->l1, 2);
+		if (t->shadow_dir)
+			kmem_free(f, t->shadow_dir, 1);
+		if (t->asid)
+			asid_free(t->asid);
 		kmem_free(f, t, 1);
 		return NULL;
 	}
@@ -66,20 +72,13 @@ struct task *task_create(struct factory *f, const char *name)
 
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot)
 {
-	struct mmu_alloc a = task_alloc(t);
-	for (unsigned i = 0; i < n; i++, va += PAGE_SIZE) {
-		void *pg = kmem_alloc(t->factory, 1);
-		if (!pg)
+	for (unsigned i = 0; i < n; i++, va += PAGE_SIZE)
+		if (map_fresh(t, va, prot) != MU_OK)
 			return -1;
-		if (mmu_lookup(t->l1, va, NULL) >= 0 || mmu_map_page(t->l1, va, va_to_pa((uintptr_t)pg), prot, &a) < 0) {
-			kmem_free(t->factory, pg, 1);
-			return -1;
-		}
-	}
 	return 0;
 }
 
-/* Every user page of a task is its own (memory items come later): free them all. */
+/* Threads stop, capabilities go, mappings are revoked (frames it owns freed). */
 static void thread_detach(struct thread *th);
 
 static void task_destroy(struct task *t)
@@ -89,15 +88,7 @@ static void task_destroy(struct task *t)
 		thread_detach(t->threads);
 	for (unsigned i = 0; i < t->caps.n; i++)
 		cap_delete(&t->slots[i]);
-	for (uintptr_t va = 0; va < USER_TOP; va += SECTION_SIZE) {
-		if (!(t->l1[va >> 20] & 1))
-			continue;
-		for (uintptr_t p = va; p < va + SECTION_SIZE; p += PAGE_SIZE) {
-			int64_t pa = mmu_lookup(t->l1, p, NULL);
-			if (pa >= 0)
-				kmem_free(f, (void *)pa_to_va((uint64_t)pa & ~0xfffull), 1);
-		}
-	}
+	map_destroy_space(t);
 	arch_leave_space(va_to_pa((uintptr_t)t->l1));
 	struct mmu_alloc a = task_alloc(t);
 	mmu_space_destroy(t->l1, &a);
@@ -106,6 +97,7 @@ static void task_destroy(struct task *t)
 	int status = t->exit_status;
 	const char *why = t->exit_why;
 	kmem_free(f, t->l1, 2);
+	kmem_free(f, t->shadow_dir, 1);
 	kmem_free(f, t, 1);
 	factory_put(f);
 	if (on_exit)

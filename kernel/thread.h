@@ -35,6 +35,7 @@ struct task {
 	struct kobj hdr;
 	struct factory *factory;      /* pays for the task, its tables and threads */
 	uint32_t *l1;                 /* user page table (kernel VA) */
+	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
 	unsigned asid;
 	struct thread *threads;       /* its threads, linked through task_next */
 	struct thread *main_thread;   /* for the boot tests: the task ends with it */
@@ -73,7 +74,10 @@ struct thread {
 	uint64_t timeout;             /* absolute ns, 0: none */
 	struct thread *to_next;       /* link in the CPU's timeout list */
 	uint32_t pager, exc_handler;  /* cap indexes in its task; 0: none */
-	int fault_kind;               /* nonzero while a fault message is outstanding */
+	int fault_kind;               /* the trap kind while a fault message is outstanding, else 0 */
+	uint32_t fault_addr;
+	uint32_t fault_label;         /* MU_LABEL_PAGEFAULT or MU_LABEL_EXCEPTION */
+	uint32_t fault_mr[18];        /* the fault message the kernel sends on the thread's behalf */
 };
 
 struct gate {
@@ -86,6 +90,10 @@ struct gate {
 /* Kernel memory, charged to a factory. */
 void *kmem_alloc(struct factory *f, unsigned pages);
 void kmem_free(struct factory *f, void *p, unsigned pages);
+bool kmem_charge(struct factory *f, uint32_t bytes);
+void kmem_refund(struct factory *f, uint32_t bytes);
+void *slab_alloc(struct factory *f);       /* a zeroed 32-byte object */
+void slab_free(struct factory *f, void *p);
 extern struct factory root_factory;
 struct factory *factory_create(struct factory *parent, uint32_t quota);
 void factory_get(struct factory *f);
@@ -99,7 +107,7 @@ void thread_kill(struct thread *t, int status, const char *why);
 struct gate *gate_create(struct factory *f);
 void obj_release(struct kobj *o, void *ctx);
 int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry);
-int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);
+int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */
 void task_drop(struct task *t);   /* drop one reference */
 void task_reap(void);
 void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
@@ -111,7 +119,10 @@ int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout);
 int ipc_reply(struct thread *t, uint32_t tag);
 void ipc_cancel(struct thread *t);
 void ipc_timeouts(uint64_t now);
-int ipc_kernel_call(struct thread *t, struct thread *handler_gate_owner, uint32_t label, uint32_t words);
+/* Faults become calls to the pager or exception handler (fault.c). */
+void fault_raise(struct thread *t, unsigned kind);
+void fault_reply(struct thread *handler, struct thread *t, uint32_t tag, unsigned items_done);
+void fault_unresolved(struct thread *t, const char *why);
 
 /* Scheduling on the current CPU. */
 void sched_ready(struct thread *t);

@@ -18,17 +18,6 @@ static void report_regs(const struct arch_regs *r)
 		(unsigned)r->lr, (unsigned)r->pc, (unsigned)r->cpsr);
 }
 
-/* A fault the thread cannot recover from: report it and kill the thread alone. */
-static void user_fault(struct thread *t, unsigned kind)
-{
-	struct arch_regs *r = &t->regs;
-	uint32_t addr = kind == TRAP_DABT_N ? arch_dfar() : r->pc;
-	uint32_t fsr = kind == TRAP_DABT_N ? arch_dfsr() : kind == TRAP_PABT_N ? arch_ifsr() : 0;
-	kprintf("muon: cpu%u: task %s: %s at pc %08x addr %08x fsr %03x: thread killed\n",
-		this_cpu()->id, t->task->name, trap_names[kind], (unsigned)r->pc, (unsigned)addr, (unsigned)fsr);
-	thread_kill(t, -(int)kind, trap_names[kind]);
-}
-
 void trap(struct arch_regs *r, unsigned kind)
 {
 	struct cpu *c = this_cpu();
@@ -48,7 +37,7 @@ void trap(struct arch_regs *r, unsigned kind)
 		irq_dispatch();
 		break;
 	default:
-		user_fault(t, kind);
+		fault_raise(t, kind);
 		break;
 	}
 	task_reap();
