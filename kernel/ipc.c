@@ -11,7 +11,7 @@
 #include "bsp.h"
 #include "map.h"
 
-static void timeout_remove(struct thread *t)
+void ipc_timeout_remove(struct thread *t)
 {
 	struct thread **p = &cpus[t->cpu].timeouts;
 	while (*p && *p != t)
@@ -41,7 +41,7 @@ static void timeout_add(struct thread *t, uint32_t us)
 static void wake(struct thread *t, int err)
 {
 	if (t->timeout)
-		timeout_remove(t);
+		ipc_timeout_remove(t);
 	if (t->fault_kind) {
 		fault_unresolved(t, "fault handler gone");
 		return;
@@ -175,12 +175,14 @@ static void unqueue_sender(struct thread *s)
 int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout)
 {
 	(void)flags;
+	if (irq_deliver_pending(t))
+		return MU_OK;
 	struct thread *s = t->rcv_head;
 	if (s) {
 		unqueue_sender(s);
 		deliver(s, t, s->snd_tag, s->snd_label);
 		if (s->timeout)
-			timeout_remove(s);
+			ipc_timeout_remove(s);
 		if (!s->fault_kind)
 			s->regs.r[0] = MU_OK;
 		if (s->snd_flags & MU_RECV) {
@@ -221,7 +223,7 @@ int ipc_reply(struct thread *t, uint32_t tag)
 void ipc_cancel(struct thread *t)
 {
 	if (t->timeout)
-		timeout_remove(t);
+		ipc_timeout_remove(t);
 	if (t->state == TS_SEND)
 		unqueue_sender(t);
 	if (t->replier) {
@@ -239,6 +241,8 @@ void ipc_cancel(struct thread *t)
 		unqueue_sender(s);
 		wake(s, MU_ECANCELED);
 	}
+	while (irq_deliver_pending(t))
+		;   /* forget pending notifications */
 }
 
 /* From the timer interrupt: wake every thread whose timeout has passed. */

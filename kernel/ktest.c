@@ -115,7 +115,7 @@ static const char *t_page_alloc(void)
  * argument in r0, each ending with an exit status (or -trap) that the kernel
  * compares. A pair runs two tasks joined by an IPC gate.
  */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
 static const struct { const char *name; uint32_t arg; int want; int peer_arg; } user_tests[] = {
 	{ "user_thread_runs", M_HELLO, 42, -1 },
 	{ "user_undef_contained", M_UNDEF, -TRAP_UNDEF_N, -1 },
@@ -124,6 +124,7 @@ static const struct { const char *name; uint32_t arg; int want; int peer_arg; } 
 	{ "factory_quota_reclaim", M_QUOTA, 0, -1 },
 	{ "hostile_task", M_HOSTILE, 0, -1 },
 	{ "pager_exceptions_unmap", M_MEMORY, 0, -1 },
+	{ "irq_delivery", M_IRQ, 0, -1 },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
 	{ "user_runs_after_faults", M_HELLO, 42, -1 },

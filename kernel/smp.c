@@ -72,6 +72,8 @@ void irq_dispatch(void)
 			ipi(c, id);
 		else if (id == platform.timer_irq)
 			timer_irq(c);
+		else if (irq_fire(id))
+			;
 		else
 			kprintf("muon: cpu%u: unexpected interrupt %u\n", c->id, id);
 		gic_eoi(iar);

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "bsp.h"
 #include "map.h"
+#include "gic.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
@@ -96,6 +97,30 @@ static int gate_bind(struct thread *t, struct gate *g, uint32_t tag)
 	return MU_OK;
 }
 
+static int irq_invoke(struct thread *t, struct irq *q, struct cap *cap, uint32_t tag)
+{
+	int err;
+	if (!(cap->rights & MU_W))
+		return MU_EPERM;
+	switch (MU_TAG_LABEL(tag)) {
+	case MU_IRQ_BIND: {
+		struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err);
+		if (!th)
+			return err;
+		irq_bind(q, th, t->utcb->mr[1]);
+		return MU_OK;
+	}
+	case MU_IRQ_UNMASK:
+		gic_enable(q->irq);
+		return MU_OK;
+	case MU_IRQ_TRIGGER:
+		gic_set_pending(q->irq);
+		return MU_OK;
+	default:
+		return MU_ENOSYS;
+	}
+}
+
 /* Install a new object's first capability in the caller's slot. */
 static int install(struct kobj *o, struct cap *slot)
 {
@@ -147,6 +172,10 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 	}
 	case MU_OBJ_FACTORY:
 		return install((struct kobj *)factory_create(f, mr[2]), slot);
+	case MU_OBJ_IRQ: {
+		struct irq *q = irq_create(f, mr[2], &err);
+		return q ? install(&q->hdr, slot) : err;
+	}
 	default:
 		return MU_EINVAL;
 	}
@@ -246,6 +275,7 @@ static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 	case OBJ_THREAD: return thread_invoke(t, container_of(cap->obj, struct thread, hdr), cap, tag);
 	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
+	case OBJ_IRQ: return irq_invoke(t, (struct irq *)cap->obj, cap, tag);
 	default: return MU_ETYPE;
 	}
 }

@@ -278,6 +278,7 @@ void obj_release(struct kobj *o, void *ctx)
 	case OBJ_TASK: task_dead((struct task *)o); break;
 	case OBJ_THREAD: thread_free(container_of(o, struct thread, hdr)); break;
 	case OBJ_GATE: gate_free((struct gate *)o); break;
+	case OBJ_IRQ: irq_free((struct irq *)o); break;
 	case OBJ_FACTORY: factory_destroy((struct factory *)o); break;
 	default: break;   /* static kernel objects */
 	}

@@ -64,6 +64,7 @@ struct thread {
 	uint8_t state;                /* enum thread_state */
 	/* IPC, all owned by the thread's CPU: */
 	struct thread *rcv_head;      /* senders queued at this thread, FIFO */
+	struct irq *irq_pending;      /* interrupts to deliver at the next receive */
 	struct thread *snd_next;      /* link in the receiver's sender queue */
 	struct thread *snd_to;        /* TS_SEND: the receiver whose queue we are in */
 	uint32_t snd_label;           /* TS_SEND: label of the gate we sent through */
@@ -78,6 +79,16 @@ struct thread {
 	uint32_t fault_addr;
 	uint32_t fault_label;         /* MU_LABEL_PAGEFAULT or MU_LABEL_EXCEPTION */
 	uint32_t fault_mr[18];        /* the fault message the kernel sends on the thread's behalf */
+};
+
+struct irq {
+	struct kobj hdr;
+	struct factory *factory;
+	unsigned irq;                 /* GIC interrupt ID (a shared peripheral interrupt) */
+	struct thread *bound;         /* counted reference, or NULL */
+	uint32_t label;
+	bool pending;                 /* fired while the thread was not waiting */
+	struct irq *next_pending;     /* in bound->irq_pending */
 };
 
 struct gate {
@@ -106,6 +117,11 @@ void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, u
 void thread_kill(struct thread *t, int status, const char *why);
 struct gate *gate_create(struct factory *f);
 void obj_release(struct kobj *o, void *ctx);
+struct irq *irq_create(struct factory *f, unsigned irq, int *err);
+void irq_free(struct irq *q);
+void irq_bind(struct irq *q, struct thread *th, uint32_t label);
+bool irq_fire(unsigned id);                  /* from irq_dispatch: true if an IRQ object took it */
+bool irq_deliver_pending(struct thread *t);  /* at receive: one pending notification delivered */
 int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry);
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */
 void task_drop(struct task *t);   /* drop one reference */
@@ -119,6 +135,7 @@ int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout);
 int ipc_reply(struct thread *t, uint32_t tag);
 void ipc_cancel(struct thread *t);
 void ipc_timeouts(uint64_t now);
+void ipc_timeout_remove(struct thread *t);
 /* Faults become calls to the pager or exception handler (fault.c). */
 void fault_raise(struct thread *t, unsigned kind);
 void fault_reply(struct thread *handler, struct thread *t, uint32_t tag, unsigned items_done);

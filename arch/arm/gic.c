@@ -10,6 +10,7 @@
 #define GICD_TYPER      0x004
 #define GICD_ISENABLER  0x100
 #define GICD_ICENABLER  0x180
+#define GICD_ISPENDR    0x200
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR  0x800
 #define GICD_SGIR       0xf00
@@ -19,6 +20,7 @@
 #define GICC_EOIR       0x10
 
 static volatile uint8_t *gicd, *gicc;
+static unsigned nlines;
 
 static inline volatile uint32_t *d32(unsigned off) { return (volatile uint32_t *)(gicd + off); }
 static inline volatile uint32_t *c32(unsigned off) { return (volatile uint32_t *)(gicc + off); }
@@ -27,7 +29,7 @@ void gic_init(uintptr_t dist_va, uintptr_t cpu_va)
 {
 	gicd = (volatile uint8_t *)dist_va;
 	gicc = (volatile uint8_t *)cpu_va;
-	unsigned lines = ((*d32(GICD_TYPER) & 0x1f) + 1) * 32;
+	unsigned lines = nlines = ((*d32(GICD_TYPER) & 0x1f) + 1) * 32;
 	*d32(GICD_CTLR) = 0;
 	/* Shared interrupts: all off, middle priority, routed to CPU0. */
 	for (unsigned i = 32; i < lines; i += 32)
@@ -53,6 +55,18 @@ void gic_enable(unsigned irq)
 {
 	*d32(GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
 }
+
+void gic_disable(unsigned irq)
+{
+	*d32(GICD_ICENABLER + (irq / 32) * 4) = 1u << (irq % 32);
+}
+
+void gic_set_pending(unsigned irq)
+{
+	*d32(GICD_ISPENDR + (irq / 32) * 4) = 1u << (irq % 32);
+}
+
+unsigned gic_lines(void) { return nlines; }
 
 void gic_send_sgi(uint32_t cpu_mask, unsigned sgi)
 {

@@ -106,6 +106,7 @@ enum {
 	MU_GATE_BIND = 64,      /* mr[0] = thread cap, mr[1] = label */
 	MU_IRQ_BIND = 80,       /* mr[0] = thread cap, mr[1] = label */
 	MU_IRQ_UNMASK = 81,     /* acknowledge and unmask */
+	MU_IRQ_TRIGGER = 82,    /* make the interrupt pending in the controller (tests, simulated devices) */
 	MU_FACTORY_INFO = 49,   /* reply: mr[0] = quota, mr[1] = used (bytes) */
 };
 

@@ -11,6 +11,9 @@ enum { SGI_WAKE = 0, SGI_PING = 1, SGI_PING_ALL = 2, SGI_STOP = 3, SGI_RESCHED =
 void gic_init(uintptr_t dist_va, uintptr_t cpu_va);   /* once, on CPU0 */
 void gic_init_cpu(void);                              /* on every CPU */
 void gic_enable(unsigned irq);
+void gic_disable(unsigned irq);
+void gic_set_pending(unsigned irq);
+unsigned gic_lines(void);
 void gic_send_sgi(uint32_t cpu_mask, unsigned sgi);
 /*
  * Acknowledge the highest pending interrupt (id in bits 9:0). The SGI source

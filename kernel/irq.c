@@ -1,0 +1,117 @@
+/*
+ * IRQ objects: a shared peripheral interrupt delivered as a notification to
+ * the thread it is bound to. The kernel masks the line when it fires; the
+ * thread unmasks it (MU_IRQ_UNMASK) once the device is served. A notification
+ * that finds its thread busy stays pending until the thread next receives.
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "cpu.h"
+#include "gic.h"
+#include "platform.h"
+
+static struct irq *claimed[1020];   /* guarded by irq_lock */
+static spinlock_t irq_lock;
+
+struct irq *irq_create(struct factory *f, unsigned irq, int *err)
+{
+	*err = MU_EINVAL;
+	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq)
+		return NULL;
+	struct irq *q = kmem_alloc(f, 1);
+	*err = MU_ENOMEM;
+	if (!q)
+		return NULL;
+	spin_lock(&irq_lock);
+	bool busy = claimed[irq] != NULL;
+	if (!busy)
+		claimed[irq] = q;
+	spin_unlock(&irq_lock);
+	if (busy) {
+		kmem_free(f, q, 1);
+		*err = MU_EBUSY;
+		return NULL;
+	}
+	q->hdr.type = OBJ_IRQ;
+	q->factory = f;
+	factory_get(f);
+	q->irq = irq;
+	return q;
+}
+
+static void unqueue(struct irq *q)
+{
+	if (!q->pending || !q->bound)
+		return;
+	struct irq **p = &q->bound->irq_pending;
+	while (*p && *p != q)
+		p = &(*p)->next_pending;
+	if (*p)
+		*p = q->next_pending;
+	q->pending = false;
+}
+
+void irq_bind(struct irq *q, struct thread *th, uint32_t label)
+{
+	unqueue(q);
+	if (q->bound)
+		thread_put(q->bound);
+	th->hdr.refs++;
+	q->bound = th;
+	q->label = label;
+}
+
+void irq_free(struct irq *q)
+{
+	struct factory *f = q->factory;
+	gic_disable(q->irq);
+	unqueue(q);
+	if (q->bound)
+		thread_put(q->bound);
+	spin_lock(&irq_lock);
+	claimed[q->irq] = NULL;
+	spin_unlock(&irq_lock);
+	kmem_free(f, q, 1);
+	factory_put(f);
+}
+
+static void notify(struct thread *t, struct irq *q)
+{
+	t->utcb->mr[0] = q->irq;
+	t->regs.r[0] = MU_OK;
+	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 1);
+	t->regs.r[2] = q->label;
+}
+
+bool irq_fire(unsigned id)
+{
+	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
+	if (!q)
+		return false;
+	gic_disable(id);   /* until the thread says the device is served */
+	struct thread *t = q->bound;
+	if (!t || t->state == TS_DEAD || t->cpu != this_cpu()->id)
+		return true;   /* nobody to tell (yet): it stays masked */
+	if (t->state == TS_RECV) {
+		notify(t, q);
+		if (t->timeout)
+			ipc_timeout_remove(t);
+		sched_ready(t);
+	} else if (!q->pending) {
+		q->pending = true;
+		q->next_pending = t->irq_pending;
+		t->irq_pending = q;
+	}
+	return true;
+}
+
+bool irq_deliver_pending(struct thread *t)
+{
+	struct irq *q = t->irq_pending;
+	if (!q)
+		return false;
+	t->irq_pending = q->next_pending;
+	q->pending = false;
+	notify(t, q);
+	return true;
+}
