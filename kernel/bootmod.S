@@ -1,7 +1,13 @@
-/* Boot modules linked into the kernel image: the init program. */
+/* Boot modules linked into the kernel image: the root pager, init, and init's test programs. */
 	.section .rodata
-	.align 4
-	.global bootmod_init, bootmod_init_end
-bootmod_init:
-	.incbin MUON_INIT_ELF_STR
-bootmod_init_end:
+	.macro module name, file
+	.p2align 12
+	.global bootmod_\name, bootmod_\name\()_end
+bootmod_\name:
+	.incbin "\file"
+bootmod_\name\()_end:
+	.endm
+	module sigma0, MUON_SIGMA0_ELF_STR
+	module init, MUON_INIT_ELF_STR
+	module tests, MUON_TESTS_ELF_STR
+	.p2align 12

@@ -49,6 +49,8 @@ void fault_raise(struct thread *t, unsigned kind)
 {
 	t->fault_addr = kind == TRAP_DABT_N ? arch_dfar() : t->regs.pc;
 	bool write = kind == TRAP_DABT_N && (arch_dfsr() & (1u << 11));
+	if ((kind == TRAP_DABT_N || kind == TRAP_PABT_N) && sigma0_fault(t, t->fault_addr))
+		return;   /* the root pager's own memory: mapped, and the access runs again */
 	if (kind == TRAP_DABT_N || kind == TRAP_PABT_N) {
 		t->fault_mr[0] = t->fault_addr;
 		t->fault_mr[1] = t->regs.pc;

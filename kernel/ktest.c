@@ -1,9 +1,7 @@
 /*
- * Boot tests, built in when MUON_TESTS is on. Kernel-side tests run first on
- * CPU0; then the user tests start one task at a time from the init boot
- * module and judge each by how it ended. Each prints one line,
- * `TEST PASS name` or `TEST FAIL name: reason`, and the last line is
- * `TEST DONE N passed, N failed`.
+ * Kernel-side boot tests, built in when MUON_TESTS is on: they run on CPU0
+ * before init starts, one line each, `TEST PASS name` or `TEST FAIL name:
+ * reason`. init runs the user-level tests and prints the closing line.
  */
 #include "kernel.h"
 #include "bsp.h"
@@ -14,7 +12,6 @@
 #include "platform.h"
 #include "thread.h"
 
-extern const char bootmod_init[], bootmod_init_end[];
 
 static unsigned passed, failed;
 
@@ -110,100 +107,6 @@ static const char *t_page_alloc(void)
 	return page_free_count() == before ? NULL : "pages not returned";
 }
 
-/*
- * User tests: tasks made from the init module, told their scenario by the
- * argument in r0, each ending with an exit status (or -trap) that the kernel
- * compares. A pair runs two tasks joined by an IPC gate.
- */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
-static const struct { const char *name; uint32_t arg; int want; int peer_arg; } user_tests[] = {
-	{ "user_thread_runs", M_HELLO, 42, -1 },
-	{ "user_undef_contained", M_UNDEF, -TRAP_UNDEF_N, -1 },
-	{ "user_dabt_contained", M_DABT, -TRAP_DABT_N, -1 },
-	{ "ipc_same_task", M_IPC, 0, -1 },
-	{ "factory_quota_reclaim", M_QUOTA, 0, -1 },
-	{ "hostile_task", M_HOSTILE, 0, -1 },
-	{ "pager_exceptions_unmap", M_MEMORY, 0, -1 },
-	{ "irq_delivery", M_IRQ, 0, -1 },
-	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
-	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
-	{ "user_runs_after_faults", M_HELLO, 42, -1 },
-};
-static unsigned user_next, pending;
-static int first_status;
-static const char *first_why;
-static unsigned pages_before;
-
-static void start_user_test(void);
-
-static void user_test_done(int status, const char *why)
-{
-	/* A pair ends when both tasks have; the client's status decides. */
-	if (pending == 2) {
-		first_status = status;
-		first_why = why;
-		pending = 1;
-		return;
-	}
-	unsigned i = user_next - 1;
-	if (user_tests[i].peer_arg >= 0 && first_status != user_tests[i].want)
-		status = first_status, why = first_why;
-	result(user_tests[i].name, status == user_tests[i].want ? NULL : why);
-	start_user_test();
-}
-
-static void finish(void)
-{
-	/* Checked after the last task is gone: every page came back. */
-	result("user_memory_reclaimed", page_free_count() == pages_before ? NULL : "pages leaked");
-	result("root_quota_restored", root_factory.used == 0 ? NULL : "root factory quota not restored");
-	kprintf("TEST DONE %u passed, %u failed\n", passed, failed);
-}
-
-/* A task running the init module in mode arg, with a child factory of 64 KiB. */
-static struct thread *spawn(const char *name, uint32_t arg)
-{
-	extern struct kobj *const console_kobj;
-	struct task *t = task_create(&root_factory, name);
-	uintptr_t entry;
-	if (!t || elf_load(t, bootmod_init, (uint32_t)(bootmod_init_end - bootmod_init), &entry) < 0 ||
-	    map_fresh_pages(t, STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_PAGES, PROT_R | PROT_W) < 0)
-		panic("cannot load the init module for %s", name);
-	struct thread *th = thread_create(&root_factory, t, UTCB_VA);
-	struct factory *f = factory_create(&root_factory, 64 * 1024);
-	kassert(th && f);
-	cap_install_root(&t->slots[MU_CAP_TASK], &t->hdr, MU_RIGHTS_ALL);
-	cap_install_root(&t->slots[MU_CAP_THREAD], &th->hdr, MU_RIGHTS_ALL);
-	cap_install_root(&t->slots[MU_CAP_CONSOLE], console_kobj, MU_R);
-	cap_install_root(&t->slots[MU_CAP_FACTORY], &f->hdr, MU_RIGHTS_ALL);
-	t->on_exit = user_test_done;
-	thread_start(th, entry, STACK_TOP, arg, 100);
-	return th;
-}
-
-static void start_user_test(void)
-{
-	if (user_next == ARRAY_SIZE(user_tests)) {
-		finish();
-		return;
-	}
-	unsigned i = user_next++;
-	struct thread *c = spawn(user_tests[i].name, user_tests[i].arg);
-	pending = 1;
-	if (user_tests[i].peer_arg < 0)
-		return;
-	/* The server owns a gate bound to its thread; the client gets a copy in slot 8. */
-	struct thread *s = spawn("server", (uint32_t)user_tests[i].peer_arg);
-	struct gate *g = gate_create(&root_factory);
-	kassert(g);
-	s->hdr.refs++;
-	g->bound = s;
-	g->label = 0x5e;
-	cap_install_root(&s->task->slots[MU_CAP_FIRST_FREE], &g->hdr, MU_RIGHTS_ALL);
-	cap_map(&s->task->slots[MU_CAP_FIRST_FREE], &c->task->slots[MU_CAP_FIRST_FREE], MU_R);
-	pending = 2;
-}
-
 void ktest_run(void)
 {
 	static const struct { const char *name; const char *(*fn)(void); } tests[] = {
@@ -217,6 +120,4 @@ void ktest_run(void)
 		return;
 	for (unsigned i = 0; i < ARRAY_SIZE(tests); i++)
 		result(tests[i].name, tests[i].fn());
-	pages_before = page_free_count();
-	start_user_test();
 }

@@ -111,5 +111,6 @@ void kmain(uint32_t r2)
 	cpu_start(0);
 	smp_boot();
 	ktest_run();
+	boot_user();
 	schedule();
 }

@@ -53,6 +53,8 @@ static struct mapping *insert(struct task *t, uint32_t va, uint64_t pa, unsigned
 	m->task = t;
 	m->va = va | (prot & MAP_PROT);
 	*s = m;
+	if (prot & PROT_X)
+		arch_sync_icache_range(pa_to_va(pa), PAGE_SIZE);   /* code written through another mapping */
 	return m;
 }
 
@@ -72,6 +74,13 @@ int map_fresh(struct task *t, uint32_t va, unsigned prot)
 	m->va |= MAP_OWNS;
 	m->owner = t->factory;
 	return MU_OK;
+}
+
+int map_phys(struct task *t, uint32_t va, uint64_t pa, unsigned prot)
+{
+	if (va >= USER_TOP || (va & 0xfff) || mmu_lookup(t->l1, va, NULL) >= 0)
+		return MU_EBUSY;
+	return insert(t, va, pa, prot, NULL) ? MU_OK : MU_ENOMEM;
 }
 
 /* Take m out of its task's page table and shadow, free the frame if it owns it, free m. */

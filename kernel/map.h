@@ -26,6 +26,8 @@ struct mapping {
 struct mapping *map_find(struct task *t, uint32_t va);
 /* A fresh zeroed page, charged to t's factory, at va. MU_OK, MU_ENOMEM or MU_EBUSY. */
 int map_fresh(struct task *t, uint32_t va, unsigned prot);
+/* A root mapping of a frame the task does not own (sigma0's pool, boot modules). */
+int map_phys(struct task *t, uint32_t va, uint64_t pa, unsigned prot);
 /* The frame of mapping m. */
 uint64_t map_frame(const struct mapping *m);
 /* Map pages from one task to another (grant moves them); returns how many were mapped or -MU_ENOMEM. */

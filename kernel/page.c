@@ -70,6 +70,25 @@ void *page_alloc_contig(unsigned n, unsigned align)
 
 void *page_alloc(void) { return page_alloc_contig(1, 1); }
 
+/* Take a run of up to *n pages (fewer if memory is fragmented), not zeroed. */
+void *page_take_contig(uint32_t *n)
+{
+	for (; *n; *n /= 2) {
+		spin_lock(&page_lock);
+		for (unsigned i = 0; i + *n <= npages; i++) {
+			if (!run_free(i, *n))
+				continue;
+			for (unsigned k = 0; k < *n; k++)
+				set(i + k);
+			nfree -= *n;
+			spin_unlock(&page_lock);
+			return (void *)pa_to_va(base_pa + (uint64_t)i * PAGE_SIZE);
+		}
+		spin_unlock(&page_lock);
+	}
+	return NULL;
+}
+
 void page_free_contig(void *va, unsigned n)
 {
 	unsigned i = (unsigned)((va_to_pa((uintptr_t)va) - base_pa) / PAGE_SIZE);

@@ -75,6 +75,7 @@ struct thread {
 	uint64_t timeout;             /* absolute ns, 0: none */
 	struct thread *to_next;       /* link in the CPU's timeout list */
 	uint32_t pager, exc_handler;  /* cap indexes in its task; 0: none */
+	uint32_t entry;               /* boot tasks: where the module starts */
 	int fault_kind;               /* the trap kind while a fault message is outstanding, else 0 */
 	uint32_t fault_addr;
 	uint32_t fault_label;         /* MU_LABEL_PAGEFAULT or MU_LABEL_EXCEPTION */
@@ -140,6 +141,9 @@ void ipc_timeout_remove(struct thread *t);
 void fault_raise(struct thread *t, unsigned kind);
 void fault_reply(struct thread *handler, struct thread *t, uint32_t tag, unsigned items_done);
 void fault_unresolved(struct thread *t, const char *why);
+
+void boot_user(void);
+bool sigma0_fault(struct thread *t, uint32_t addr);
 
 /* Scheduling on the current CPU. */
 void sched_ready(struct thread *t);

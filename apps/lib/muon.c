@@ -17,6 +17,9 @@ int mu_console_write(const char *s, uint32_t n)
 
 void mu_exit(int status)
 {
+	/* Tell the parent, if there is one; it may end the task right here. */
+	mu_utcb()->mr[0] = (uint32_t)status;
+	mu_ipc(MU_CAP_PARENT, MU_TAG(MU_LABEL_EXIT, 1), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
 	mu_utcb()->mr[0] = (uint32_t)status;
 	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_EXIT, 1), 0);
 	for (;;)

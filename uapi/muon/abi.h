@@ -89,7 +89,17 @@ struct mu_utcb {
 
 /* Capability slots every task starts with (the rest is free for its use). */
 enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
-       MU_CAP_FACTORY = 4, MU_CAP_PAGER = 5, MU_CAP_FIRST_FREE = 8 };
+       MU_CAP_FACTORY = 4, MU_CAP_PAGER = 5, MU_CAP_PARENT = 6, MU_CAP_FIRST_FREE = 8 };
+
+/*
+ * Boot: the kernel starts the root pager (sigma0) and init from boot modules.
+ * sigma0 gets r0 = the number of pages of user memory it owns, mapped on
+ * demand at MU_SIGMA0_POOL_VA. init gets its task, thread, console, the root
+ * factory (all kernel-memory quota), a gate to sigma0 as its pager, and
+ * r0 = the size of the tests module, mapped read-only at MU_BOOT_MODULE_VA.
+ */
+#define MU_SIGMA0_POOL_VA 0x10000000u
+#define MU_BOOT_MODULE_VA 0x20000000u
 #define MU_CAP_SLOTS 64
 
 /* Protocol labels of kernel objects. */
@@ -123,6 +133,7 @@ enum {
 	MU_LABEL_PAGEFAULT = 0xfff0,  /* mr[0] = address, mr[1] = pc, mr[2] = 1 if write */
 	MU_LABEL_EXCEPTION = 0xfff1,  /* mr[0..16] = r0..r12, sp, lr, pc, cpsr; mr[17] = kind */
 	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number */
+	MU_LABEL_EXIT = 0xfff3,       /* a task tells its parent (MU_CAP_PARENT) it ends: mr[0] = status */
 };
 /* Exception reply: label 0 resumes with mr[0..16] as the registers; MU_EXC_KILL kills. */
 #define MU_EXC_KILL 1u

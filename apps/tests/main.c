@@ -1,0 +1,456 @@
+/*
+ * init. For now it runs one of the boot tests' user scenarios, chosen by the
+ * argument the kernel passes (mu_start_arg); each prints what went wrong and
+ * exits with 0 on success (the hello scenario with 42). The kernel judges how
+ * each task ended.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <muon/user.h>
+
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
+
+#define CHECK(c) do { if (!(c)) { printf("init: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
+#define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
+	printf("init: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
+
+/* An address no segment maps; volatile so the compiler keeps the load. */
+static volatile uintptr_t unmapped = 0x10;
+
+static uint32_t *mr(void) { return mu_utcb()->mr; }
+
+static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+{
+	mr()[0] = type;
+	mr()[1] = slot;
+	mr()[2] = a;
+	mr()[3] = b;
+	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
+}
+
+static int delete_cap(uint32_t slot)
+{
+	mr()[0] = MU_ITEM_CAP;
+	mr()[1] = slot;
+	mr()[2] = 0;
+	mr()[3] = 1;
+	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+}
+
+static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
+{
+	mr()[0] = (uint32_t)fn;
+	mr()[1] = (uint32_t)stack_top;
+	mr()[2] = 0;
+	mr()[3] = prio;
+	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0);
+}
+
+/* ---- same-task IPC: a server thread echoes, adds one, and checks its caps */
+enum { S_THREAD = 8, S_GATE = 9, S_GATE2 = 10, RECV_SLOT = 20 };
+static uint64_t server_stack[512];
+static volatile int server_done;
+
+static void server(void)
+{
+	uint32_t tag, label;
+	mu_utcb()->br[0] = RECV_SLOT;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK) {
+		uint32_t *m = mu_utcb()->mr;
+		if (MU_TAG_LABEL(tag) == 2) {           /* "use the console cap you just got" */
+			uint32_t items = MU_TAG_NITEMS(tag), landed = m[MU_TAG_WORDS(tag)];
+			static const char hi[] = "init: server writes through a mapped cap\n";
+			m[0] = sizeof(hi) - 1;
+			memcpy(&m[1], hi, sizeof(hi) - 1);
+			int e = mu_invoke(landed, MU_TAG(MU_CONSOLE_WRITE, 1 + (sizeof(hi) + 2) / 4), 0);
+			m[0] = (uint32_t)e;
+			m[1] = items;
+			m[2] = landed;
+			err = mu_reply_wait(MU_TAG(0, 3), MU_TIMEOUT_NEVER, &tag, &label);
+			continue;
+		}
+		m[0] = m[0] + 1;
+		m[1] = label;
+		err = mu_reply_wait(MU_TAG(MU_TAG_LABEL(tag), 2), MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	server_done = err;
+	mu_exit(0);
+}
+
+static int test_ipc(void)
+{
+	uint32_t tag, label;
+	/* Receive with zero and relative timeouts while nobody sends. */
+	EXPECT(mu_wait(MU_TIMEOUT_ZERO, &tag, &label), MU_ETIMEDOUT);
+	EXPECT(mu_wait(20000, &tag, &label), MU_ETIMEDOUT);
+	/* Reply with no call pending is an error. */
+	EXPECT(mu_ipc(0, 0, MU_REPLY, 0, 0, 0), MU_ESTATE);
+	EXPECT(create(MU_OBJ_THREAD, S_THREAD, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, S_GATE, S_THREAD, 0x1234), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, S_GATE2, S_THREAD, 0x5678), MU_OK);
+	/* A send to a gate whose thread has not started: no receiver. */
+	EXPECT(mu_ipc(S_GATE, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ESTATE);
+	EXPECT(start(S_THREAD, server, server_stack + 512, 100), MU_OK);
+	EXPECT(start(S_THREAD, server, server_stack + 512, 100), MU_ESTATE);   /* already running */
+	/* Calls through two gates: the label tells them apart. */
+	for (uint32_t i = 0; i < 100; i++) {
+		mr()[0] = i;
+		EXPECT(mu_call(i & 1 ? S_GATE2 : S_GATE, MU_TAG(7, 1), &tag), MU_OK);
+		CHECK(MU_TAG_LABEL(tag) == 7 && MU_TAG_WORDS(tag) == 2);
+		CHECK(mr()[0] == i + 1);
+		CHECK(mr()[1] == (i & 1 ? 0x5678u : 0x1234u));
+	}
+	/* A capability item: map our console cap to the server, which writes with it. */
+	mr()[0] = MU_ITEM_CAP | (MU_R << 4);
+	mr()[1] = MU_CAP_CONSOLE;
+	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(2, 0, 1), &tag), MU_OK);
+	CHECK(mr()[0] == MU_OK && mr()[1] == 1 && mr()[2] == RECV_SLOT);
+	/* Too many words: a bad layout is refused before anything happens. */
+	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(1, 63, 1), &tag), MU_EMSG);
+	/* Deleting the gates and the thread ends the server: its wait is canceled. */
+	EXPECT(delete_cap(S_GATE), MU_OK);
+	EXPECT(delete_cap(S_GATE2), MU_OK);
+	EXPECT(mu_call(S_GATE, MU_TAG(7, 1), &tag), MU_ECAP);
+	EXPECT(delete_cap(S_THREAD), MU_OK);
+	printf("init: ipc_same_task ok\n");
+	return 0;
+}
+
+/* ---- quota: a 64 KiB factory runs out, and deleting everything gives it all back */
+static int test_quota(void)
+{
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	uint32_t quota = mr()[0], used0 = mr()[1];
+	CHECK(quota == 64 * 1024);
+	uint32_t n = 0;
+	while (n < 40 && create(MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
+		n++;
+	CHECK(n == quota / 4096 - used0 / 4096);   /* one page per gate, until the quota is gone */
+	EXPECT(create(MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
+	EXPECT(create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);
+	for (uint32_t i = 0; i < n; i++)
+		EXPECT(delete_cap(10 + i), MU_OK);
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == used0);
+	/* A child factory, a task and a thread made from it; deleting the task returns all. */
+	EXPECT(create(MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
+	mr()[0] = MU_OBJ_TASK; mr()[1] = 12;
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	mr()[0] = MU_OBJ_THREAD; mr()[1] = 13; mr()[2] = 12; mr()[3] = 0x1000;
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] > 0);
+	EXPECT(delete_cap(13), MU_OK);
+	EXPECT(delete_cap(12), MU_OK);
+	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == 0);
+	EXPECT(delete_cap(11), MU_OK);
+	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
+	CHECK(mr()[1] == used0);
+	printf("init: factory_quota_reclaim ok (%u gates fit in %u bytes)\n", (unsigned)n, (unsigned)quota);
+	return 0;
+}
+
+/* ---- hostile: every bad input gets its error, then thousands of random invocations */
+static uint32_t rng = 12345;
+static uint32_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
+
+static int test_hostile(void)
+{
+	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);                 /* out of range */
+	EXPECT(mu_invoke(40, MU_TAG(1, 0), 0), MU_ECAP);                   /* empty slot */
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_ENOSYS); /* wrong protocol */
+	EXPECT(create(99, 30, 0, 0), MU_EINVAL);                           /* unknown type */
+	EXPECT(create(MU_OBJ_GATE, MU_CAP_CONSOLE, 0, 0), MU_EBUSY);       /* slot in use */
+	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_CONSOLE, 0x1000), MU_ETYPE); /* task cap wanted */
+	mr()[0] = 5000;
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_WRITE, 1), 0), MU_EMSG); /* too long */
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG_ITEMS(1, 60, 10), 0), MU_EMSG);     /* layout */
+	EXPECT(mu_ipc(0, 0, MU_REPLY, 0, 0, 0), MU_ESTATE);                /* no call to reply to */
+	EXPECT(mu_ipc(MU_CAP_CONSOLE, 0, 0x40, 0, 0, 0), MU_EMSG);         /* unknown flags */
+	/* Rights: a read-only copy of our factory cannot create. */
+	mr()[0] = 20; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = MU_CAP_FACTORY;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
+	/* Memory that is not mapped cannot be mapped on. */
+	mr()[0] = 0; mr()[1] = 0x50000000; mr()[2] = MU_ITEM_MEM | (MU_PROT_R << 4) | (12 << 8); mr()[3] = 0x60000000;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_EFAULT);
+	mr()[2] = MU_ITEM_MEM | (MU_PROT_R << 4) | (12 << 8); mr()[3] = 0x10001;   /* misaligned */
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_EMSG);
+	mr()[0] = MU_OBJ_GATE; mr()[1] = 31;
+	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_EPERM);
+	EXPECT(delete_cap(20), MU_EPERM);           /* no delete right on the copy */
+	mr()[0] = MU_ITEM_CAP; mr()[1] = MU_CAP_FACTORY; mr()[2] = 0; mr()[3] = 0;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0), MU_OK);   /* revoke the copy */
+	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_ECAP);
+	EXPECT(delete_cap(20), MU_OK);              /* deleting an empty slot: no effect */
+	EXPECT(delete_cap(20), MU_OK);
+	/* Random invocations with random tags, flags and arguments, never blocking. */
+	for (int i = 0; i < 3000; i++) {
+		uint32_t cap = rnd() % 48, tag = rnd(), flags = rnd() % 9;
+		if (cap == MU_CAP_THREAD || cap == MU_CAP_TASK)
+			continue;   /* do not exit, stop or unmap ourselves */
+		for (int k = 0; k < 8; k++)
+			mr()[k] = rnd() % 4 ? rnd() % 64 : rnd();
+		if (flags & MU_RECV && !(flags & MU_SEND))
+			flags &= ~MU_RECV;   /* an open wait would wait forever */
+		mu_ipc(cap, tag, flags, MU_TIMEOUT_ZERO, 0, 0);
+	}
+	/* Still alive, and the kernel still answers correctly. */
+	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);
+	printf("init: hostile_task ok\n");
+	return 0;
+}
+
+/* ---- two tasks: a server and a client joined by a gate in slot 8 */
+static int serve(void)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label), n = 0;
+	while (err == MU_OK && MU_TAG_LABEL(tag) != 99) {
+		CHECK(label == 0x5e);
+		mr()[0] = mr()[0] * 2;
+		n++;
+		err = mu_reply_wait(MU_TAG(0, 1), MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	CHECK(err == MU_OK && (uint32_t)n == mr()[0]);   /* the client says how many it sent */
+	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_OK);
+	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_ESTATE);     /* reply capability is use-once */
+	return 0;
+}
+
+static int client(void)
+{
+	uint32_t tag;
+	for (uint32_t i = 0; i < 1000; i++) {
+		mr()[0] = i;
+		EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(1, 1), &tag), MU_OK);
+		CHECK(mr()[0] == 2 * i);
+	}
+	mr()[0] = 1000;
+	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 1), &tag), MU_OK);
+	printf("init: ipc_two_tasks ok (1000 calls)\n");
+	return 0;
+}
+
+/* ---- memory: a user pager, an exception handler, and a three-level derivation */
+enum { H_THREAD = 40, H_PAGER = 41, H_EXC = 42 };
+static uint8_t pager_page[4096] __attribute__((aligned(4096)));
+static uint8_t own_page[4096] __attribute__((aligned(4096)));
+static uint64_t handler_stack[512];
+static volatile uint32_t pf_count, exc_count, exc_kind;
+#define PAGER_AREA 0x40000000u
+
+static void handler(void)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK) {
+		uint32_t *m = mu_utcb()->mr, reply = MU_TAG(0, 0);
+		if (MU_TAG_LABEL(tag) == MU_LABEL_PAGEFAULT && label == 1) {
+			pf_count++;
+			if (m[0] - PAGER_AREA < 0x100000) {   /* ours to serve: the same page everywhere */
+				m[0] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W) << 4) | (12 << 8);
+				m[1] = (uint32_t)pager_page;
+				reply = MU_TAG_ITEMS(0, 0, 1);
+			}
+		} else if (MU_TAG_LABEL(tag) == MU_LABEL_EXCEPTION && label == 2) {
+			exc_count++;
+			exc_kind = m[17];
+			m[0] = 0xdead;    /* r0 */
+			m[15] += 4;       /* pc: skip the faulting instruction */
+			reply = MU_TAG(0, 17);
+		}
+		err = mu_reply_wait(reply, MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static uint32_t load_or_dead(uint32_t addr)
+{
+	register uint32_t r0 __asm__("r0") = addr;
+	__asm__ volatile("ldr r0, [r0]" : "+r"(r0) : : "memory");
+	return r0;
+}
+
+static uint32_t undef_or_dead(void)
+{
+	register uint32_t r0 __asm__("r0") = 0;
+	__asm__ volatile(".word 0xe7f000f0" : "+r"(r0) : : "memory");
+	return r0;
+}
+
+static int task_map_mem(uint32_t src, uint32_t dst)
+{
+	mr()[0] = 0;
+	mr()[1] = dst;
+	mr()[2] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W) << 4) | (12 << 8);
+	mr()[3] = src;
+	return mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
+}
+
+static int unmap_mem(uint32_t addr, uint32_t log2, uint32_t self)
+{
+	mr()[0] = MU_ITEM_MEM; mr()[1] = addr; mr()[2] = log2; mr()[3] = self;
+	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+}
+
+static void bench(const char *metric, void (*op)(void));
+static uint32_t pf_next;
+static void op_fault(void) { (void)*(volatile uint32_t *)(PAGER_AREA + (pf_next++ % 64) * 4096); }
+
+static int test_memory(void)
+{
+	memset(pager_page, 0x5a, sizeof(pager_page));
+	memset(own_page, 0x33, sizeof(own_page));
+	EXPECT(create(MU_OBJ_THREAD, H_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, H_PAGER, H_THREAD, 1), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, H_EXC, H_THREAD, 2), MU_OK);
+	EXPECT(start(H_THREAD, handler, handler_stack + 512, 120), MU_OK);
+	mr()[0] = H_PAGER; mr()[1] = H_EXC;
+	EXPECT(mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
+	/* A page fault served by the user pager: its page appears at the fault address. */
+	CHECK(*(volatile uint32_t *)PAGER_AREA == 0x5a5a5a5au && pf_count == 1);
+	*(volatile uint32_t *)(PAGER_AREA + 8) = 0x12345678;
+	CHECK(*(volatile uint32_t *)(pager_page + 8) == 0x12345678 && pf_count == 1);
+	/* An exception handler resumes the thread with the registers it chose. */
+	CHECK(undef_or_dead() == 0xdead && exc_count == 1 && exc_kind == 2);
+	/* Three levels: own_page -> 0x50000000 -> 0x50100000; unmapping own_page's children takes both. */
+	EXPECT(task_map_mem((uint32_t)own_page, 0x50000000), MU_OK);
+	EXPECT(task_map_mem(0x50000000, 0x50100000), MU_OK);
+	CHECK(*(volatile uint32_t *)0x50100000 == 0x33333333u);
+	*(volatile uint32_t *)0x50100000 = 0x77;
+	CHECK(own_page[0] == 0x77);
+	EXPECT(unmap_mem((uint32_t)own_page, 12, 0), MU_OK);
+	CHECK(own_page[0] == 0x77);                              /* the source stays */
+	CHECK(load_or_dead(0x50100000) == 0xdead && exc_kind == 4); /* the grandchild is gone: pager says no, handler skips */
+	CHECK(load_or_dead(0x50000000) == 0xdead);
+	/* Page-fault round trips: fault in 50 pages, unmap them, again. */
+	bench("pagefault_roundtrip", op_fault);
+	EXPECT(unmap_mem(PAGER_AREA, 20, 1), MU_OK);
+	printf("init: memory ok (%u faults served, %u exceptions handled)\n", (unsigned)pf_count, (unsigned)exc_count);
+	return 0;
+}
+
+/* ---- IRQ objects: a software-triggered shared interrupt arrives as a notification */
+#define TEST_IRQ 60
+static int irq_op(uint32_t label, uint32_t a, uint32_t b)
+{
+	mr()[0] = a;
+	mr()[1] = b;
+	return mu_invoke(45, MU_TAG(label, 2), 0);
+}
+
+static int test_irq(void)
+{
+	uint32_t tag, label;
+	EXPECT(create(MU_OBJ_IRQ, 44, 5, 0), MU_EINVAL);          /* an SGI is not a device interrupt */
+	EXPECT(create(MU_OBJ_IRQ, 44, 5000, 0), MU_EINVAL);
+	EXPECT(create(MU_OBJ_IRQ, 45, TEST_IRQ, 0), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_EBUSY);    /* claimed once */
+	EXPECT(irq_op(MU_IRQ_BIND, MU_CAP_THREAD, 0x99), MU_OK);
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	/* While we run, it fires and waits as pending for our next receive. */
+	EXPECT(irq_op(MU_IRQ_TRIGGER, 0, 0), MU_OK);
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99 && mr()[0] == TEST_IRQ);
+	/* Masked until unmasked: a second trigger stays in the controller. */
+	EXPECT(irq_op(MU_IRQ_TRIGGER, 0, 0), MU_OK);
+	EXPECT(mu_wait(20000, &tag, &label), MU_ETIMEDOUT);
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99);
+	EXPECT(delete_cap(45), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
+	printf("init: irq ok\n");
+	return 0;
+}
+
+/* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
+static uint64_t clock_ns(void)
+{
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	return mr()[0] | (uint64_t)mr()[1] << 32;
+}
+
+#define BATCHES 21
+#define PER_BATCH 50
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Runs op() BATCHES x PER_BATCH times; prints the median batch mean. */
+static void bench(const char *metric, void (*op)(void))
+{
+	uint32_t v[BATCHES];
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t t0 = clock_ns();
+		for (int i = 0; i < PER_BATCH; i++)
+			op();
+		v[b] = (uint32_t)((clock_ns() - t0) / PER_BATCH);
+		if (op == op_fault)
+			unmap_mem(PAGER_AREA, 20, 1);   /* so that the next batch faults again */
+	}
+	qsort(v, BATCHES, sizeof(v[0]), cmp_u32);
+	printf("BENCH %s %u\n", metric, (unsigned)v[BATCHES / 2]);
+}
+
+static uint32_t bench_cap;
+static void op_call(void) { mu_call(bench_cap, MU_TAG(1, 1), 0); }
+static void op_null(void) { mu_ipc(MU_CAP_CONSOLE, MU_TAG(0, 0), MU_SEND | MU_RECV, 0, 0, 0); }
+
+static void echo_server(void)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK)
+		err = mu_reply_wait(MU_TAG(0, 1), MU_TIMEOUT_NEVER, &tag, &label);
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* The client of a two-task pair measures across address spaces, then in its own task. */
+static int bench_client(void)
+{
+	bench_cap = MU_CAP_FIRST_FREE;
+	bench("ipc_roundtrip_same_cpu", op_call);
+	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, 31, 30, 1), MU_OK);
+	EXPECT(start(30, echo_server, server_stack + 512, 100), MU_OK);
+	bench_cap = 31;
+	bench("ipc_roundtrip_same_cpu_same_task", op_call);
+	bench("null_syscall", op_null);
+	mr()[0] = BATCHES * PER_BATCH;
+	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 1), 0), MU_OK);   /* stop the other task's server */
+	return 0;
+}
+
+int main(void)
+{
+	char msg[64];
+	switch (mu_start_arg) {
+	case M_HELLO:
+		snprintf(msg, sizeof(msg), "init: hello from user mode, %d + %d = %d", 20, 22, 20 + 22);
+		puts(msg);
+		return (int)strlen(msg) + 2;   /* 42 only if printf formatted right */
+	case M_UNDEF:
+		__asm__ volatile(".word 0xe7f000f0");   /* permanently undefined */
+		break;
+	case M_DABT:
+		return *(volatile int *)unmapped;
+	case M_IPC: return test_ipc();
+	case M_QUOTA: return test_quota();
+	case M_HOSTILE: return test_hostile();
+	case M_SERVER: return serve();
+	case M_CLIENT: return client();
+	case M_BENCH: return bench_client();
+	case M_MEMORY: return test_memory();
+	case M_IRQ: return test_irq();
+	}
+	return -1;
+}
