@@ -139,7 +139,7 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 		return MU_ESTATE;
 	if (r->cpu != t->cpu)
 		return MU_EINVAL;   /* cross-CPU IPC arrives with the SMP issue */
-	if (r->state == TS_RECV) {
+	if (r->state == TS_RECV && (!r->rcv_from || r->rcv_from == g)) {
 		deliver(t, r, tag, g->label);
 		wake(r, MU_OK);
 		if (!t->fault_kind)
@@ -156,6 +156,7 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 	t->snd_next = NULL;
 	t->snd_to = r;
 	t->snd_label = g->label;
+	t->snd_gate = g;
 	t->snd_flags = flags;
 	t->snd_tag = tag;
 	block(t, TS_SEND, timeout);
@@ -172,12 +173,15 @@ static void unqueue_sender(struct thread *s)
 	s->snd_to = NULL;
 }
 
-int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout)
+/* Open wait (from NULL): any sender and pending interrupts; closed: only through gate `from`. */
+int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout)
 {
-	(void)flags;
-	if (irq_deliver_pending(t))
+	if (!from && irq_deliver_pending(t))
 		return MU_OK;
 	struct thread *s = t->rcv_head;
+	while (s && from && s->snd_gate != from)
+		s = s->snd_next;
+	t->rcv_from = from;
 	if (s) {
 		unqueue_sender(s);
 		deliver(s, t, s->snd_tag, s->snd_label);

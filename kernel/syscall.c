@@ -280,6 +280,22 @@ static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 	}
 }
 
+/* Receive: open with capability index 0, closed on a gate bound to the caller otherwise. */
+static int receive(struct thread *t, uint32_t idx, uint32_t timeout)
+{
+	int err;
+	struct gate *g = NULL;
+	if (idx) {
+		struct cap *c = cap_lookup(&t->task->caps, idx, OBJ_GATE, MU_R, &errs, &err);
+		if (!c)
+			return err;
+		g = (struct gate *)c->obj;
+		if (g->bound != t)
+			return MU_EINVAL;   /* one can only wait on one's own gates */
+	}
+	return ipc_receive(t, g, timeout);
+}
+
 int syscall(struct thread *t)
 {
 	uint32_t idx = t->regs.r[0], tag = t->regs.r[1], flags = t->regs.r[2], timeout = t->regs.r[3];
@@ -289,9 +305,9 @@ int syscall(struct thread *t)
 	} else if (flags & MU_REPLY) {
 		err = ipc_reply(t, tag);
 		if (err == MU_OK && (flags & MU_RECV))
-			err = ipc_receive(t, flags, timeout);
+			err = receive(t, idx, timeout);
 	} else if (flags == MU_RECV) {
-		err = ipc_receive(t, flags, timeout);
+		err = receive(t, idx, timeout);
 	} else {
 		struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
 		if (!cap)

@@ -68,6 +68,8 @@ struct thread {
 	struct thread *snd_next;      /* link in the receiver's sender queue */
 	struct thread *snd_to;        /* TS_SEND: the receiver whose queue we are in */
 	uint32_t snd_label;           /* TS_SEND: label of the gate we sent through */
+	struct gate *snd_gate;        /* TS_SEND: that gate (compared, never followed) */
+	struct gate *rcv_from;        /* TS_RECV: closed wait on this gate, or NULL: open */
 	uint32_t snd_flags;           /* TS_SEND: MU_RECV if it is a call */
 	uint32_t snd_tag;             /* TS_SEND: the message tag */
 	struct thread *reply_to;      /* implicit reply capability: the caller we owe a reply */
@@ -132,7 +134,7 @@ void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ 
 /* IPC. IPC_BLOCKED: the caller waits; its result registers are set on wake-up. */
 #define IPC_BLOCKED (-1)
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
-int ipc_receive(struct thread *t, uint32_t flags, uint32_t timeout);
+int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout);
 int ipc_reply(struct thread *t, uint32_t tag);
 void ipc_cancel(struct thread *t);
 void ipc_timeouts(uint64_t now);

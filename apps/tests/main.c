@@ -11,9 +11,9 @@
 
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
 
-#define CHECK(c) do { if (!(c)) { printf("init: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
+#define CHECK(c) do { if (!(c)) { printf("tests: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
 #define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
-	printf("init: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
+	printf("tests: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
 
 /* An address no segment maps; volatile so the compiler keeps the load. */
 static volatile uintptr_t unmapped = 0x10;
@@ -61,7 +61,7 @@ static void server(void)
 		uint32_t *m = mu_utcb()->mr;
 		if (MU_TAG_LABEL(tag) == 2) {           /* "use the console cap you just got" */
 			uint32_t items = MU_TAG_NITEMS(tag), landed = m[MU_TAG_WORDS(tag)];
-			static const char hi[] = "init: server writes through a mapped cap\n";
+			static const char hi[] = "tests: server writes through a mapped cap\n";
 			m[0] = sizeof(hi) - 1;
 			memcpy(&m[1], hi, sizeof(hi) - 1);
 			int e = mu_invoke(landed, MU_TAG(MU_CONSOLE_WRITE, 1 + (sizeof(hi) + 2) / 4), 0);
@@ -78,6 +78,10 @@ static void server(void)
 	server_done = err;
 	mu_exit(0);
 }
+
+static uint64_t stack_a[256], stack_b[256];
+static void sender_a(void) { mu_ipc(11, MU_TAG(0xa, 0), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, 0, 0); for (;;) mu_wait(MU_TIMEOUT_NEVER, 0, 0); }
+static void sender_b(void) { mu_ipc(12, MU_TAG(0xb, 0), MU_SEND, MU_TIMEOUT_NEVER, 0, 0); for (;;) mu_wait(MU_TIMEOUT_NEVER, 0, 0); }
 
 static int test_ipc(void)
 {
@@ -109,12 +113,34 @@ static int test_ipc(void)
 	CHECK(mr()[0] == MU_OK && mr()[1] == 1 && mr()[2] == RECV_SLOT);
 	/* Too many words: a bad layout is refused before anything happens. */
 	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(1, 63, 1), &tag), MU_EMSG);
+	/* Send timeouts: a gate bound to ourselves never has a receiver while we send. */
+	EXPECT(create(MU_OBJ_GATE, 11, MU_CAP_THREAD, 0xa), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, 12, MU_CAP_THREAD, 0xb), MU_OK);
+	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ETIMEDOUT);
+	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND, 20000, 0, 0), MU_ETIMEDOUT);
+	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND | MU_RECV, 20000, 0, 0), MU_ETIMEDOUT);
+	/* Closed wait: two senders queue, through gate 11 then 12; a wait closed on 12 takes the second. */
+	EXPECT(create(MU_OBJ_THREAD, 13, MU_CAP_TASK, 0x7ffc0000), MU_OK);
+	EXPECT(create(MU_OBJ_THREAD, 14, MU_CAP_TASK, 0x7ffb0000), MU_OK);
+	EXPECT(start(13, sender_a, stack_a + 256, 100), MU_OK);
+	EXPECT(start(14, sender_b, stack_b + 256, 100), MU_OK);
+	EXPECT(mu_ipc(12, 0, MU_RECV, 1000000, &tag, &label), MU_OK);
+	CHECK(label == 0xb && MU_TAG_LABEL(tag) == 0xb);
+	EXPECT(mu_ipc(11, 0, MU_RECV, 1000000, &tag, &label), MU_OK);   /* sender_a's call: we hold its reply */
+	CHECK(label == 0xa && MU_TAG_LABEL(tag) == 0xa);
+	EXPECT(mu_ipc(S_GATE, 0, MU_RECV, 0, 0, 0), MU_EINVAL);         /* not our gate to wait on */
+	/* The caller dies before we answer: the reply capability is gone with it. */
+	EXPECT(delete_cap(13), MU_OK);
+	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_ESTATE);
+	EXPECT(delete_cap(14), MU_OK);
+	EXPECT(delete_cap(11), MU_OK);
+	EXPECT(delete_cap(12), MU_OK);
 	/* Deleting the gates and the thread ends the server: its wait is canceled. */
 	EXPECT(delete_cap(S_GATE), MU_OK);
 	EXPECT(delete_cap(S_GATE2), MU_OK);
 	EXPECT(mu_call(S_GATE, MU_TAG(7, 1), &tag), MU_ECAP);
 	EXPECT(delete_cap(S_THREAD), MU_OK);
-	printf("init: ipc_same_task ok\n");
+	printf("tests: ipc_same_task ok\n");
 	return 0;
 }
 
@@ -149,7 +175,7 @@ static int test_quota(void)
 	EXPECT(delete_cap(11), MU_OK);
 	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
 	CHECK(mr()[1] == used0);
-	printf("init: factory_quota_reclaim ok (%u gates fit in %u bytes)\n", (unsigned)n, (unsigned)quota);
+	printf("tests: factory_quota_reclaim ok (%u gates fit in %u bytes)\n", (unsigned)n, (unsigned)quota);
 	return 0;
 }
 
@@ -199,7 +225,7 @@ static int test_hostile(void)
 	}
 	/* Still alive, and the kernel still answers correctly. */
 	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);
-	printf("init: hostile_task ok\n");
+	printf("tests: hostile_task ok\n");
 	return 0;
 }
 
@@ -230,7 +256,7 @@ static int client(void)
 	}
 	mr()[0] = 1000;
 	EXPECT(mu_call(MU_CAP_FIRST_FREE, MU_TAG(99, 1), &tag), MU_OK);
-	printf("init: ipc_two_tasks ok (1000 calls)\n");
+	printf("tests: ipc_two_tasks ok (1000 calls)\n");
 	return 0;
 }
 
@@ -241,6 +267,17 @@ static uint8_t own_page[4096] __attribute__((aligned(4096)));
 static uint64_t handler_stack[512];
 static volatile uint32_t pf_count, exc_count, exc_kind;
 #define PAGER_AREA 0x40000000u
+
+extern char kill_me_insn[];
+static volatile int kill_me_resumed;
+static uint64_t kill_me_stack[256];
+static void kill_me(void)
+{
+	__asm__ volatile(".global kill_me_insn\nkill_me_insn: .word 0xe7f000f0" ::: "memory");
+	kill_me_resumed = 1;
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
 
 static void handler(void)
 {
@@ -255,6 +292,9 @@ static void handler(void)
 				m[1] = (uint32_t)pager_page;
 				reply = MU_TAG_ITEMS(0, 0, 1);
 			}
+		} else if (MU_TAG_LABEL(tag) == MU_LABEL_EXCEPTION && label == 2 && m[15] == (uint32_t)kill_me_insn) {
+			exc_count++;
+			reply = MU_TAG(MU_EXC_KILL, 0);   /* this one is not to be resumed */
 		} else if (MU_TAG_LABEL(tag) == MU_LABEL_EXCEPTION && label == 2) {
 			exc_count++;
 			exc_kind = m[17];
@@ -317,6 +357,14 @@ static int test_memory(void)
 	CHECK(*(volatile uint32_t *)(pager_page + 8) == 0x12345678 && pf_count == 1);
 	/* An exception handler resumes the thread with the registers it chose. */
 	CHECK(undef_or_dead() == 0xdead && exc_count == 1 && exc_kind == 2);
+	/* A handler may also refuse to resume: the thread is killed. */
+	EXPECT(create(MU_OBJ_THREAD, 43, MU_CAP_TASK, 0x7ffc0000), MU_OK);
+	mr()[0] = ~0u; mr()[1] = H_EXC;
+	EXPECT(mu_invoke(43, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
+	EXPECT(start(43, kill_me, kill_me_stack + 256, 100), MU_OK);
+	EXPECT(mu_wait(30000, 0, 0), MU_ETIMEDOUT);   /* let it run */
+	CHECK(exc_count == 2 && !kill_me_resumed);
+	EXPECT(start(43, kill_me, kill_me_stack + 256, 100), MU_ESTATE);   /* dead, not restartable */
 	/* Three levels: own_page -> 0x50000000 -> 0x50100000; unmapping own_page's children takes both. */
 	EXPECT(task_map_mem((uint32_t)own_page, 0x50000000), MU_OK);
 	EXPECT(task_map_mem(0x50000000, 0x50100000), MU_OK);
@@ -330,7 +378,7 @@ static int test_memory(void)
 	/* Page-fault round trips: fault in 50 pages, unmap them, again. */
 	bench("pagefault_roundtrip", op_fault);
 	EXPECT(unmap_mem(PAGER_AREA, 20, 1), MU_OK);
-	printf("init: memory ok (%u faults served, %u exceptions handled)\n", (unsigned)pf_count, (unsigned)exc_count);
+	printf("tests: memory ok (%u faults served, %u exceptions handled)\n", (unsigned)pf_count, (unsigned)exc_count);
 	return 0;
 }
 
@@ -364,7 +412,7 @@ static int test_irq(void)
 	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99);
 	EXPECT(delete_cap(45), MU_OK);
 	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
-	printf("init: irq ok\n");
+	printf("tests: irq ok\n");
 	return 0;
 }
 
@@ -435,9 +483,9 @@ int main(void)
 	char msg[64];
 	switch (mu_start_arg) {
 	case M_HELLO:
-		snprintf(msg, sizeof(msg), "init: hello from user mode, %d + %d = %d", 20, 22, 20 + 22);
+		snprintf(msg, sizeof(msg), "tests: hello from user mode, %d + %d = %d", 20, 22, 20 + 22);
 		puts(msg);
-		return (int)strlen(msg) + 2;   /* 42 only if printf formatted right */
+		return strcmp(msg, "tests: hello from user mode, 20 + 22 = 42") ? 1 : 42;   /* printf formatted right */
 	case M_UNDEF:
 		__asm__ volatile(".word 0xe7f000f0");   /* permanently undefined */
 		break;

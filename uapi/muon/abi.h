@@ -17,7 +17,9 @@
  * Operations:
  *   send          MU_SEND           to the IPC gate's bound thread
  *   call          MU_SEND|MU_RECV   send, then wait for the reply (never times out)
- *   receive       MU_RECV           open wait: from any gate bound to the caller
+ *   receive       MU_RECV           open wait (r0 = 0): from any gate bound to the caller and
+ *                                   its IRQs; closed wait (r0 = a gate bound to the caller):
+ *                                   only messages sent through that gate
  *   reply & wait  MU_REPLY|MU_RECV  answer the last call received, then open wait
  *   reply         MU_REPLY          answer without waiting
  * Kernel objects (task, thread, factory, IRQ, console) answer a call at once.
