@@ -12,6 +12,7 @@ struct cpu {
 	uintptr_t kstack_top;             /* first: entry.S loads it; set at boot */
 	unsigned id;                      /* set at boot */
 	struct thread *current;           /* owned by this CPU */
+	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* owned by this CPU */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */

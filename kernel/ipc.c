@@ -107,7 +107,9 @@ static void deliver(struct thread *s, struct thread *r, uint32_t tag, uint32_t l
 		fault_reply(s, r, tag, transfer_items(s, r, words, items));
 		return;
 	}
-	kmemcpy(r->utcb->mr, s->fault_kind ? s->fault_mr : s->utcb->mr, words * 4);
+	const uint32_t *from = s->fault_kind ? s->fault_mr : s->utcb->mr;
+	for (unsigned i = 0; i < words; i++)
+		r->utcb->mr[i] = from[i];
 	if (items)
 		items = transfer_items(s, r, words, items);
 	r->regs.r[1] = (tag & ~(0x3fu << 6)) | (items << 6);

@@ -90,6 +90,8 @@ static void task_destroy(struct task *t)
 		cap_delete(&t->slots[i]);
 	map_destroy_space(t);
 	arch_leave_space(va_to_pa((uintptr_t)t->l1));
+	if (this_cpu()->space == t)
+		this_cpu()->space = NULL;
 	struct mmu_alloc a = task_alloc(t);
 	mmu_space_destroy(t->l1, &a);
 	asid_free(t->asid);

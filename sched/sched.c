@@ -10,10 +10,13 @@
 #include "bsp.h"
 #include "mmu.h"
 
-/* The address space, and the two user thread registers: TLS pointer and UTCB. */
-static void switch_to(struct thread *t)
+/* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
+static void switch_to(struct cpu *c, struct thread *t)
 {
-	arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
+	if (c->space != t->task) {
+		arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
+		c->space = t->task;
+	}
 	arch_set_user_tp(t->tls, t->utcb_va);
 }
 
@@ -42,7 +45,7 @@ void schedule(void)
 		if (l) {
 			struct thread *t = container_of(l, struct thread, link);
 			if (t != c->current)
-				switch_to(t);
+				switch_to(c, t);
 			c->current = t;
 			t->state = TS_READY;
 			arch_user_return(&t->regs);
