@@ -1,5 +1,34 @@
-/* Versatile Express A9x4: the fallback table when no DTB is passed. */
+/*
+ * Versatile Express A9x4: the fallback table when no DTB is passed, and the
+ * Cortex-A9 global timer (64 bits, 100 MHz, shared by all CPUs) as the clock.
+ */
+#include "kernel.h"
 #include "bsp.h"
+#include "mmu.h"
+#include "platform.h"
+
+#define GT_OFFSET 0x200   /* from the private region, which the TWD sits in at +0x600 */
+#define GT_LO 0
+#define GT_HI 1
+#define GT_CTRL 2
+
+static volatile uint32_t *gt;
+
+void bsp_clock_init(void)
+{
+	gt = (volatile uint32_t *)ioremap(platform.twd_pa - 0x600 + GT_OFFSET, 0x20);
+	gt[GT_CTRL] |= 1;
+}
+
+uint64_t bsp_clock_ns(void)
+{
+	uint32_t hi, lo;
+	do {
+		hi = gt[GT_HI];
+		lo = gt[GT_LO];
+	} while (gt[GT_HI] != hi);
+	return (((uint64_t)hi << 32) | lo) * 10;
+}
 
 const struct bsp_board bsp_board = {
 	.name = "vexpress-a9",
