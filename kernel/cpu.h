@@ -6,7 +6,24 @@
 #include "rq.h"
 #include "gic.h"
 
+enum { SGI_DRQ = SGI_RESCHED };
+
 struct thread;
+
+/*
+ * A cross-CPU request: work on another CPU's state is done by that CPU.
+ * The sender fills in fn and arguments and posts it; the target runs fn in
+ * its next kernel entry (an SGI brings it there). A synchronous sender
+ * waits for `done`, running its own requests meanwhile so that two CPUs
+ * asking each other cannot deadlock. Handlers never take obj_lock.
+ */
+struct drq {
+	struct drq *next;
+	void (*fn)(struct drq *);
+	volatile uint32_t done;
+	void *arg;
+	uint32_t a, b, c, d;
+};
 
 struct cpu {
 	uintptr_t kstack_top;             /* first: entry.S loads it; set at boot */
@@ -20,6 +37,12 @@ struct cpu {
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
 	volatile bool online;             /* written once by this CPU */
+	spinlock_t drq_lock;
+	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
+	uint64_t slice_start;             /* owned by this CPU: when current's time began */
+	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
+	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
+	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];
@@ -29,5 +52,25 @@ static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); 
 unsigned cpus_online(void);
 /* Send SGI `sgi` to CPU `dst`; the receiver learns the sender from ipi_pending. */
 void smp_send(unsigned dst, unsigned sgi);
+
+void drq_post(unsigned cpu, struct drq *r);   /* run r->fn on cpu (at once if it is this one) */
+void drq_call(unsigned cpu, struct drq *r);   /* the same, and wait until it ran */
+void drq_run(void);                           /* this CPU's pending requests */
+void drq_finish(struct drq *r);               /* a synchronous request's handler is done */
+void drq_sync_all(void);                      /* every other online CPU has left the kernel once */
+
+/*
+ * obj_lock guards capability tables, derivation trees, mappings, gate and
+ * IRQ bindings: everything shared between CPUs that is not a CPU's own. It
+ * is taken with requests still served, so a CPU waiting for it never blocks
+ * a synchronous request of the holder.
+ */
+void obj_lock(void);
+void obj_unlock(void);
+/* Free kernel memory once no CPU can still hold a pointer to it. */
+void defer_free(void *p);
+void defer_flush(void);
+/* After unmapping in address space asid: other CPUs' TLBs too (a no-op where hardware broadcasts). */
+void tlb_shootdown(unsigned asid);
 
 #endif

@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "thread.h"
 #include "page.h"
+#include "cpu.h"
 
 struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
 static spinlock_t quota_lock;   /* guards quota, used and live of every factory */
@@ -75,7 +76,7 @@ void factory_destroy(struct factory *f)
 	if (f == &root_factory)
 		return;
 	kassert(f->used == 0);
-	page_free(f);
+	defer_free(f);
 	kmem_refund(parent, f->quota + PAGE_SIZE);
 	factory_put(parent);
 }

@@ -31,6 +31,7 @@ static void timeout_add(struct thread *t, uint32_t us)
 		p = &(*p)->to_next;
 	t->to_next = *p;
 	*p = t;
+	sched_timer_update();
 }
 
 /*

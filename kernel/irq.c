@@ -71,7 +71,7 @@ void irq_free(struct irq *q)
 	spin_lock(&irq_lock);
 	claimed[q->irq] = NULL;
 	spin_unlock(&irq_lock);
-	kmem_free(f, q, 1);
+	kmem_free_deferred(f, q);
 	factory_put(f);
 }
 

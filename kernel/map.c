@@ -90,6 +90,7 @@ static void drop(struct mapping *m)
 	uint32_t va = m->va & ~0xfffu;
 	uint64_t pa = map_frame(m);
 	mmu_unmap_page(t->l1, va, t->asid);
+	tlb_shootdown(t->asid);
 	*slot(t, va, false) = NULL;
 	if (m->va & MAP_OWNS)
 		kmem_free(m->owner, (void *)pa_to_va(pa), 1);

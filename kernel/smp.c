@@ -22,20 +22,6 @@ unsigned cpus_online(void)
 	return n;
 }
 
-/* The tick: until the tickless scheduler arrives, a 10 ms one-shot re-armed. */
-static void timer_irq(struct cpu *c)
-{
-	arch_timer_ack();
-	c->timer_irqs++;
-	ipc_timeouts(bsp_clock_ns());
-	/* Round robin: the running thread goes behind its equals. */
-	if (c->current && c->current->link.queued) {
-		rq_dequeue(&c->rq, &c->current->link);
-		rq_enqueue(&c->rq, &c->current->link);
-	}
-	arch_timer_oneshot(10000);
-}
-
 void smp_send(unsigned dst, unsigned sgi)
 {
 	__atomic_or_fetch(&cpus[dst].ipi_pending[sgi], 1u << this_cpu()->id, __ATOMIC_RELEASE);
@@ -54,6 +40,8 @@ static void ipi(struct cpu *c, unsigned sgi)
 	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
 		if (from & (1u << i))
 			c->ipi_rx[i]++;
+	if (sgi == SGI_DRQ)
+		drq_run();
 	if (sgi == SGI_PING_ALL && from)
 		for (unsigned i = 0; i < ncpus_present; i++)
 			if (i != c->id && cpus[i].online)
@@ -71,7 +59,7 @@ void irq_dispatch(void)
 		if (id < 16)
 			ipi(c, id);
 		else if (id == platform.timer_irq)
-			timer_irq(c);
+			sched_timer();
 		else if (irq_fire(id))
 			;
 		else
@@ -92,7 +80,6 @@ void cpu_start(unsigned id)
 	gic_init_cpu();
 	arch_timer_init_cpu();
 	gic_enable(platform.timer_irq);
-	arch_timer_oneshot(10000);
 	kprintf("muon: cpu%u online\n", id);
 	arch_dmb();
 	c->online = true;

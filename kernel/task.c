@@ -78,6 +78,28 @@ int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot)
 	return 0;
 }
 
+/* No CPU may keep walking (or caching) a table that is about to be freed. */
+static void leave_fn(struct drq *r)
+{
+	struct task *t = r->arg;
+	struct cpu *c = this_cpu();
+	arch_leave_space(va_to_pa((uintptr_t)t->l1));
+	if (c->space == t)
+		c->space = NULL;
+	arch_tlb_flush_asid(t->asid);
+	drq_finish(r);
+}
+
+static void leave_space_everywhere(struct task *t)
+{
+	for (unsigned i = 0; i < ncpus_present; i++) {
+		if (!cpus[i].online)
+			continue;
+		struct drq r = { .fn = leave_fn, .arg = t };
+		drq_call(i, &r);
+	}
+}
+
 /* Threads stop, capabilities go, mappings are revoked (frames it owns freed). */
 static void thread_detach(struct thread *th);
 
@@ -89,21 +111,14 @@ static void task_destroy(struct task *t)
 	for (unsigned i = 0; i < t->caps.n; i++)
 		cap_delete(&t->slots[i]);
 	map_destroy_space(t);
-	arch_leave_space(va_to_pa((uintptr_t)t->l1));
-	if (this_cpu()->space == t)
-		this_cpu()->space = NULL;
+	leave_space_everywhere(t);
 	struct mmu_alloc a = task_alloc(t);
 	mmu_space_destroy(t->l1, &a);
 	asid_free(t->asid);
-	void (*on_exit)(int, const char *) = t->on_exit;
-	int status = t->exit_status;
-	const char *why = t->exit_why;
 	kmem_free(f, t->l1, 2);
 	kmem_free(f, t->shadow_dir, 1);
-	kmem_free(f, t, 1);
+	kmem_free_deferred(f, t);
 	factory_put(f);
-	if (on_exit)
-		on_exit(status, why);
 }
 
 /*
@@ -137,24 +152,6 @@ static void task_put(struct task *t)
 
 void task_drop(struct task *t) { task_put(t); }
 
-/*
- * A boot test task whose last thread ended: delete its capabilities so that it
- * is destroyed. Runs at the end of a kernel entry, outside any cap operation.
- */
-static struct task *zombies[8];
-static unsigned nzombies;
-
-void task_reap(void)
-{
-	while (nzombies) {
-		struct task *t = zombies[--nzombies];
-		t->hdr.refs++;   /* keep it while its own slots are emptied */
-		for (unsigned i = 0; i < t->caps.n; i++)
-			cap_delete(&t->slots[i]);
-		task_put(t);
-	}
-}
-
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va)
 {
 	if (utcb_va & (PAGE_SIZE - 1) || utcb_va >= USER_TOP || mmu_lookup(t->l1, utcb_va, NULL) >= 0)
@@ -178,10 +175,11 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	th->task = t;
 	th->task_next = t->threads;
 	t->threads = th;
-	if (!t->main_thread)
-		t->main_thread = th;
 	th->cpu = this_cpu()->id;
 	th->state = TS_STOPPED;
+	th->quantum_ns = DEFAULT_QUANTUM_NS;
+	th->migrate_to = -1;
+	th->quantum_left = DEFAULT_QUANTUM_NS;
 	return th;
 }
 
@@ -192,31 +190,38 @@ void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, u
 	th->regs.r[0] = arg;
 	th->regs.cpsr = PSR_USR | (pc & 1 ? 0x20u : 0);   /* Thumb entry if bit 0 is set */
 	th->regs.pc &= ~1u;
-	if (th->link.queued)
-		rq_dequeue(&cpus[th->cpu].rq, &th->link);
 	th->link.prio = prio;
-	sched_ready(th);
+	sched_ready(th);   /* on its CPU: a request if that is another one */
 }
 
-/* Stop the thread for good: out of every queue, IPC partners told. Its memory
- * goes when its last capability does (thread_free). */
+static void kill_fn(struct drq *r)
+{
+	thread_kill(r->arg, (int)r->a, NULL);
+	drq_finish(r);
+}
+
+/*
+ * Stop the thread for good: out of every queue, IPC partners told. Its CPU
+ * does it (a synchronous request if that is another one). Its memory goes
+ * when its last capability does (thread_free).
+ */
 void thread_kill(struct thread *th, int status, const char *why)
 {
 	struct cpu *c = this_cpu();
+	(void)why;
 	if (th->state == TS_DEAD)
 		return;
+	if (th->cpu != c->id) {
+		struct drq r = { .fn = kill_fn, .arg = th, .a = (uint32_t)status };
+		drq_call(th->cpu, &r);
+		return;
+	}
 	ipc_cancel(th);
 	if (th->link.queued)
 		rq_dequeue(&c->rq, &th->link);
 	if (c->current == th)
 		c->current = NULL;
 	th->state = TS_DEAD;
-	struct task *t = th->task;
-	if (t && th == t->main_thread && t->on_exit && nzombies < ARRAY_SIZE(zombies)) {
-		t->exit_status = status;
-		t->exit_why = why;
-		zombies[nzombies++] = t;
-	}
 }
 
 void thread_put(struct thread *th)
@@ -234,10 +239,9 @@ static void thread_detach(struct thread *th)
 	while (*p != th)
 		p = &(*p)->task_next;
 	*p = th->task_next;
-	if (t->main_thread == th)
-		t->main_thread = NULL;
 	mmu_unmap_page(t->l1, th->utcb_va, t->asid);
-	kmem_free(th->factory, th->utcb, 1);
+	tlb_shootdown(t->asid);
+	kmem_free_deferred(th->factory, th->utcb);
 	th->task = NULL;
 }
 
@@ -248,7 +252,7 @@ static void thread_free(struct thread *th)
 		thread_detach(th);
 	else
 		thread_kill(th, 0, "deleted");
-	kmem_free(f, th, 1);
+	kmem_free_deferred(f, th);
 	factory_put(f);
 }
 
@@ -268,7 +272,7 @@ static void gate_free(struct gate *g)
 	struct factory *f = g->factory;
 	if (g->bound)
 		thread_put(g->bound);
-	kmem_free(f, g, 1);
+	kmem_free_deferred(f, g);
 	factory_put(f);
 }
 

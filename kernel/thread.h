@@ -9,10 +9,12 @@
 #include "rq.h"
 #include "abi.h"
 #include "cap.h"
+#include "cpu.h"
 
 #define UTCB_VA   0x7fff0000u
 #define STACK_TOP 0x7ff00000u
 #define STACK_PAGES 4
+#define DEFAULT_QUANTUM_NS 10000000u
 
 enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_GATE, OBJ_IRQ, OBJ_FACTORY, OBJ_CONSOLE };
 
@@ -38,14 +40,10 @@ struct task {
 	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
 	unsigned asid;
 	struct thread *threads;       /* its threads, linked through task_next */
-	struct thread *main_thread;   /* for the boot tests: the task ends with it */
 	const char *name;
 	struct cap_table caps;
 	struct cap slots[MU_CAP_SLOTS];
-	void (*on_exit)(int status, const char *why);  /* the boot tests' observer, called after teardown */
 	struct task *next_dead;       /* on the list of tasks waiting to be destroyed */
-	int exit_status;              /* of the last thread, for on_exit */
-	const char *exit_why;
 };
 
 struct gate;
@@ -60,6 +58,11 @@ struct thread {
 	struct mu_utcb *utcb;         /* kernel view of the UTCB page */
 	uint32_t utcb_va;
 	uint32_t tls;                 /* user TLS pointer, TPIDRURO while it runs */
+	uint32_t quantum_ns;          /* round-robin slice; owned by its CPU */
+	int64_t quantum_left;         /* owned by its CPU */
+	uint64_t consumed_ns;         /* owned by its CPU: time it ran */
+	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
+	struct drq wake_drq;          /* a request to make it ready on its CPU */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
 	uint8_t state;                /* enum thread_state */
 	/* IPC, all owned by the thread's CPU: */
@@ -106,6 +109,7 @@ void *kmem_alloc(struct factory *f, unsigned pages);
 void kmem_free(struct factory *f, void *p, unsigned pages);
 bool kmem_charge(struct factory *f, uint32_t bytes);
 void kmem_refund(struct factory *f, uint32_t bytes);
+void kmem_free_deferred(struct factory *f, void *page);   /* quota back now, the page after a grace period */
 void *slab_alloc(struct factory *f);       /* a zeroed 32-byte object */
 void slab_free(struct factory *f, void *p);
 extern struct factory root_factory;
@@ -128,7 +132,6 @@ bool irq_deliver_pending(struct thread *t);  /* at receive: one pending notifica
 int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry);
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */
 void task_drop(struct task *t);   /* drop one reference */
-void task_reap(void);
 void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
 
 /* IPC. IPC_BLOCKED: the caller waits; its result registers are set on wake-up. */
@@ -150,6 +153,8 @@ bool sigma0_fault(struct thread *t, uint32_t addr);
 /* Scheduling on the current CPU. */
 void sched_ready(struct thread *t);
 void sched_block(struct thread *t, uint8_t state);
+void sched_timer(void);
+void sched_timer_update(void);
 __attribute__((noreturn)) void schedule(void);
 void irq_dispatch(void);
 int syscall(struct thread *t);

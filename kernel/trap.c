@@ -40,6 +40,6 @@ void trap(struct arch_regs *r, unsigned kind)
 		fault_raise(t, kind);
 		break;
 	}
-	task_reap();
+	defer_flush();
 	schedule();
 }

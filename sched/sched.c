@@ -1,14 +1,18 @@
 /*
  * The per-CPU scheduler: run the highest-priority ready thread of this CPU,
- * or sleep in WFI and account the idle time. The kernel itself never runs
- * with interrupts enabled: an idle CPU waits in WFI with IRQs masked (a pending
- * interrupt still wakes it) and then polls the GIC.
+ * round robin among equals with a per-thread quantum, or sleep in WFI and
+ * account the idle time. The timer is one-shot: it is set for the nearest of
+ * the running thread's quantum end (only when an equal waits), the first IPC
+ * timeout and a test wake-up. The kernel never runs with interrupts enabled:
+ * an idle CPU waits in WFI with IRQs masked (a pending interrupt still wakes
+ * it) and then polls the GIC.
  */
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"
 #include "mmu.h"
+#include "timer.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
 static void switch_to(struct cpu *c, struct thread *t)
@@ -20,10 +24,24 @@ static void switch_to(struct cpu *c, struct thread *t)
 	arch_set_user_tp(t->tls, t->utcb_va);
 }
 
+static void wake_fn(struct drq *r) { sched_ready(container_of(r, struct thread, wake_drq)); }
+
+/* Make t ready on its CPU; another CPU gets a request, and preempts if t outranks its thread. */
 void sched_ready(struct thread *t)
 {
 	struct cpu *c = this_cpu();
-	kassert(t->cpu == c->id);
+	if (t->cpu != c->id) {
+		t->wake_drq.fn = wake_fn;
+		drq_post(t->cpu, &t->wake_drq);
+		return;
+	}
+	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id) {
+		t->cpu = (unsigned)t->migrate_to;   /* it was blocked when it was moved */
+		t->migrate_to = -1;
+		sched_ready(t);
+		return;
+	}
+	t->migrate_to = -1;
 	t->state = TS_READY;
 	if (!t->link.queued)
 		rq_enqueue(&c->rq, &t->link);
@@ -37,23 +55,91 @@ void sched_block(struct thread *t, uint8_t state)
 		rq_dequeue(&cpus[t->cpu].rq, &t->link);
 }
 
+/* Charge the time since the last decision to the thread that had the CPU. */
+static void account(struct cpu *c, uint64_t now)
+{
+	struct thread *t = c->current;
+	if (t) {
+		uint64_t d = now - c->slice_start;
+		t->consumed_ns += d;
+		t->quantum_left -= (int64_t)d;
+	}
+	c->slice_start = now;
+}
+
+static bool has_equal(const struct cpu *c, const struct thread *t)
+{
+	const struct rq_link *head = &c->rq.head[t->link.prio];
+	return t->link.queued && (t->link.next != head || t->link.prev != head);
+}
+
+static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
+{
+	uint64_t next = UINT64_MAX;
+	if (t && has_equal(c, t))
+		next = now + (t->quantum_left > 0 ? (uint64_t)t->quantum_left : 0);
+	if (c->timeouts && c->timeouts->timeout < next)
+		next = c->timeouts->timeout;
+	if (c->test_deadline && c->test_deadline < next)
+		next = c->test_deadline;
+	if (next == c->deadline)
+		return;
+	c->deadline = next;
+	if (next == UINT64_MAX)
+		arch_timer_stop();
+	else
+		arch_timer_oneshot_ns(next > now ? next - now : 0);
+}
+
+/* The timer fired: wake timed-out waiters; schedule() rotates an expired quantum. */
+void sched_timer(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t now = bsp_clock_ns();
+	arch_timer_ack();
+	c->timer_irqs++;
+	c->deadline = 0;
+	if (c->test_deadline && c->test_deadline <= now)
+		c->test_deadline = 0;
+	ipc_timeouts(now);
+}
+
+/* A new timeout may be nearer than what the timer is set for. */
+void sched_timer_update(void)
+{
+	struct cpu *c = this_cpu();
+	if (c->timeouts && c->timeouts->timeout < c->deadline)
+		c->deadline = 1;   /* differs from anything program_timer computes: reprogram */
+}
+
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
 	for (;;) {
+		drq_run();
+		uint64_t now = bsp_clock_ns();
+		account(c, now);
+		struct thread *cur = c->current;
+		if (cur && cur->link.queued && cur->quantum_left <= 0) {
+			cur->quantum_left = cur->quantum_ns;   /* round robin: behind its equals */
+			rq_dequeue(&c->rq, &cur->link);
+			rq_enqueue(&c->rq, &cur->link);
+		}
 		struct rq_link *l = rq_pick(&c->rq);
 		if (l) {
 			struct thread *t = container_of(l, struct thread, link);
-			if (t != c->current)
+			if (t != cur)
 				switch_to(c, t);
 			c->current = t;
-			t->state = TS_READY;
+			program_timer(c, now, t);
 			arch_user_return(&t->regs);
 		}
 		c->current = NULL;
-		uint64_t t0 = bsp_clock_ns();
+		program_timer(c, now, NULL);
 		arch_wfi();
-		c->idle_ns += bsp_clock_ns() - t0;
+		uint64_t woke = bsp_clock_ns();
+		c->idle_ns += woke - now;
+		c->slice_start = woke;
 		irq_dispatch();
 	}
 }

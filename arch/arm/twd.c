@@ -23,11 +23,17 @@ void arch_timer_init_cpu(void)
 	twd[TWD_INTSTAT / 4] = 1;
 }
 
-void arch_timer_oneshot(uint32_t us)
+void arch_timer_oneshot_ns(uint64_t ns)
+{
+	uint32_t us = ns > 1000000000u ? 1000000u : (uint32_t)ns / 1000u;
+	twd[TWD_CONTROL / 4] = 0;
+	twd[TWD_LOAD / 4] = us ? us * ticks_per_us : 1;
+	twd[TWD_CONTROL / 4] = CTL_ENABLE | CTL_IRQ;
+}
+
+void arch_timer_stop(void)
 {
 	twd[TWD_CONTROL / 4] = 0;
-	twd[TWD_LOAD / 4] = us * ticks_per_us;
-	twd[TWD_CONTROL / 4] = CTL_ENABLE | CTL_IRQ;
 }
 
 void arch_timer_ack(void)

@@ -7,6 +7,7 @@
 
 #define ARCH_NAME "armv6k"
 #define ACTLR_SMP (1u << 5)
+#define ARCH_TLB_BROADCAST 0   /* other CPUs must be asked to flush */
 /* TTBR walk attributes: inner cacheable (C), shareable (S), outer WBWA (RGN=01). */
 #define TTBR_WALK 0x0bu
 

@@ -8,6 +8,7 @@
 
 #define ARCH_NAME "armv7a"
 #define ACTLR_SMP (1u << 6)
+#define ARCH_TLB_BROADCAST 1   /* inner-shareable maintenance reaches every CPU */
 /* TTBR walk attributes: IRGN=WBWA, shareable, RGN=WBWA. */
 #define TTBR_WALK 0x4au
 
