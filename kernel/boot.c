@@ -40,8 +40,11 @@ bool sigma0_fault(struct thread *t, uint32_t addr)
 	uint32_t off = addr - MU_SIGMA0_POOL_VA;
 	if (t->task != sigma0 || off >= pool_pages * PAGE_SIZE)
 		return false;
-	return map_phys(t->task, ALIGN_DOWN(addr, PAGE_SIZE), pool_pa + ALIGN_DOWN(off, PAGE_SIZE),
-			PROT_R | PROT_W | PROT_X) == MU_OK;
+	obj_lock();
+	int err = map_phys(t->task, ALIGN_DOWN(addr, PAGE_SIZE), pool_pa + ALIGN_DOWN(off, PAGE_SIZE),
+			   PROT_R | PROT_W | PROT_X);
+	obj_unlock();
+	return err == MU_OK;
 }
 
 void boot_user(void)
@@ -64,6 +67,7 @@ void boot_user(void)
 	g->bound = s0;
 	cap_install_root(&it->slots[MU_CAP_PAGER], &g->hdr, MU_R);
 	cap_install_root(&it->slots[MU_CAP_FACTORY], &root_factory.hdr, MU_RIGHTS_ALL);
+	cap_install_root(&it->slots[MU_CAP_SCHED], sched_kobj, MU_RIGHTS_ALL);
 	in->pager = MU_CAP_PAGER;
 	for (const char *p = bootmod_tests; p < bootmod_tests_end; p += PAGE_SIZE)
 		if (map_phys(it, MU_BOOT_MODULE_VA + (uint32_t)(p - bootmod_tests), va_to_pa((uintptr_t)p), PROT_R))

@@ -10,7 +10,7 @@ static struct cap *cap_of(struct mdb_node *n)
 /* Leaves c empty: no object, no rights. Its node is the caller's business. */
 static void clear(struct cap *c)
 {
-	c->obj = NULL;
+	__atomic_store_n(&c->obj, NULL, __ATOMIC_RELEASE);   /* readers without the lock see it empty first */
 	c->rights = 0;
 }
 
@@ -51,16 +51,16 @@ struct cap *cap_lookup(struct cap_table *t, uint32_t idx, uint8_t type, uint8_t 
 void cap_install_root(struct cap *slot, struct kobj *obj, uint8_t rights)
 {
 	obj->refs = 1;
-	slot->obj = obj;
 	slot->rights = rights & CAP_ALL;
+	__atomic_store_n(&slot->obj, obj, __ATOMIC_RELEASE);   /* rights before the object */
 }
 
 int cap_map(struct cap *src, struct cap *dst, uint8_t mask)
 {
 	if (cap_empty(src) || !cap_empty(dst))
 		return -1;
-	dst->obj = src->obj;
 	dst->rights = src->rights & mask;
+	__atomic_store_n(&dst->obj, src->obj, __ATOMIC_RELEASE);
 	dst->obj->refs++;
 	mdb_insert_child(&src->node, &dst->node);
 	return 0;
@@ -71,8 +71,8 @@ int cap_grant(struct cap *src, struct cap *dst, uint8_t mask)
 {
 	if (cap_empty(src) || !cap_empty(dst))
 		return -1;
-	dst->obj = src->obj;
 	dst->rights = src->rights & mask;
+	__atomic_store_n(&dst->obj, src->obj, __ATOMIC_RELEASE);
 	mdb_move(&src->node, &dst->node);
 	clear(src);
 	return 0;

@@ -72,6 +72,25 @@ struct cap_table {
 /* The caller's error codes for cap_lookup. */
 struct cap_errs { int ecap, etype, eperm; };
 
+/*
+ * Lock-free read of slot idx for the IPC path: the object (NULL if empty or
+ * out of range) and its rights, read so that both belong to one state of the
+ * slot. Writers (under the kernel's object lock) publish rights before the
+ * object and clear the object first; objects outlive a grace period.
+ */
+static inline struct kobj *cap_read(struct cap_table *t, uint32_t idx, uint8_t *rights)
+{
+	if (idx >= t->n)
+		return NULL;
+	struct cap *c = &t->slots[idx];
+	struct kobj *o;
+	do {
+		o = __atomic_load_n(&c->obj, __ATOMIC_ACQUIRE);
+		*rights = __atomic_load_n(&c->rights, __ATOMIC_ACQUIRE);
+	} while (o != __atomic_load_n(&c->obj, __ATOMIC_ACQUIRE));
+	return o;
+}
+
 /* Empties all n slots and ties them to t. */
 void cap_table_init(struct cap_table *t, struct cap *slots, uint32_t n,
 		    void (*release)(struct kobj *, void *), void *ctx);

@@ -31,7 +31,8 @@ struct cpu {
 	struct thread *current;           /* owned by this CPU */
 	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
-	uint64_t idle_ns;                 /* owned by this CPU */
+	uint64_t idle_ns;                 /* written by this CPU only */
+	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
@@ -43,6 +44,8 @@ struct cpu {
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
+	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
+	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];

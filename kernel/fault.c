@@ -11,7 +11,6 @@
 #include "cpu.h"
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };
-static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 
 static void fault_kill(struct thread *t, unsigned kind, const char *why)
 {
@@ -24,13 +23,13 @@ static void fault_kill(struct thread *t, unsigned kind, const char *why)
 /* Call the gate in t's slot idx with the fault message; false if that cannot be done. */
 static bool fault_call(struct thread *t, uint32_t idx, unsigned kind, uint32_t label, unsigned words)
 {
-	int err;
-	struct cap *c = idx ? cap_lookup(&t->task->caps, idx, OBJ_GATE, MU_R, &errs, &err) : NULL;
-	if (!c)
+	uint8_t rights;
+	struct kobj *o = idx ? cap_read(&t->task->caps, idx, &rights) : NULL;
+	if (!o || o->type != OBJ_GATE || !(rights & MU_R))
 		return false;
 	t->fault_kind = (int)kind;
 	t->fault_label = label;
-	err = ipc_invoke_gate(t, (struct gate *)c->obj, MU_TAG(label, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER);
+	int err = ipc_invoke_gate(t, (struct gate *)o, MU_TAG(label, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER);
 	if (err == IPC_BLOCKED)
 		return true;
 	t->fault_kind = 0;

@@ -82,8 +82,9 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 {
 	unsigned done = 0;
 	uint32_t *br = r->utcb->br;
-	if (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT)
+	if (!n || (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT))
 		return 0;   /* an exception reply carries registers, not items */
+	obj_lock();
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t d = s->utcb->mr[first + 2 * i], arg = s->utcb->mr[first + 2 * i + 1];
 		int64_t at = r->fault_kind ? transfer_item(s, d, arg, r, 0, r->fault_addr & ~0xfffu, 12)
@@ -92,6 +93,7 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 			r->utcb->mr[first + done] = (uint32_t)at;   /* where the item landed */
 		done += at >= 0;
 	}
+	obj_unlock();
 	return done;
 }
 

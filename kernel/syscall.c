@@ -55,6 +55,17 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 		if (th == t)
 			arch_set_user_tp(th->tls, th->utcb_va);
 		return MU_OK;
+	case MU_THREAD_INFO: {
+		uint64_t used = th->consumed_ns, start = cpus[th->cpu].slice_start;
+		if (cpus[th->cpu].current == th && th != t)   /* running now, elsewhere: count its slice so far */
+			used += bsp_clock_ns() - start;
+		mr[0] = th->cpu;
+		mr[1] = (uint32_t)used;
+		mr[2] = (uint32_t)(used >> 32);
+		mr[3] = th->link.prio;
+		mr[4] = th->state;
+		return MU_OK;
+	}
 	case MU_THREAD_CLOCK: {
 		uint64_t now = bsp_clock_ns();
 		mr[0] = (uint32_t)now;
@@ -276,20 +287,42 @@ static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
 	case OBJ_IRQ: return irq_invoke(t, (struct irq *)cap->obj, cap, tag);
+	case OBJ_SCHED: return sched_invoke(t, tag);
 	default: return MU_ETYPE;
 	}
+}
+
+/* Kernel objects change shared state: one CPU at a time, and the slot is looked up again under the lock. */
+static int invoke_locked(struct thread *t, uint32_t idx, uint32_t tag)
+{
+	int err;
+	obj_lock();
+	if (t->state == TS_DEAD) {   /* killed by a request served while we waited */
+		obj_unlock();
+		return MU_ECANCELED;
+	}
+	struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
+	if (cap)
+		err = cap->obj->type == OBJ_TASK ? task_invoke(t, (struct task *)cap->obj, cap, tag)
+						 : kernel_object(t, cap, tag);
+	obj_unlock();
+	return err;
 }
 
 /* Receive: open with capability index 0, closed on a gate bound to the caller otherwise. */
 static int receive(struct thread *t, uint32_t idx, uint32_t timeout)
 {
-	int err;
 	struct gate *g = NULL;
 	if (idx) {
-		struct cap *c = cap_lookup(&t->task->caps, idx, OBJ_GATE, MU_R, &errs, &err);
-		if (!c)
-			return err;
-		g = (struct gate *)c->obj;
+		uint8_t rights;
+		struct kobj *o = cap_read(&t->task->caps, idx, &rights);
+		if (!o)
+			return MU_ECAP;
+		if (o->type != OBJ_GATE)
+			return MU_ETYPE;
+		if (!(rights & MU_R))
+			return MU_EPERM;
+		g = (struct gate *)o;
 		if (g->bound != t)
 			return MU_EINVAL;   /* one can only wait on one's own gates */
 	}
@@ -309,17 +342,18 @@ int syscall(struct thread *t)
 	} else if (flags == MU_RECV) {
 		err = receive(t, idx, timeout);
 	} else {
-		struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
-		if (!cap)
-			;
-		else if (cap->obj->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
-			err = ipc_invoke_gate(t, (struct gate *)cap->obj, tag, flags, timeout);
-		else if (cap->obj->type == OBJ_TASK)
-			err = task_invoke(t, (struct task *)cap->obj, cap, tag);
+		uint8_t rights;
+		struct kobj *o = cap_read(&t->task->caps, idx, &rights);
+		if (!o)
+			err = MU_ECAP;
+		else if (!(rights & MU_R))
+			err = MU_EPERM;
+		else if (o->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
+			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
 		else
-			err = kernel_object(t, cap, tag);
+			err = invoke_locked(t, idx, tag);
 	}
-	if (err != IPC_BLOCKED && this_cpu()->current == t)   /* not if it exited or blocked */
+	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;
 	return err;
 }

@@ -16,7 +16,7 @@
 #define STACK_PAGES 4
 #define DEFAULT_QUANTUM_NS 10000000u
 
-enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_GATE, OBJ_IRQ, OBJ_FACTORY, OBJ_CONSOLE };
+enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_GATE, OBJ_IRQ, OBJ_FACTORY, OBJ_CONSOLE, OBJ_SCHED };
 
 enum thread_state {
 	TS_STOPPED,    /* created, not started */
@@ -154,6 +154,9 @@ bool sigma0_fault(struct thread *t, uint32_t addr);
 void sched_ready(struct thread *t);
 void sched_block(struct thread *t, uint8_t state);
 void sched_timer(void);
+void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns);
+int sched_invoke(struct thread *t, uint32_t tag);
+extern struct kobj *const sched_kobj;
 void sched_timer_update(void);
 __attribute__((noreturn)) void schedule(void);
 void irq_dispatch(void);

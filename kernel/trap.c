@@ -31,7 +31,9 @@ void trap(struct arch_regs *r, unsigned kind)
 	kassert(t && r == &t->regs);
 	switch (kind) {
 	case TRAP_SVC_N:
+		c->current_syscall = t;
 		syscall(t);
+		c->current_syscall = NULL;
 		break;
 	case TRAP_IRQ_N:
 		irq_dispatch();

@@ -115,6 +115,10 @@ void sched_timer_update(void)
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
+	if (c->handoff) {
+		sched_ready(c->handoff);
+		c->handoff = NULL;
+	}
 	for (;;) {
 		drq_run();
 		uint64_t now = bsp_clock_ns();
@@ -136,10 +140,56 @@ void schedule(void)
 		}
 		c->current = NULL;
 		program_timer(c, now, NULL);
+		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
 		uint64_t woke = bsp_clock_ns();
 		c->idle_ns += woke - now;
+		__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELEASE);
 		c->slice_start = woke;
 		irq_dispatch();
+	}
+}
+
+static void move_fn(struct drq *r)
+{
+	sched_move(r->arg, r->a, (uint8_t)r->b, r->c);
+	drq_finish(r);
+}
+
+/*
+ * run_thread's mechanism: new priority and quantum, and CPU `cpu` from now
+ * on. The thread's own CPU does it. A ready thread leaves at once; a blocked
+ * one when it is next woken (its IPC state lives here until then).
+ */
+void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns)
+{
+	struct cpu *c = this_cpu();
+	if (t->cpu != c->id) {
+		struct drq r = { .fn = move_fn, .arg = t, .a = cpu, .b = prio, .c = quantum_ns };
+		drq_call(t->cpu, &r);
+		return;
+	}
+	if (t->state == TS_DEAD)
+		return;
+	if (c->current == t) {
+		account(c, bsp_clock_ns());
+		c->current = NULL;
+	}
+	bool ready = t->link.queued;
+	if (ready)
+		rq_dequeue(&c->rq, &t->link);
+	t->link.prio = prio;
+	t->quantum_ns = quantum_ns;
+	t->quantum_left = quantum_ns;
+	if (t->state == TS_STOPPED) {
+		t->cpu = cpu;
+	} else if (ready && c->current_syscall == t) {
+		t->cpu = cpu;
+		c->handoff = t;   /* it moves itself: post it when its system call is complete */
+	} else if (ready) {
+		t->cpu = cpu;
+		sched_ready(t);
+	} else {
+		t->migrate_to = (int)cpu;
 	}
 }

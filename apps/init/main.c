@@ -8,11 +8,12 @@
  * `TEST DONE N passed, N failed`.
  */
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <muon/user.h>
 
 /* Scenarios of the tests module (apps/tests), passed in r0. */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP };
 
 static const struct test {
 	const char *name;
@@ -28,6 +29,7 @@ static const struct test {
 	{ "hostile_task", M_HOSTILE, 0, -1 },
 	{ "pager_exceptions_unmap", M_MEMORY, 0, -1 },
 	{ "irq_delivery", M_IRQ, 0, -1 },
+	{ "smp_scheduling", M_SMP, 0, -1 },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
 	{ "user_runs_after_faults", M_HELLO, 42, -1 },
@@ -117,11 +119,12 @@ static int spawn(uint32_t base, uint32_t mode, uint32_t label, uint32_t module_s
 	if (fcreate(CHILD_FACTORY, MU_OBJ_FACTORY, base + 2, 64 * 1024, 0) ||
 	    fcreate(CHILD_FACTORY, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
 		return -1;
-	static const uint8_t to[] = { MU_CAP_TASK, MU_CAP_THREAD, MU_CAP_FACTORY, MU_CAP_PARENT, MU_CAP_CONSOLE };
+	static const uint8_t to[] = { MU_CAP_TASK, MU_CAP_THREAD, MU_CAP_FACTORY, MU_CAP_PARENT, MU_CAP_CONSOLE, MU_CAP_SCHED };
 	for (unsigned i = 0; i < sizeof(to); i++) {
+		bool ours = to[i] == MU_CAP_CONSOLE || to[i] == MU_CAP_SCHED;
 		mr()[0] = to[i]; mr()[1] = 0;
 		mr()[2] = MU_ITEM_CAP | ((to[i] == MU_CAP_CONSOLE ? MU_R : MU_RIGHTS_ALL) << 4);
-		mr()[3] = to[i] == MU_CAP_CONSOLE ? MU_CAP_CONSOLE : base + i;
+		mr()[3] = ours ? to[i] : base + i;
 		if (mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
 			return -1;
 	}

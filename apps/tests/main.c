@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <muon/user.h>
 
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP };
 
 #define CHECK(c) do { if (!(c)) { printf("tests: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
 #define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
@@ -38,13 +38,18 @@ static int delete_cap(uint32_t slot)
 	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
 
-static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
+static int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
 {
 	mr()[0] = (uint32_t)fn;
 	mr()[1] = (uint32_t)stack_top;
-	mr()[2] = 0;
+	mr()[2] = arg;
 	mr()[3] = prio;
 	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0);
+}
+
+static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
+{
+	return start_arg(thread, fn, stack_top, prio, 0);
 }
 
 /* ---- same-task IPC: a server thread echoes, adds one, and checks its caps */
@@ -416,12 +421,148 @@ static int test_irq(void)
 	return 0;
 }
 
-/* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
 static uint64_t clock_ns(void)
 {
 	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
 	return mr()[0] | (uint64_t)mr()[1] << 32;
 }
+
+/* ---- SMP scheduling through the kernel Scheduler object */
+#define WORKERS 6
+#define W_SLOT 50
+static uint64_t w_stack[WORKERS][256];
+static volatile uint32_t w_iters[WORKERS], w_cpu[WORKERS], w_moved[WORKERS], w_stop;
+static volatile uint32_t h_ran;
+
+static int run_thread(uint32_t slot, uint32_t prio, uint32_t desc, uint32_t map, uint32_t quantum_us)
+{
+	mr()[0] = slot; mr()[1] = prio; mr()[2] = desc; mr()[3] = map; mr()[4] = quantum_us;
+	int err = mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_RUN_THREAD, 5), 0);
+	return err ? -err : (int)mr()[0];
+}
+
+static uint64_t consumed(uint32_t slot)
+{
+	mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+	return mr()[1] | (uint64_t)mr()[2] << 32;
+}
+
+static uint64_t idle_time(uint32_t cpu)
+{
+	mr()[0] = cpu;
+	mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0);
+	return mr()[0] | (uint64_t)mr()[1] << 32;
+}
+
+static void sleep_us(uint32_t us) { mu_wait(us, 0, 0); }
+
+/* Spin, and every so often ask the kernel where we run: it must never change. */
+static void worker(uint32_t id)
+{
+	uint32_t slot = W_SLOT + id;
+	while (!w_stop) {
+		for (volatile int k = 0; k < 2000; k++)
+			;
+		mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+		uint32_t cpu = mu_utcb()->mr[0];
+		if (w_iters[id]++ == 0)
+			w_cpu[id] = cpu;
+		else if (cpu != w_cpu[id])
+			w_moved[id]++;
+	}
+	mu_invoke(slot, MU_TAG(MU_THREAD_EXIT, 1), 0);
+}
+
+static void high(uint32_t id)
+{
+	(void)id;
+	h_ran = 1;
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static int new_worker(unsigned i, void (*fn)(uint32_t), uint32_t prio)
+{
+	int e = create(MU_OBJ_THREAD, W_SLOT + i, MU_CAP_TASK, 0x7ff80000u - i * 0x10000u);
+	return e ? e : start_arg(W_SLOT + i, (void (*)(void))fn, w_stack[i] + 256, prio, i);
+}
+
+static int test_smp(void)
+{
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	uint32_t n = mr()[0];
+	CHECK(n >= 2 && n <= 4 && mr()[2] == (1u << n) - 1);
+	EXPECT(run_thread(MU_CAP_THREAD, 100, MU_CPUSET(0, 0), 0, 0), -MU_EINVAL);      /* empty set */
+	EXPECT(run_thread(MU_CAP_THREAD, 100, MU_CPUSET(8, 0), 1, 0), -MU_EINVAL);      /* no such CPU */
+	EXPECT(run_thread(MU_CAP_THREAD, 300, MU_CPUSET(0, 0), 1, 0), -MU_EINVAL);      /* priority */
+	EXPECT(run_thread(MU_CAP_CONSOLE, 100, MU_CPUSET(0, 0), 1, 0), -MU_ETYPE);
+	/* The caller's CPU is chosen when its own is outside... ours is CPU0 and in the set: stays. */
+	EXPECT(run_thread(MU_CAP_THREAD, 100, MU_CPUSET(0, 1), 1, 0), 0);              /* CPUs 0-1, granule 2 */
+	/* One worker per CPU, below our priority: each lands where asked and stays there. */
+	for (uint32_t i = 0; i < n; i++) {
+		EXPECT(new_worker(i, worker, 50), MU_OK);
+		EXPECT(run_thread(W_SLOT + i, 50, MU_CPUSET(0, 0), 1u << i, 0), (int)i);
+	}
+	sleep_us(20000);
+	uint64_t idle0[4], used0[4], t0 = clock_ns();
+	for (uint32_t i = 1; i < n; i++) {
+		idle0[i] = idle_time(i);
+		used0[i] = consumed(W_SLOT + i);
+	}
+	sleep_us(40000);
+	uint64_t idle1[4], used1[4];
+	for (uint32_t i = 1; i < n; i++) {
+		idle1[i] = idle_time(i);
+		used1[i] = consumed(W_SLOT + i);
+	}
+	uint64_t wall = clock_ns() - t0;   /* encloses every window measured */
+	for (uint32_t i = 1; i < n; i++) {
+		uint64_t idle = idle1[i] - idle0[i], used = used1[i] - used0[i];
+		if (idle >= wall / 10 || used < wall * 6 / 10 || used > wall + wall / 10)
+			printf("tests: cpu%u: idle %u us, used %u us in %u us\n", (unsigned)i, (unsigned)(idle / 1000),
+			       (unsigned)(used / 1000), (unsigned)(wall / 1000));
+		CHECK(idle < wall / 10);                        /* a busy CPU: (almost) no idle time */
+		CHECK(used > wall * 6 / 10 && used <= wall + wall / 10);   /* its worker had it; the sample may lag a little */
+	}
+	for (uint32_t i = 0; i < n; i++)
+		CHECK(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0);
+	w_stop = 1;
+	sleep_us(20000);
+	/* Now idle: idle time grows with the clock. */
+	uint64_t before = idle_time(n - 1);
+	sleep_us(30000);
+	CHECK(idle_time(n - 1) - before > 25000000);
+	for (uint32_t i = 0; i < n; i++)
+		EXPECT(delete_cap(W_SLOT + i), MU_OK);
+	/* Round robin: two equals on CPU1 with 5 ms quanta share it fairly. */
+	w_stop = 0;
+	for (uint32_t i = 0; i < 2; i++) {
+		w_iters[i] = 0;
+		EXPECT(new_worker(i, worker, 60), MU_OK);
+		EXPECT(run_thread(W_SLOT + i, 60, MU_CPUSET(1, 0), 1, 5000), 1);
+	}
+	sleep_us(100000);
+	uint64_t a = consumed(W_SLOT), b = consumed(W_SLOT + 1);
+	CHECK(a > 30000000 && b > 30000000);
+	CHECK(a < b + b / 4 && b < a + a / 4);
+	/* A higher priority sent to CPU1 preempts both spinners at once (placed before it starts). */
+	EXPECT(create(MU_OBJ_THREAD, W_SLOT + 2, MU_CAP_TASK, 0x7ff80000u - 2 * 0x10000u), MU_OK);
+	EXPECT(run_thread(W_SLOT + 2, 150, MU_CPUSET(1, 0), 1, 0), 1);
+	EXPECT(start_arg(W_SLOT + 2, (void (*)(void))high, w_stack[2] + 256, 150, 2), MU_OK);
+	for (int k = 0; k < 10 && !h_ran; k++)
+		sleep_us(1000);
+	CHECK(h_ran);
+	mu_invoke(W_SLOT + 2, MU_TAG(MU_THREAD_INFO, 0), 0);
+	CHECK(mr()[0] == 1);
+	w_stop = 1;
+	sleep_us(20000);
+	for (uint32_t i = 0; i < 3; i++)
+		EXPECT(delete_cap(W_SLOT + i), MU_OK);
+	printf("tests: smp ok (%u cpus, round robin %u/%u ms)\n", (unsigned)n, (unsigned)(a / 1000000), (unsigned)(b / 1000000));
+	return 0;
+}
+
+/* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
 
 #define BATCHES 21
 #define PER_BATCH 50
@@ -499,6 +640,7 @@ int main(void)
 	case M_BENCH: return bench_client();
 	case M_MEMORY: return test_memory();
 	case M_IRQ: return test_irq();
+	case M_SMP: return test_smp();
 	}
 	return -1;
 }

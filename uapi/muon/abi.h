@@ -91,7 +91,7 @@ struct mu_utcb {
 
 /* Capability slots every task starts with (the rest is free for its use). */
 enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
-       MU_CAP_FACTORY = 4, MU_CAP_PAGER = 5, MU_CAP_PARENT = 6, MU_CAP_FIRST_FREE = 8 };
+       MU_CAP_FACTORY = 4, MU_CAP_PAGER = 5, MU_CAP_PARENT = 6, MU_CAP_SCHED = 7, MU_CAP_FIRST_FREE = 8 };
 
 /*
  * Boot: the kernel starts the root pager (sigma0) and init from boot modules.
@@ -112,6 +112,7 @@ enum {
 	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority */
 	MU_THREAD_CONTROL = 19, /* mr[0] = pager cap, mr[1] = exception handler cap (in its task; ~0: keep) */
 	MU_THREAD_CLOCK = 20,   /* reply: mr[0..1] = board clock in ns (low, high) */
+	MU_THREAD_INFO = 21,    /* reply: mr[0] = CPU, mr[1..2] = consumed ns, mr[3] = priority, mr[4] = state */
 	MU_TASK_MAP = 32,       /* items (caps, memory) go from the caller into this task; br-like targets in mr */
 	MU_TASK_UNMAP = 33,     /* mr[0] = MU_ITEM_CAP/MEM, mr[1] = index or address, mr[2] = log2 size: revoke what was derived (own too if mr[3]) */
 	MU_FACTORY_CREATE = 48, /* mr[0] = MU_OBJ_*, then per type: see below; mr[1] = cap slot for the new object */
@@ -121,6 +122,23 @@ enum {
 	MU_IRQ_TRIGGER = 82,    /* make the interrupt pending in the controller (tests, simulated devices) */
 	MU_FACTORY_INFO = 49,   /* reply: mr[0] = quota, mr[1] = used (bytes) */
 };
+
+/*
+ * The Scheduler protocol (the kernel's Scheduler object, and any server that
+ * interposes on it, speak it alike):
+ *   MU_SCHED_INFO        reply mr[0] = CPU count, mr[1] = set descriptor, mr[2] = online bitmap
+ *   MU_SCHED_RUN_THREAD  mr[0] = thread cap, mr[1] = priority (0..255, 255 highest),
+ *                        mr[2] = set descriptor, mr[3] = bitmap, mr[4] = quantum in us (0: 10 ms)
+ *                        reply mr[0] = the CPU chosen: the thread's own if in the set, else
+ *                        the caller's, else the first online one; an empty or offline set
+ *                        is MU_EINVAL. The thread stays there: the kernel never moves it.
+ *   MU_SCHED_IDLE_TIME   mr[0] = CPU; reply mr[0..1] = its idle time in ns
+ * A CPU set is a descriptor (offset in bits 23..0, log2 granularity in bits
+ * 31..24) and a 32-bit map: bit i stands for CPUs offset + (i << g) up to
+ * offset + ((i + 1) << g) - 1, so sets scale past 32 CPUs as in L4Re.
+ */
+enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98 };
+#define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
 /* Object types for MU_FACTORY_CREATE. */
 enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5 };
