@@ -74,7 +74,7 @@ void fault_unresolved(struct thread *t, const char *why)
 }
 
 /* The handler's reply to t's fault message (memory items already mapped: items_done). */
-void fault_reply(struct thread *h, struct thread *t, uint32_t tag, unsigned items_done)
+void fault_reply(struct thread *t, uint32_t tag, unsigned items_done)
 {
 	unsigned kind = (unsigned)t->fault_kind;
 	if (t->fault_label == MU_LABEL_PAGEFAULT) {
@@ -86,7 +86,7 @@ void fault_reply(struct thread *h, struct thread *t, uint32_t tag, unsigned item
 	}
 	if (MU_TAG_LABEL(tag) != 0 || MU_TAG_WORDS(tag) < 17)
 		return fault_kill(t, kind, "killed by its exception handler");
-	const uint32_t *mr = h->utcb->mr;
+	const uint32_t *mr = t->fault_mr;   /* the handler's registers, copied by the replier's CPU */
 	kmemcpy(&t->regs, mr, 16 * 4);
 	/* Flags, GE, E and T may change; the mode stays user and interrupts stay on. */
 	t->regs.cpsr = (mr[16] & 0xf80f0220u) | PSR_USR;

@@ -1,9 +1,16 @@
 /*
- * Synchronous IPC: rendezvous between a sender and a receiver on the same
- * CPU. Words are copied between the two UTCBs, capability items are mapped
- * or granted into the receiver's table. A call leaves the receiver holding
- * an implicit, use-once reply capability (reply_to). Everything here is
- * owned by the current CPU: no lock is taken.
+ * Synchronous IPC. Words are copied between the two UTCBs, capability and
+ * memory items are mapped or granted (under the object lock). A call leaves
+ * the receiver holding an implicit, use-once reply capability (reply_to).
+ *
+ * A thread's IPC state belongs to one CPU at a time and only that CPU
+ * changes it. Normally that is the thread's own CPU; a sender whose receiver
+ * lives elsewhere hands its IPC state to the receiver's CPU with a request
+ * (the send is done there, and it may wait queued there, its timeout on that
+ * CPU's list), and gets it back with a completion request. A reply to a
+ * caller on another CPU is copied into the caller's UTCB by the replier's
+ * CPU (the caller is blocked) and finished by the caller's CPU. Same-CPU IPC
+ * takes no lock at all.
  */
 #include "kernel.h"
 #include "thread.h"
@@ -11,9 +18,13 @@
 #include "bsp.h"
 #include "map.h"
 
+enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides error codes (which are > 1) */
+
+static bool here(const struct thread *t) { return t->cpu == this_cpu()->id; }
+
 void ipc_timeout_remove(struct thread *t)
 {
-	struct thread **p = &cpus[t->cpu].timeouts;
+	struct thread **p = &this_cpu()->timeouts;
 	while (*p && *p != t)
 		p = &(*p)->to_next;
 	if (*p)
@@ -26,7 +37,7 @@ static void timeout_add(struct thread *t, uint32_t us)
 	if (us == MU_TIMEOUT_NEVER)
 		return;
 	t->timeout = bsp_clock_ns() + (uint64_t)us * 1000u;
-	struct thread **p = &cpus[t->cpu].timeouts;
+	struct thread **p = &this_cpu()->timeouts;
 	while (*p && (*p)->timeout <= t->timeout)
 		p = &(*p)->to_next;
 	t->to_next = *p;
@@ -35,9 +46,9 @@ static void timeout_add(struct thread *t, uint32_t us)
 }
 
 /*
- * Wake t with result err in r0 (a waiting thread's other registers are set
- * already). A thread waiting on its fault message has no result register:
- * when that wait fails, the fault stays unresolved.
+ * Wake t (on this CPU) with result err in r0 (a waiting thread's other
+ * registers are set already). A thread waiting on its fault message has no
+ * result register: when that wait fails, the fault stays unresolved.
  */
 static void wake(struct thread *t, int err)
 {
@@ -55,6 +66,41 @@ static void block(struct thread *t, uint8_t state, uint32_t timeout)
 {
 	sched_block(t, state);
 	timeout_add(t, timeout);
+}
+
+/*
+ * A blocked sender's send (or call) is over: an error, delivered, or now
+ * waiting for the reply. Also ends a wait for a reply that will not come.
+ */
+static void send_over(struct thread *s, uint32_t result)
+{
+	s->ipc_cpu = s->cpu;
+	if (s->state == TS_DEAD)
+		return;
+	if (result == DONE_REPLY_WAIT) {
+		s->state = TS_REPLY;
+		return;
+	}
+	if (s->state == TS_REPLY)
+		s->replier = NULL;
+	wake(s, result == DONE_OK ? MU_OK : (int)result);
+}
+
+static void done_fn(struct drq *r)
+{
+	send_over(container_of(r, struct thread, ipc_drq), r->a);
+}
+
+/* Tell sender s (here, or on its CPU) that its send is over. */
+static void finish_send(struct thread *s, uint32_t result)
+{
+	if (here(s)) {
+		send_over(s, result);
+		return;
+	}
+	s->ipc_drq.fn = done_fn;
+	s->ipc_drq.a = result;
+	drq_post(s->cpu, &s->ipc_drq);
 }
 
 /* One item from s's message registers into r; returns where it landed or -1. */
@@ -98,41 +144,85 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 }
 
 /*
- * Copy the message of s (tag) into r and set r's result registers. A
- * faulting thread sends the message the kernel wrote for it; a reply to a
- * faulting thread is interpreted by fault_reply instead of delivered.
+ * Copy the message of s (tag) into r's UTCB and return the tag r receives.
+ * A faulting thread sends the message the kernel wrote for it; a reply to a
+ * faulting thread is kept for fault_reply (registers into r's fault_mr).
  */
-static void deliver(struct thread *s, struct thread *r, uint32_t tag, uint32_t label)
+static uint32_t deliver(struct thread *s, struct thread *r, uint32_t tag)
 {
 	unsigned words = MU_TAG_WORDS(tag), items = MU_TAG_NITEMS(tag);
 	s->snd_tag = tag;
 	if (r->fault_kind) {
-		fault_reply(s, r, tag, transfer_items(s, r, words, items));
-		return;
-	}
-	const uint32_t *from = s->fault_kind ? s->fault_mr : s->utcb->mr;
-	for (unsigned i = 0; i < words; i++)
-		r->utcb->mr[i] = from[i];
-	if (items)
 		items = transfer_items(s, r, words, items);
-	r->regs.r[1] = (tag & ~(0x3fu << 6)) | (items << 6);
-	r->regs.r[2] = label;
-}
-
-/* The message is in: a call now waits for the reply, a send is done. */
-static void after_send(struct thread *s, struct thread *r, uint32_t flags)
-{
-	if (flags & MU_RECV) {
-		r->reply_to = s;
-		s->replier = r;
-		sched_block(s, TS_REPLY);
+		for (unsigned i = 0; i < 17 && i < words; i++)
+			r->fault_mr[i] = s->utcb->mr[i];
+	} else {
+		const uint32_t *from = s->fault_kind ? s->fault_mr : s->utcb->mr;
+		for (unsigned i = 0; i < words; i++)
+			r->utcb->mr[i] = from[i];
+		if (items)
+			items = transfer_items(s, r, words, items);
 	}
+	return (tag & ~(0x3fu << 6)) | (items << 6);
 }
 
 static int check_tag(uint32_t tag)
 {
 	unsigned words = MU_TAG_WORDS(tag), items = MU_TAG_NITEMS(tag);
 	return words + 2 * items <= MU_MR_COUNT ? MU_OK : MU_EMSG;
+}
+
+/* Receiver r (here) takes s's message; a call leaves r the reply capability. */
+static uint32_t rendezvous(struct thread *s, struct thread *r)
+{
+	r->regs.r[1] = deliver(s, r, s->snd_tag);
+	r->regs.r[2] = s->snd_label;
+	if (!(s->snd_flags & MU_RECV))
+		return DONE_OK;
+	r->reply_to = s;
+	s->replier = r;
+	return DONE_REPLY_WAIT;
+}
+
+/*
+ * On the receiver's CPU: deliver now, queue s (with its timeout on this
+ * CPU), or fail. Returns DONE_*, an error, or IPC_BLOCKED (queued).
+ */
+static int send_here(struct thread *s, struct thread *r)
+{
+	if (r->state == TS_DEAD || r->state == TS_STOPPED)
+		return MU_ESTATE;
+	if (r->state == TS_RECV && (!r->rcv_from || r->rcv_from == s->snd_gate)) {
+		uint32_t done = rendezvous(s, r);
+		wake(r, MU_OK);
+		return (int)done;
+	}
+	if (s->snd_timeout == MU_TIMEOUT_ZERO)
+		return MU_ETIMEDOUT;
+	struct thread **p = &r->rcv_head;
+	while (*p)
+		p = &(*p)->snd_next;
+	*p = s;
+	s->snd_next = NULL;
+	if (here(s))
+		sched_block(s, TS_SEND);
+	timeout_add(s, s->snd_timeout);
+	return IPC_BLOCKED;
+}
+
+/* On the receiver's CPU, for a sender elsewhere. */
+static void send_fn(struct drq *q)
+{
+	struct thread *s = container_of(q, struct thread, ipc_drq);
+	struct thread *r = s->snd_to;
+	if (!here(r)) {   /* it moved on: follow it */
+		s->ipc_cpu = r->cpu;
+		drq_post(r->cpu, q);
+		return;
+	}
+	int res = send_here(s, r);
+	if (res != IPC_BLOCKED)
+		finish_send(s, (uint32_t)res);
 }
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout)
@@ -142,30 +232,26 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 		return MU_EMSG;
 	if (!r || r->state == TS_DEAD || r->state == TS_STOPPED)
 		return MU_ESTATE;
-	if (r->cpu != t->cpu)
-		return MU_EINVAL;   /* cross-CPU IPC arrives with the SMP issue */
-	if (r->state == TS_RECV && (!r->rcv_from || r->rcv_from == g)) {
-		deliver(t, r, tag, g->label);
-		wake(r, MU_OK);
-		if (!t->fault_kind)
-			t->regs.r[0] = MU_OK;
-		after_send(t, r, flags);
-		return flags & MU_RECV ? IPC_BLOCKED : MU_OK;
-	}
-	if (timeout == MU_TIMEOUT_ZERO)
-		return MU_ETIMEDOUT;
-	struct thread **p = &r->rcv_head;
-	while (*p)
-		p = &(*p)->snd_next;
-	*p = t;
-	t->snd_next = NULL;
 	t->snd_to = r;
 	t->snd_label = g->label;
 	t->snd_gate = g;
 	t->snd_flags = flags;
 	t->snd_tag = tag;
-	block(t, TS_SEND, timeout);
-	return IPC_BLOCKED;
+	t->snd_timeout = timeout;
+	if (!here(r)) {
+		/* Our IPC state goes to r's CPU until it sends the completion back. */
+		sched_block(t, TS_SEND);
+		t->ipc_cpu = r->cpu;
+		t->ipc_drq.fn = send_fn;
+		drq_post(r->cpu, &t->ipc_drq);
+		return IPC_BLOCKED;
+	}
+	int res = send_here(t, r);
+	if (res == DONE_REPLY_WAIT) {
+		sched_block(t, TS_REPLY);
+		return IPC_BLOCKED;
+	}
+	return res == DONE_OK ? MU_OK : res;
 }
 
 static void unqueue_sender(struct thread *s)
@@ -175,7 +261,6 @@ static void unqueue_sender(struct thread *s)
 		p = &(*p)->snd_next;
 	if (*p)
 		*p = s->snd_next;
-	s->snd_to = NULL;
 }
 
 /* Open wait (from NULL): any sender and pending interrupts; closed: only through gate `from`. */
@@ -189,18 +274,9 @@ int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout)
 	t->rcv_from = from;
 	if (s) {
 		unqueue_sender(s);
-		deliver(s, t, s->snd_tag, s->snd_label);
 		if (s->timeout)
 			ipc_timeout_remove(s);
-		if (!s->fault_kind)
-			s->regs.r[0] = MU_OK;
-		if (s->snd_flags & MU_RECV) {
-			t->reply_to = s;
-			s->replier = t;
-			s->state = TS_REPLY;
-		} else {
-			sched_ready(s);
-		}
+		finish_send(s, rendezvous(s, t));
 		t->regs.r[0] = MU_OK;
 		return MU_OK;
 	}
@@ -208,6 +284,26 @@ int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout)
 		return MU_ETIMEDOUT;
 	block(t, TS_RECV, timeout);
 	return IPC_BLOCKED;
+}
+
+/* On the caller's CPU: the reply is in its UTCB (or fault_mr); set its registers and go. */
+static void apply_reply(struct thread *c)
+{
+	c->replier = NULL;
+	if (c->fault_kind) {
+		fault_reply(c, c->rpl_tag, MU_TAG_NITEMS(c->rpl_tag));
+		return;
+	}
+	c->regs.r[1] = c->rpl_tag;
+	c->regs.r[2] = 0;
+	wake(c, MU_OK);
+}
+
+static void reply_fn(struct drq *q)
+{
+	struct thread *c = container_of(q, struct thread, ipc_drq);
+	if (c->state == TS_REPLY)
+		apply_reply(c);
 }
 
 int ipc_reply(struct thread *t, uint32_t tag)
@@ -218,43 +314,80 @@ int ipc_reply(struct thread *t, uint32_t tag)
 	if (!c)
 		return MU_ESTATE;   /* no call pending, or already answered */
 	t->reply_to = NULL;
-	c->replier = NULL;
-	if (c->fault_kind) {
-		deliver(t, c, tag, 0);   /* fault_reply resumes, escalates or kills c */
-		return MU_OK;
+	c->rpl_tag = deliver(t, c, tag);   /* c is blocked: its UTCB is ours to write */
+	if (here(c)) {
+		apply_reply(c);
+	} else {
+		c->ipc_drq.fn = reply_fn;
+		drq_post(c->cpu, &c->ipc_drq);
 	}
-	deliver(t, c, tag, 0);
-	wake(c, MU_OK);
 	return MU_OK;
 }
 
-/* t is going away: release everyone waiting on it and leave every queue. */
+/* On the CPU that holds a remote sender's IPC state: take it out of the queue and hand it back. */
+static void cancel_fn(struct drq *q)
+{
+	struct thread *s = q->arg;
+	if (s->ipc_cpu != this_cpu()->id && s->ipc_cpu != s->cpu) {
+		struct drq r = { .fn = cancel_fn, .arg = s };
+		drq_call(s->ipc_cpu, &r);   /* it was forwarded */
+	} else if (s->ipc_cpu == this_cpu()->id && s->state == TS_SEND) {
+		unqueue_sender(s);
+		if (s->timeout)
+			ipc_timeout_remove(s);
+		s->ipc_cpu = s->cpu;
+	}
+	drq_finish(q);
+}
+
+static void unreply_fn(struct drq *q)
+{
+	struct thread *r = q->arg;
+	if (r->reply_to == (struct thread *)q->c)
+		r->reply_to = NULL;
+	drq_finish(q);
+}
+
+/* t (here) is going away: release everyone waiting on it and leave every queue. */
 void ipc_cancel(struct thread *t)
 {
+	if (t->ipc_cpu != t->cpu) {   /* its send is held elsewhere: get it back first */
+		struct drq r = { .fn = cancel_fn, .arg = t };
+		drq_call(t->ipc_cpu, &r);
+		t->ipc_cpu = t->cpu;
+	}
 	if (t->timeout)
 		ipc_timeout_remove(t);
-	if (t->state == TS_SEND)
+	if (t->state == TS_SEND && here(t->snd_to))
 		unqueue_sender(t);
 	if (t->replier) {
-		t->replier->reply_to = NULL;
+		struct thread *r = t->replier;
+		if (here(r)) {
+			if (r->reply_to == t)
+				r->reply_to = NULL;
+		} else {
+			struct drq q = { .fn = unreply_fn, .arg = r, .c = (uint32_t)t };
+			drq_call(r->cpu, &q);
+		}
 		t->replier = NULL;
 	}
 	if (t->reply_to) {
 		struct thread *c = t->reply_to;
 		t->reply_to = NULL;
-		c->replier = NULL;
-		wake(c, MU_ECANCELED);
+		finish_send(c, MU_ECANCELED);
 	}
 	while (t->rcv_head) {
 		struct thread *s = t->rcv_head;
 		unqueue_sender(s);
-		wake(s, MU_ECANCELED);
+		if (s->timeout)
+			ipc_timeout_remove(s);
+		finish_send(s, MU_ECANCELED);
 	}
 	while (irq_deliver_pending(t))
 		;   /* forget pending notifications */
 }
 
-/* From the timer interrupt: wake every thread whose timeout has passed. */
+/* From the timer interrupt: every thread whose timeout has passed on this CPU. */
 void ipc_timeouts(uint64_t now)
 {
 	struct cpu *c = this_cpu();
@@ -262,8 +395,11 @@ void ipc_timeouts(uint64_t now)
 		struct thread *t = c->timeouts;
 		c->timeouts = t->to_next;
 		t->timeout = 0;
-		if (t->state == TS_SEND)
+		if (t->state == TS_SEND) {
 			unqueue_sender(t);
-		wake(t, MU_ETIMEDOUT);
+			finish_send(t, MU_ETIMEDOUT);
+		} else {
+			wake(t, MU_ETIMEDOUT);
+		}
 	}
 }

@@ -83,16 +83,17 @@ static void notify(struct thread *t, struct irq *q)
 	t->regs.r[2] = q->label;
 }
 
-bool irq_fire(unsigned id)
+/* On the bound thread's CPU: notify it now, or when it next waits. */
+static void notify_here(struct irq *q)
 {
-	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
-	if (!q)
-		return false;
-	gic_disable(id);   /* until the thread says the device is served */
 	struct thread *t = q->bound;
-	if (!t || t->state == TS_DEAD || t->cpu != this_cpu()->id)
-		return true;   /* nobody to tell (yet): it stays masked */
-	if (t->state == TS_RECV) {
+	if (!t || t->state == TS_DEAD)
+		return;   /* nobody to tell: it stays masked */
+	if (t->cpu != this_cpu()->id) {
+		drq_post(t->cpu, &q->drq);   /* it moved on */
+		return;
+	}
+	if (t->state == TS_RECV && !t->rcv_from) {
 		notify(t, q);
 		if (t->timeout)
 			ipc_timeout_remove(t);
@@ -102,6 +103,22 @@ bool irq_fire(unsigned id)
 		q->next_pending = t->irq_pending;
 		t->irq_pending = q;
 	}
+}
+
+static void notify_fn(struct drq *r) { notify_here(container_of(r, struct irq, drq)); }
+
+bool irq_fire(unsigned id)
+{
+	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
+	if (!q)
+		return false;
+	gic_disable(id);   /* until the thread says the device is served */
+	struct thread *t = q->bound;
+	q->drq.fn = notify_fn;
+	if (t && t->cpu != this_cpu()->id)
+		drq_post(t->cpu, &q->drq);   /* its CPU tells it */
+	else
+		notify_here(q);
 	return true;
 }
 

@@ -179,6 +179,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	th->state = TS_STOPPED;
 	th->quantum_ns = DEFAULT_QUANTUM_NS;
 	th->migrate_to = -1;
+	th->ipc_cpu = th->cpu;
 	th->quantum_left = DEFAULT_QUANTUM_NS;
 	return th;
 }

@@ -75,6 +75,10 @@ struct thread {
 	struct gate *rcv_from;        /* TS_RECV: closed wait on this gate, or NULL: open */
 	uint32_t snd_flags;           /* TS_SEND: MU_RECV if it is a call */
 	uint32_t snd_tag;             /* TS_SEND: the message tag */
+	uint32_t snd_timeout;         /* TS_SEND: its timeout as given */
+	unsigned ipc_cpu;             /* the CPU that owns its IPC state: its own, or its receiver's while sending there */
+	struct drq ipc_drq;           /* its one outstanding cross-CPU IPC request */
+	uint32_t rpl_tag;             /* the reply's tag, written by the replier's CPU */
 	struct thread *reply_to;      /* implicit reply capability: the caller we owe a reply */
 	struct thread *replier;       /* TS_REPLY: who owes us the reply */
 	uint64_t timeout;             /* absolute ns, 0: none */
@@ -95,6 +99,7 @@ struct irq {
 	uint32_t label;
 	bool pending;                 /* fired while the thread was not waiting */
 	struct irq *next_pending;     /* in bound->irq_pending */
+	struct drq drq;               /* the notification, to the bound thread's CPU */
 };
 
 struct gate {
@@ -144,7 +149,7 @@ void ipc_timeouts(uint64_t now);
 void ipc_timeout_remove(struct thread *t);
 /* Faults become calls to the pager or exception handler (fault.c). */
 void fault_raise(struct thread *t, unsigned kind);
-void fault_reply(struct thread *handler, struct thread *t, uint32_t tag, unsigned items_done);
+void fault_reply(struct thread *t, uint32_t tag, unsigned items_done);   /* reply registers in t->fault_mr */
 void fault_unresolved(struct thread *t, const char *why);
 
 void boot_user(void);

@@ -35,13 +35,14 @@ void sched_ready(struct thread *t)
 		drq_post(t->cpu, &t->wake_drq);
 		return;
 	}
-	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id) {
-		t->cpu = (unsigned)t->migrate_to;   /* it was blocked when it was moved */
+	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !t->rcv_head) {
+		t->cpu = t->ipc_cpu = (unsigned)t->migrate_to;   /* it was busy in IPC when it was moved */
 		t->migrate_to = -1;
 		sched_ready(t);
 		return;
 	}
-	t->migrate_to = -1;
+	if (!t->rcv_head)
+		t->migrate_to = -1;
 	t->state = TS_READY;
 	if (!t->link.queued)
 		rq_enqueue(&c->rq, &t->link);
@@ -182,12 +183,15 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	t->quantum_ns = quantum_ns;
 	t->quantum_left = quantum_ns;
 	if (t->state == TS_STOPPED) {
-		t->cpu = cpu;
+		t->cpu = t->ipc_cpu = cpu;
+	} else if (ready && t->rcv_head) {
+		t->migrate_to = (int)cpu;   /* senders wait in its queue here: move when they are served */
+		rq_enqueue(&c->rq, &t->link);
 	} else if (ready && c->current_syscall == t) {
-		t->cpu = cpu;
+		t->cpu = t->ipc_cpu = cpu;
 		c->handoff = t;   /* it moves itself: post it when its system call is complete */
 	} else if (ready) {
-		t->cpu = cpu;
+		t->cpu = t->ipc_cpu = cpu;
 		sched_ready(t);
 	} else {
 		t->migrate_to = (int)cpu;
