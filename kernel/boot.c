@@ -63,7 +63,7 @@ void boot_user(void)
 	struct task *it = in->task;
 	struct gate *g = gate_create(&root_factory);
 	kassert(g);
-	s0->hdr.refs++;
+	s0->kref++;
 	g->bound = s0;
 	cap_install_root(&it->slots[MU_CAP_PAGER], &g->hdr, MU_R);
 	cap_install_root(&it->slots[MU_CAP_FACTORY], &root_factory.hdr, MU_RIGHTS_ALL);

@@ -91,11 +91,20 @@ static void done_fn(struct drq *r)
 	send_over(container_of(r, struct thread, ipc_drq), r->a);
 }
 
-/* Tell sender s (here, or on its CPU) that its send is over. */
+/*
+ * Tell sender s (here, or on its CPU) that its send is over. A remote caller
+ * now waiting for the reply needs no request: it stays blocked, and its IPC
+ * state simply goes home (its ipc_drq must stay free for the reply).
+ */
 static void finish_send(struct thread *s, uint32_t result)
 {
 	if (here(s)) {
 		send_over(s, result);
+		return;
+	}
+	if (result == DONE_REPLY_WAIT) {
+		s->state = TS_REPLY;
+		__atomic_store_n(&s->ipc_cpu, s->cpu, __ATOMIC_RELEASE);
 		return;
 	}
 	s->ipc_drq.fn = done_fn;

@@ -56,7 +56,7 @@ void irq_bind(struct irq *q, struct thread *th, uint32_t label)
 	unqueue(q);
 	if (q->bound)
 		thread_put(q->bound);
-	th->hdr.refs++;
+	th->kref++;
 	q->bound = th;
 	q->label = label;
 }

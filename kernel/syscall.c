@@ -100,7 +100,7 @@ static int gate_bind(struct thread *t, struct gate *g, uint32_t tag)
 	struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err);
 	if (!th)
 		return err;
-	th->hdr.refs++;
+	th->kref++;
 	if (g->bound)
 		thread_put(g->bound);
 	g->bound = th;
@@ -174,7 +174,7 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 		if (g && mr[2]) {
 			struct thread *th = arg_thread(t, mr[2], MU_W, &err);
 			if (th) {
-				th->hdr.refs++;
+				th->kref++;
 				g->bound = th;
 				g->label = mr[3];
 			}

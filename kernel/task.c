@@ -225,10 +225,18 @@ void thread_kill(struct thread *th, int status, const char *why)
 	th->state = TS_DEAD;
 }
 
+static void thread_memory_free(struct thread *th)
+{
+	struct factory *f = th->factory;
+	kmem_free_deferred(f, th);
+	factory_put(f);
+}
+
+/* A gate or IRQ lets go of the thread: its memory goes with the last such reference after its capabilities. */
 void thread_put(struct thread *th)
 {
-	if (--th->hdr.refs == 0)
-		thread_free(th);
+	if (--th->kref == 0 && th->hdr.refs == 0)
+		thread_memory_free(th);
 }
 
 /* The thread leaves its task for good: killed, UTCB unmapped and freed. */
@@ -246,15 +254,15 @@ static void thread_detach(struct thread *th)
 	th->task = NULL;
 }
 
+/* The last capability is gone: the thread ends now; gates bound to it keep only its memory. */
 static void thread_free(struct thread *th)
 {
-	struct factory *f = th->factory;
 	if (th->task)
 		thread_detach(th);
 	else
 		thread_kill(th, 0, "deleted");
-	kmem_free_deferred(f, th);
-	factory_put(f);
+	if (th->kref == 0)
+		thread_memory_free(th);
 }
 
 struct gate *gate_create(struct factory *f)

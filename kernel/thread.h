@@ -63,6 +63,8 @@ struct thread {
 	uint64_t consumed_ns;         /* owned by its CPU: time it ran */
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
+	bool wake_pending;            /* atomic: wake_drq is posted */
+	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
 	uint8_t state;                /* enum thread_state */
 	/* IPC, all owned by the thread's CPU: */

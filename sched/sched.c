@@ -24,13 +24,20 @@ static void switch_to(struct cpu *c, struct thread *t)
 	arch_set_user_tp(t->tls, t->utcb_va);
 }
 
-static void wake_fn(struct drq *r) { sched_ready(container_of(r, struct thread, wake_drq)); }
+static void wake_fn(struct drq *r)
+{
+	struct thread *t = container_of(r, struct thread, wake_drq);
+	__atomic_store_n(&t->wake_pending, false, __ATOMIC_RELEASE);
+	sched_ready(t);
+}
 
 /* Make t ready on its CPU; another CPU gets a request, and preempts if t outranks its thread. */
 void sched_ready(struct thread *t)
 {
 	struct cpu *c = this_cpu();
 	if (t->cpu != c->id) {
+		if (__atomic_exchange_n(&t->wake_pending, true, __ATOMIC_ACQ_REL))
+			return;   /* a request is on its way already */
 		t->wake_drq.fn = wake_fn;
 		drq_post(t->cpu, &t->wake_drq);
 		return;

@@ -13,7 +13,7 @@
 #include <muon/user.h>
 
 /* Scenarios of the tests module (apps/tests), passed in r0. */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
 
 static const struct test {
 	const char *name;
@@ -30,6 +30,7 @@ static const struct test {
 	{ "pager_exceptions_unmap", M_MEMORY, 0, -1 },
 	{ "irq_delivery", M_IRQ, 0, -1 },
 	{ "smp_scheduling", M_SMP, 0, -1 },
+	{ "ipc_cross_cpu", M_XIPC, 0, -1 },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
 	{ "user_runs_after_faults", M_HELLO, 42, -1 },
@@ -40,7 +41,7 @@ enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16 };
 #define SCRATCH_VA 0x30000000u
 #define CHILD_UTCB 0x7fff0000u
 #define CHILD_STACK_TOP 0x7ff00000u
-#define TEST_QUOTA (512 * 1024)
+#define TEST_QUOTA (1024 * 1024)
 
 static uint32_t *mr(void) { return mu_utcb()->mr; }
 
@@ -116,7 +117,7 @@ static int spawn(uint32_t base, uint32_t mode, uint32_t label, uint32_t module_s
 		if (give_page(task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
 			return -1;
 	/* Its capabilities: itself, its thread, a factory, init as parent, and the console. */
-	if (fcreate(CHILD_FACTORY, MU_OBJ_FACTORY, base + 2, 64 * 1024, 0) ||
+	if (fcreate(CHILD_FACTORY, MU_OBJ_FACTORY, base + 2, 256 * 1024, 0) ||
 	    fcreate(CHILD_FACTORY, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
 		return -1;
 	static const uint8_t to[] = { MU_CAP_TASK, MU_CAP_THREAD, MU_CAP_FACTORY, MU_CAP_PARENT, MU_CAP_CONSOLE, MU_CAP_SCHED };

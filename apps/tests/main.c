@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <muon/user.h>
 
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
 
 #define CHECK(c) do { if (!(c)) { printf("tests: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
 #define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
@@ -150,37 +150,47 @@ static int test_ipc(void)
 }
 
 /* ---- quota: a 64 KiB factory runs out, and deleting everything gives it all back */
+static int create_in(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+{
+	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
+	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
+}
+
+static uint32_t used_of(uint32_t factory)
+{
+	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
+	return mr()[1];
+}
+
 static int test_quota(void)
 {
 	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
 	uint32_t quota = mr()[0], used0 = mr()[1];
-	CHECK(quota == 64 * 1024);
+	CHECK(quota == 256 * 1024);
+	/* A child factory of 64 KiB runs out after 16 one-page gates. */
+	EXPECT(create(MU_OBJ_FACTORY, 9, 64 * 1024, 0), MU_OK);
+	CHECK(used_of(MU_CAP_FACTORY) == used0 + 68 * 1024);   /* its quota and its own page */
 	uint32_t n = 0;
-	while (n < 40 && create(MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
+	while (n < 40 && create_in(9, MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
 		n++;
-	CHECK(n == quota / 4096 - used0 / 4096);   /* one page per gate, until the quota is gone */
-	EXPECT(create(MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
-	EXPECT(create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);
+	CHECK(n == 16);
+	EXPECT(create_in(9, MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
+	EXPECT(create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);   /* more than we have */
 	for (uint32_t i = 0; i < n; i++)
 		EXPECT(delete_cap(10 + i), MU_OK);
-	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
-	CHECK(mr()[1] == used0);
-	/* A child factory, a task and a thread made from it; deleting the task returns all. */
-	EXPECT(create(MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
-	mr()[0] = MU_OBJ_TASK; mr()[1] = 12;
-	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
-	mr()[0] = MU_OBJ_THREAD; mr()[1] = 13; mr()[2] = 12; mr()[3] = 0x1000;
-	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
-	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
-	CHECK(mr()[1] > 0);
+	CHECK(used_of(9) == 0);
+	/* A task and a thread made from a grandchild factory; deleting them returns all. */
+	EXPECT(create_in(9, MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
+	EXPECT(create_in(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
+	EXPECT(create_in(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
+	CHECK(used_of(11) > 0);
 	EXPECT(delete_cap(13), MU_OK);
 	EXPECT(delete_cap(12), MU_OK);
-	EXPECT(mu_invoke(11, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
-	CHECK(mr()[1] == 0);
+	CHECK(used_of(11) == 0);
 	EXPECT(delete_cap(11), MU_OK);
-	EXPECT(mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_OK);
-	CHECK(mr()[1] == used0);
-	printf("tests: factory_quota_reclaim ok (%u gates fit in %u bytes)\n", (unsigned)n, (unsigned)quota);
+	EXPECT(delete_cap(9), MU_OK);
+	CHECK(used_of(MU_CAP_FACTORY) == used0);
+	printf("tests: factory_quota_reclaim ok (%u gates fit in 65536 bytes)\n", (unsigned)n);
 	return 0;
 }
 
@@ -562,6 +572,164 @@ static int test_smp(void)
 	return 0;
 }
 
+/* ---- IPC across CPUs: a server and a client on every CPU, every pair, then a random storm */
+enum { XSRV = 20, XGATE = 24, XCLI = 28, XDEAD = 32, XDG1 = 33, XDG2 = 34, XDG3 = 35, XM2 = 36, XW = 37, XIRQ = 38 };
+#define XROUNDS 300
+static uint64_t x_stack[12][256];
+static volatile uint32_t srv_sum[4], srv_count[4], cli_sent[4], cli_calls[4], cli_done[4], cli_err[4];
+static volatile int m2_result = -1, w_label;
+static uint32_t xn;
+
+static void xserver(uint32_t id)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	for (;;) {
+		uint32_t *m = mu_utcb()->mr;
+		if (err != MU_OK) {
+			err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+			continue;
+		}
+		srv_count[id]++;
+		srv_sum[id] += m[0];
+		if (MU_TAG_LABEL(tag) == 1) {
+			m[0] += 1;
+			m[1] = id;
+			err = mu_reply_wait(MU_TAG(1, 2), MU_TIMEOUT_NEVER, &tag, &label);
+		} else {
+			err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+		}
+	}
+}
+
+static void xclient(uint32_t id)
+{
+	uint32_t seed = 777 + id * 1000, tag;
+	for (uint32_t round = 0; round < XROUNDS; round++) {
+		seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
+		uint32_t target = round < xn ? round : seed % xn, val = seed & 0xffff;   /* every server first */
+		uint32_t *m = mu_utcb()->mr;
+		m[0] = val;
+		if (round % 4 == 3) {
+			if (mu_ipc(XGATE + target, MU_TAG(2, 1), MU_SEND, MU_TIMEOUT_NEVER, 0, 0) != MU_OK)
+				cli_err[id]++;
+		} else {
+			if (mu_call(XGATE + target, MU_TAG(1, 1), &tag) != MU_OK || m[0] != val + 1 || m[1] != target)
+				cli_err[id]++;
+			cli_calls[id]++;
+		}
+		cli_sent[id] += val;
+	}
+	cli_done[id] = 1;
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* Answers one call on its first gate, then waits on the third for ever: the caller hangs until we die. */
+static void dead_end(uint32_t id)
+{
+	(void)id;
+	mu_ipc(XDG1, 0, MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
+	for (;;)
+		mu_ipc(XDG3, 0, MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static void m2(uint32_t id)
+{
+	(void)id;
+	m2_result = mu_call(XDG1, MU_TAG(5, 0), 0);
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static void irq_waiter(uint32_t id)
+{
+	uint32_t tag, label;
+	(void)id;
+	if (mu_wait(MU_TIMEOUT_NEVER, &tag, &label) == MU_OK && MU_TAG_LABEL(tag) == MU_LABEL_IRQ)
+		w_label = (int)label;
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static int spawn_on(uint32_t slot, uint32_t stack, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio, uint32_t arg)
+{
+	int e = create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ff80000u - stack * 0x10000u);
+	if (e)
+		return e;
+	if (run_thread(slot, prio, MU_CPUSET(cpu, 0), 1, 0) != (int)cpu)
+		return MU_EINVAL;
+	return start_arg(slot, (void (*)(void))fn, x_stack[stack] + 256, prio, arg);
+}
+
+static int test_xipc(void)
+{
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	xn = mr()[0];
+	for (uint32_t i = 0; i < xn; i++) {
+		EXPECT(spawn_on(XSRV + i, i, xserver, i, 80, i), MU_OK);
+		EXPECT(create(MU_OBJ_GATE, XGATE + i, XSRV + i, 0x100 + i), MU_OK);
+	}
+	for (uint32_t i = 0; i < xn; i++)
+		EXPECT(spawn_on(XCLI + i, 4 + i, xclient, i, 70, i), MU_OK);
+	for (int k = 0; k < 500; k++) {
+		uint32_t done = 0;
+		for (uint32_t i = 0; i < xn; i++)
+			done += cli_done[i];
+		if (done == xn)
+			break;
+		sleep_us(10000);
+	}
+	uint32_t sent = 0, got = 0, calls = 0, count = 0;
+	for (uint32_t i = 0; i < xn; i++) {
+		if (!cli_done[i] || cli_err[i])
+			printf("tests: client %u: done %u, %u errors, %u calls, servers got %u/%u/%u/%u\n", (unsigned)i,
+			       (unsigned)cli_done[i], (unsigned)cli_err[i], (unsigned)cli_calls[i], (unsigned)srv_count[0],
+			       (unsigned)srv_count[1], (unsigned)srv_count[2], (unsigned)srv_count[3]);
+		CHECK(cli_done[i] && cli_err[i] == 0);
+		sent += cli_sent[i];
+		calls += cli_calls[i];
+	}
+	sleep_us(20000);   /* the last plain sends are being received */
+	for (uint32_t i = 0; i < xn; i++) {
+		got += srv_sum[i];
+		count += srv_count[i];
+	}
+	CHECK(count == xn * XROUNDS && got == sent);   /* no message lost, none twice */
+	/* Timeouts across CPUs: nobody ever receives on gate 2 of the dead end. */
+	EXPECT(create(MU_OBJ_GATE, XDG1, 0, 0), MU_OK);
+	EXPECT(spawn_on(XDEAD, 8, dead_end, xn - 1, 90, 0), MU_OK);
+	mr()[0] = XDEAD; mr()[1] = 1;
+	EXPECT(mu_invoke(XDG1, MU_TAG(MU_GATE_BIND, 2), 0), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, XDG2, XDEAD, 2), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, XDG3, XDEAD, 3), MU_OK);
+	sleep_us(10000);
+	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ETIMEDOUT);
+	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND, 20000, 0, 0), MU_ETIMEDOUT);
+	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND | MU_RECV, 20000, 0, 0), MU_ETIMEDOUT);
+	/* A caller on another CPU waits for a reply the dead end never sends; killing it cancels the call. */
+	EXPECT(spawn_on(XM2, 9, m2, xn > 2 ? 2 : 0, 90, 0), MU_OK);
+	sleep_us(20000);
+	CHECK(m2_result == -1);
+	EXPECT(delete_cap(XDEAD), MU_OK);
+	for (int k = 0; k < 20 && m2_result == -1; k++)
+		sleep_us(1000);
+	CHECK(m2_result == MU_ECANCELED);
+	/* An interrupt for a thread on the last CPU. */
+	EXPECT(spawn_on(XW, 10, irq_waiter, xn - 1, 90, 0), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, XIRQ, TEST_IRQ, 0), MU_OK);
+	mr()[0] = XW; mr()[1] = 0x77;
+	EXPECT(mu_invoke(XIRQ, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
+	EXPECT(mu_invoke(XIRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);
+	sleep_us(5000);
+	EXPECT(mu_invoke(XIRQ, MU_TAG(MU_IRQ_TRIGGER, 0), 0), MU_OK);
+	for (int k = 0; k < 20 && !w_label; k++)
+		sleep_us(1000);
+	CHECK(w_label == 0x77);
+	printf("tests: cross-cpu ipc ok (%u cpus, %u calls, %u messages)\n", (unsigned)xn, (unsigned)calls, (unsigned)count);
+	return 0;
+}
+
 /* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
 
 #define BATCHES 21
@@ -641,6 +809,7 @@ int main(void)
 	case M_MEMORY: return test_memory();
 	case M_IRQ: return test_irq();
 	case M_SMP: return test_smp();
+	case M_XIPC: return test_xipc();
 	}
 	return -1;
 }
