@@ -25,6 +25,8 @@ extern const struct bsp_board bsp_board;
 void bsp_start_cpu(unsigned cpu, uint32_t entry_pa);
 /* Monotonic time in nanoseconds from a board clock that runs on every CPU. */
 uint64_t bsp_clock_ns(void);
+/* Time since reset in nanoseconds (the boot measurement); may be coarse. */
+uint64_t bsp_uptime_ns(void);
 void bsp_clock_init(void);
 
 /* PL011 console (every supported board has one). */

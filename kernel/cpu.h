@@ -37,6 +37,7 @@ struct cpu {
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
+	volatile uint64_t ping_ns;        /* written by this CPU only: when it last took SGI_PING */
 	volatile bool online;             /* written once by this CPU */
 	spinlock_t drq_lock;
 	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */

@@ -54,8 +54,10 @@ void drq_finish(struct drq *r)
 void drq_call(unsigned cpu, struct drq *r)
 {
 	drq_post(cpu, r);
-	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
 		drq_run();
+		arch_wfe();   /* drq_post and drq_finish send events */
+	}
 }
 
 static void nop_fn(struct drq *r) { drq_finish(r); }
@@ -71,8 +73,10 @@ void drq_sync_all(void)
 		}
 	for (unsigned i = 0; i < ncpus_present; i++)
 		if (i != me && cpus[i].online)
-			while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE))
+			while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE)) {
 				drq_run();
+				arch_wfe();
+			}
 }
 
 void obj_lock(void)
@@ -85,6 +89,7 @@ void obj_lock(void)
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return;
 		drq_run();
+		arch_wfe();   /* obj_unlock and drq_post send events */
 	}
 }
 

@@ -26,6 +26,7 @@ void smp_send(unsigned dst, unsigned sgi)
 {
 	__atomic_or_fetch(&cpus[dst].ipi_pending[sgi], 1u << this_cpu()->id, __ATOMIC_RELEASE);
 	gic_send_sgi(1u << dst, sgi);
+	arch_sev();   /* a CPU waiting in WFE with interrupts masked is woken by events only */
 }
 
 /* One SGI may stand for several senders: the pending mask says which. */
@@ -42,6 +43,10 @@ static void ipi(struct cpu *c, unsigned sgi)
 			c->ipi_rx[i]++;
 	if (sgi == SGI_DRQ)
 		drq_run();
+	if (sgi == SGI_PING) {
+		c->ping_ns = bsp_clock_ns();
+		arch_sev();
+	}
 	if (sgi == SGI_PING_ALL && from)
 		for (unsigned i = 0; i < ncpus_present; i++)
 			if (i != c->id && cpus[i].online)
@@ -105,7 +110,7 @@ void smp_boot(void)
 	uint64_t deadline = bsp_clock_ns() + 2000000000ull;
 	while (cpus_online() < ncpus_present && bsp_clock_ns() < deadline)
 		arch_wfe();   /* each new CPU sends SEV; under QEMU this also yields the host thread */
-	uint64_t now = bsp_clock_ns();
+	uint64_t now = bsp_uptime_ns();
 	kprintf("muon: %u cpus online\n", cpus_online());
 	kprintf("muon: boot took %llu ns of virtual time\n", now);
 }

@@ -110,6 +110,7 @@ void sched_timer(void)
 	if (c->test_deadline && c->test_deadline <= now)
 		c->test_deadline = 0;
 	ipc_timeouts(now);
+	arch_sev();   /* the boot tests wait for timer counts in WFE */
 }
 
 /* A new timeout may be nearer than what the timer is set for. */

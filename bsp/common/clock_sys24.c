@@ -18,6 +18,8 @@ static uint64_t clock_high;   /* guarded by clock_lock: wraps of the 32-bit coun
 
 void bsp_clock_init(void) { bsp_sysregs_init(); }
 
+uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
+
 uint64_t bsp_clock_ns(void)
 {
 	spin_lock(&clock_lock);

@@ -20,6 +20,15 @@ void bsp_clock_init(void)
 	gt[GT_CTRL] |= 1;
 }
 
+/* The global timer starts when the kernel enables it; SYS_24MHZ has counted since reset. */
+uint64_t bsp_uptime_ns(void)
+{
+	extern volatile uint32_t *sysregs;
+	void bsp_sysregs_init(void);
+	bsp_sysregs_init();
+	return (uint64_t)sysregs[0x5c / 4] * 125 / 3;
+}
+
 uint64_t bsp_clock_ns(void)
 {
 	uint32_t hi, lo;

@@ -35,6 +35,8 @@ void bsp_clock_init(void)
 	ns_per_tick = 1000000000u % frq ? 0 : 1000000000u / frq;
 }
 
+uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
+
 uint64_t bsp_clock_ns(void)
 {
 	uint32_t lo, hi;
