@@ -7,36 +7,18 @@
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"
+#include "cpuset.h"
 
 static struct kobj sched_obj = { OBJ_SCHED, 1 };
 struct kobj *const sched_kobj = &sched_obj;
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 
-bool cpuset_has(uint32_t desc, uint32_t map, unsigned cpu)
+static uint32_t online_mask(void)
 {
-	uint32_t offset = desc & 0xffffffu, gran = desc >> 24;
-	if (gran > 31 || cpu < offset)
-		return false;
-	uint32_t idx = (cpu - offset) >> gran;
-	return idx < 32 && (map >> idx) & 1;
-}
-
-static bool usable(uint32_t desc, uint32_t map, unsigned cpu)
-{
-	return cpu < ncpus_present && cpus[cpu].online && cpuset_has(desc, map, cpu);
-}
-
-/* The thread's own CPU if in the set, else the caller's, else the first online one. */
-int cpuset_pick(uint32_t desc, uint32_t map, unsigned own, unsigned caller)
-{
-	if (usable(desc, map, own))
-		return (int)own;
-	if (usable(desc, map, caller))
-		return (int)caller;
+	uint32_t m = 0;
 	for (unsigned i = 0; i < ncpus_present; i++)
-		if (usable(desc, map, i))
-			return (int)i;
-	return -1;
+		m |= (uint32_t)cpus[i].online << i;
+	return m;
 }
 
 static int run_thread(struct thread *t, uint32_t *mr)
@@ -48,7 +30,7 @@ static int run_thread(struct thread *t, uint32_t *mr)
 	struct thread *th = container_of(c->obj, struct thread, hdr);
 	if (mr[1] > 255 || mr[4] > 10000000u)
 		return MU_EINVAL;
-	int cpu = cpuset_pick(mr[2], mr[3], th->cpu, this_cpu()->id);
+	int cpu = cpuset_pick(mr[2], mr[3], online_mask(), th->cpu, this_cpu()->id);
 	if (cpu < 0)
 		return MU_EINVAL;
 	sched_move(th, (unsigned)cpu, (uint8_t)mr[1], mr[4] ? mr[4] * 1000u : DEFAULT_QUANTUM_NS);
@@ -60,15 +42,11 @@ int sched_invoke(struct thread *t, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
-	case MU_SCHED_INFO: {
-		uint32_t online = 0;
-		for (unsigned i = 0; i < ncpus_present; i++)
-			online |= (uint32_t)cpus[i].online << i;
+	case MU_SCHED_INFO:
 		mr[0] = ncpus_present;
 		mr[1] = MU_CPUSET(0, 0);
-		mr[2] = online;
+		mr[2] = online_mask();
 		return MU_OK;
-	}
 	case MU_SCHED_RUN_THREAD:
 		return MU_TAG_WORDS(tag) < 5 ? MU_EMSG : run_thread(t, mr);
 	case MU_SCHED_IDLE_TIME: {
