@@ -57,7 +57,7 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 		return MU_OK;
 	case MU_THREAD_INFO: {
 		uint64_t used = th->consumed_ns, start = cpus[th->cpu].slice_start;
-		if (cpus[th->cpu].current == th && th != t)   /* running now, elsewhere: count its slice so far */
+		if (cpus[th->cpu].current == th)   /* running now (here or elsewhere): count its slice so far */
 			used += bsp_clock_ns() - start;
 		mr[0] = th->cpu;
 		mr[1] = (uint32_t)used;
