@@ -43,7 +43,7 @@ struct cpu {
 	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
 	uint64_t slice_start;             /* owned by this CPU: when current's time began */
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
-	bool tick;                        /* owned by this CPU: the timer fired since the last decision */
+	bool tick;                        /* owned by this CPU: the timer fired, or an equal arrived, since the last decision */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */

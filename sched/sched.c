@@ -51,8 +51,11 @@ void sched_ready(struct thread *t)
 	if (!t->rcv_head)
 		t->migrate_to = -1;
 	t->state = TS_READY;
-	if (!t->link.queued)
+	if (!t->link.queued) {
 		rq_enqueue(&c->rq, &t->link);
+		if (c->current && t->link.prio == c->current->link.prio)
+			c->tick = true;   /* an equal now waits: the running thread needs a quantum timer */
+	}
 }
 
 /* t stops running until woken; it stays out of the ready queue. */
