@@ -536,9 +536,9 @@ static int test_smp(void)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (!(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0))
-			printf("tests: worker %u: %u iterations on cpu %u, moved %u, consumed %u us\n", (unsigned)i,
-			       (unsigned)w_iters[i], (unsigned)w_cpu[i], (unsigned)w_moved[i],
-			       (unsigned)(consumed(W_SLOT + i) / 1000));
+			printf("tests: worker %u: %u iterations on cpu %u, moved %u, consumed %u us, state %u cpu %u\n",
+			       (unsigned)i, (unsigned)w_iters[i], (unsigned)w_cpu[i], (unsigned)w_moved[i],
+			       (unsigned)(consumed(W_SLOT + i) / 1000), (unsigned)mr()[4], (unsigned)mr()[0]);
 		CHECK(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0);
 	}
 	w_stop = 1;
