@@ -79,15 +79,15 @@ void drq_sync_all(void)
 			}
 }
 
+/*
+ * A ticket lock (first come, first served: a CPU cannot be starved by others
+ * that keep taking it) whose waiters keep serving requests, so that the
+ * holder may wait for a request to this CPU without a deadlock.
+ */
 void obj_lock(void)
 {
-	/* A ticket lock would make us wait in line without serving requests: try instead. */
-	for (;;) {
-		uint16_t owner = __atomic_load_n(&obj_spin.owner, __ATOMIC_ACQUIRE);
-		uint16_t next = owner;
-		if (__atomic_compare_exchange_n(&obj_spin.next, &next, (uint16_t)(owner + 1), false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
+	uint16_t me = __atomic_fetch_add(&obj_spin.next, 1, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&obj_spin.owner, __ATOMIC_ACQUIRE) != me) {
 		drq_run();
 		arch_wfe();   /* obj_unlock and drq_post send events */
 	}

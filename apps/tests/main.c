@@ -539,6 +539,10 @@ static int test_smp(void)
 			printf("tests: worker %u: %u iterations on cpu %u, moved %u, consumed %u us, state %u cpu %u\n",
 			       (unsigned)i, (unsigned)w_iters[i], (unsigned)w_cpu[i], (unsigned)w_moved[i],
 			       (unsigned)(consumed(W_SLOT + i) / 1000), (unsigned)mr()[4], (unsigned)mr()[0]);
+		if (w_iters[i] == 0) {
+			mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_INFO, 0), 0);
+			printf("tests: main runs on cpu %u, clock %u us\n", (unsigned)mr()[0], (unsigned)(clock_ns() / 1000));
+		}
 		CHECK(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0);
 	}
 	w_stop = 1;
