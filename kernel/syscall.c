@@ -292,6 +292,18 @@ static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 	}
 }
 
+/* Operations that only read (or touch only the caller): no object lock, as on the IPC path. */
+static bool read_only(uint8_t type, uint32_t label)
+{
+	switch (type) {
+	case OBJ_THREAD: return label == MU_THREAD_INFO || label == MU_THREAD_CLOCK;
+	case OBJ_SCHED: return label == MU_SCHED_INFO || label == MU_SCHED_IDLE_TIME;
+	case OBJ_FACTORY: return label == MU_FACTORY_INFO;
+	case OBJ_CONSOLE: return true;
+	default: return false;
+	}
+}
+
 /* Kernel objects change shared state: one CPU at a time, and the slot is looked up again under the lock. */
 static int invoke_locked(struct thread *t, uint32_t idx, uint32_t tag)
 {
@@ -350,7 +362,10 @@ int syscall(struct thread *t)
 			err = MU_EPERM;
 		else if (o->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
 			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
-		else
+		else if (read_only(o->type, MU_TAG_LABEL(tag))) {
+			struct cap snapshot = { .obj = o, .rights = rights };
+			err = kernel_object(t, &snapshot, tag);
+		} else
 			err = invoke_locked(t, idx, tag);
 	}
 	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
