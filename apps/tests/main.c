@@ -754,8 +754,8 @@ static void op_timer(void);
 extern uint32_t timer_late[];
 extern unsigned timer_n;
 
-/* Runs op() BATCHES x PER_BATCH times; prints the median batch mean. */
-static void bench(const char *metric, void (*op)(void))
+/* Runs op() BATCHES x PER_BATCH times; prints the median batch mean, divided by `per` operations each. */
+static void bench_per(const char *metric, void (*op)(void), unsigned per)
 {
 	if (op == op_timer) {   /* a 1 ms wait per operation: fewer, and what counts is the lateness */
 		timer_n = 0;
@@ -770,13 +770,15 @@ static void bench(const char *metric, void (*op)(void))
 		uint64_t t0 = clock_ns();
 		for (int i = 0; i < PER_BATCH; i++)
 			op();
-		v[b] = (uint32_t)((clock_ns() - t0) / PER_BATCH);
+		v[b] = (uint32_t)((clock_ns() - t0) / (PER_BATCH * per));
 		if (op == op_fault)
 			unmap_mem(PAGER_AREA, 20, 1);   /* so that the next batch faults again */
 	}
 	qsort(v, BATCHES, sizeof(v[0]), cmp_u32);
 	printf("BENCH %s %u\n", metric, (unsigned)v[BATCHES / 2]);
 }
+
+static void bench(const char *metric, void (*op)(void)) { bench_per(metric, op, 1); }
 
 static uint32_t bench_cap;
 static void op_call(void) { mu_call(bench_cap, MU_TAG(1, 1), 0); }
@@ -820,20 +822,6 @@ static void op_timer(void)
 		timer_late[timer_n++] = (uint32_t)(d - 1000000);
 }
 
-/* bench() for an operation that is two of what we report: a switch there and one back. */
-static void bench_half(const char *metric, void (*op)(void))
-{
-	uint32_t v[BATCHES];
-	for (int b = 0; b < BATCHES; b++) {
-		uint64_t t0 = clock_ns();
-		for (int i = 0; i < PER_BATCH; i++)
-			op();
-		v[b] = (uint32_t)((clock_ns() - t0) / (2 * PER_BATCH));
-	}
-	qsort(v, BATCHES, sizeof(v[0]), cmp_u32);
-	printf("BENCH %s %u\n", metric, (unsigned)v[BATCHES / 2]);
-}
-
 static int bench_client(void)
 {
 	bench_cap = MU_CAP_FIRST_FREE;
@@ -849,7 +837,7 @@ static int bench_client(void)
 	EXPECT(create(MU_OBJ_GATE, 33, 32, 2), MU_OK);
 	EXPECT(start(32, sink, handler_stack + 512, 120), MU_OK);
 	bench_cap = 33;
-	bench_half("thread_switch", op_send);
+	bench_per("thread_switch", op_send, 2);   /* a switch there and one back */
 	/* The same call as above with the server on CPU1. */
 	EXPECT(run_thread(30, 100, MU_CPUSET(1, 0), 1, 0), 1);
 	bench_cap = 31;
