@@ -528,11 +528,11 @@ static int test_smp(void)
 	uint64_t wall = clock_ns() - t0;   /* encloses every window measured */
 	for (uint32_t i = 1; i < n; i++) {
 		uint64_t idle = idle1[i] - idle0[i], used = used1[i] - used0[i];
-		if (idle >= wall / 10 || used < wall * 6 / 10 || used > wall + wall / 10)
+		if (idle >= wall / 10 || used < wall / 2 || used > wall + wall / 10)
 			printf("tests: cpu%u: idle %u us, used %u us in %u us\n", (unsigned)i, (unsigned)(idle / 1000),
 			       (unsigned)(used / 1000), (unsigned)(wall / 1000));
 		CHECK(idle < wall / 10);                        /* a busy CPU: (almost) no idle time */
-		CHECK(used > wall * 6 / 10 && used <= wall + wall / 10);   /* its worker had it; the sample may lag a little */
+		CHECK(used > wall / 2 && used <= wall + wall / 10);   /* its worker had it (the host may slow a vCPU); the sample may lag */
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (!(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0))
