@@ -30,7 +30,7 @@ enum thread_state {
 struct factory {
 	struct kobj hdr;
 	struct factory *parent;
-	uint32_t quota, used;         /* bytes; guarded by the factory lock */
+	uint32_t quota, used;         /* bytes; guarded by quota_lock (factory.c) */
 };
 
 struct task {
@@ -39,11 +39,11 @@ struct task {
 	uint32_t *l1;                 /* user page table (kernel VA) */
 	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
 	unsigned asid;
-	struct thread *threads;       /* its threads, linked through task_next */
+	struct thread *threads;       /* under obj_lock: its threads, linked through task_next */
 	const char *name;
 	struct cap_table caps;
-	struct cap slots[MU_CAP_SLOTS];
-	struct task *next_dead;       /* on the list of tasks waiting to be destroyed */
+	struct cap slots[MU_CAP_SLOTS];   /* written under obj_lock, read lock-free by IPC (cap_read) */
+	struct task *next_dead;       /* under obj_lock: on the list of tasks waiting to be destroyed */
 };
 
 struct gate;
@@ -97,18 +97,18 @@ struct irq {
 	struct kobj hdr;
 	struct factory *factory;
 	unsigned irq;                 /* GIC interrupt ID (a shared peripheral interrupt) */
-	struct thread *bound;         /* counted reference, or NULL */
-	uint32_t label;
-	bool pending;                 /* fired while the thread was not waiting */
-	struct irq *next_pending;     /* in bound->irq_pending */
+	struct thread *bound;         /* under obj_lock: counted reference (kref), or NULL */
+	uint32_t label;               /* under obj_lock */
+	bool pending;                 /* owned by bound's CPU: fired while the thread was not waiting */
+	struct irq *next_pending;     /* owned by bound's CPU: in bound->irq_pending */
 	struct drq drq;               /* the notification, to the bound thread's CPU */
 };
 
 struct gate {
 	struct kobj hdr;
 	struct factory *factory;
-	struct thread *bound;         /* the receiver, or NULL */
-	uint32_t label;
+	struct thread *bound;         /* under obj_lock, read lock-free by IPC: the receiver (kref), or NULL */
+	uint32_t label;               /* under obj_lock */
 };
 
 /* Kernel memory, charged to a factory. */
