@@ -197,7 +197,7 @@ def section_sizes(elf):
         if len(f) >= 2 and f[0].startswith(".") and f[1].isdigit():
             sizes[f[0]] = int(f[1])
     text = sizes.get(".text", 0) + sizes.get(".vectors", 0) + sizes.get(".rodata", 0)
-    return text, sizes.get(".data", 0), sizes.get(".bss", 0) + sizes.get(".pgtable", 0)
+    return text, sizes.get(".data", 0), sizes.get(".bss", 0) + sizes.get(".pgtable", 0), sizes.get(".modules", 0)
 
 
 def cmd_bench(a):
@@ -205,8 +205,9 @@ def cmd_bench(a):
     for b in boards:
         check_board(b)
         bdir = build(b, quiet=True)
-        text, data, bss = section_sizes(os.path.join(bdir, "muon.elf"))
-        emit(b, "kernel_text_bytes", text, "bytes", note="text+vectors+rodata, includes the init boot module")
+        text, data, bss, modules = section_sizes(os.path.join(bdir, "muon.elf"))
+        emit(b, "kernel_text_bytes", text, "bytes", note="text+vectors+rodata")
+        emit(b, "boot_modules_bytes", modules, "bytes", note="sigma0, init and tests, stripped, linked into the image")
         emit(b, "kernel_data_bytes", data, "bytes")
         emit(b, "kernel_bss_bytes", bss, "bytes", note="includes boot page table and per-CPU stacks")
         runs, figures = [], {}

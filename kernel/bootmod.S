@@ -1,5 +1,5 @@
 /* Boot modules linked into the kernel image: the root pager, init, and init's test programs. */
-	.section .rodata
+	.section .modules, "a"
 	.macro module name, file
 	.p2align 12
 	.global bootmod_\name, bootmod_\name\()_end
