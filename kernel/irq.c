@@ -39,16 +39,33 @@ struct irq *irq_create(struct factory *f, unsigned irq, int *err)
 	return q;
 }
 
+static void unqueue_fn(struct drq *r);
+
+/* Take q off its thread's pending list: that thread's CPU owns the list. */
 static void unqueue(struct irq *q)
 {
-	if (!q->pending || !q->bound)
+	struct thread *t = q->bound;
+	if (!t)
 		return;
-	struct irq **p = &q->bound->irq_pending;
+	if (t->cpu != this_cpu()->id) {
+		struct drq r = { .fn = unqueue_fn, .arg = q };
+		drq_call(t->cpu, &r);
+		return;
+	}
+	if (!q->pending)
+		return;
+	struct irq **p = &t->irq_pending;
 	while (*p && *p != q)
 		p = &(*p)->next_pending;
 	if (*p)
 		*p = q->next_pending;
 	q->pending = false;
+}
+
+static void unqueue_fn(struct drq *r)
+{
+	unqueue(r->arg);   /* forwards again if the thread moved meanwhile */
+	drq_finish(r);
 }
 
 void irq_bind(struct irq *q, struct thread *th, uint32_t label)
@@ -68,6 +85,7 @@ void irq_free(struct irq *q)
 	unqueue(q);
 	if (q->bound)
 		thread_put(q->bound);
+	q->bound = NULL;   /* a notification still on its way finds nobody */
 	spin_lock(&irq_lock);
 	claimed[q->irq] = NULL;
 	spin_unlock(&irq_lock);
