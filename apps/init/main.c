@@ -142,7 +142,7 @@ static const char *await(int ntasks, int want, int *status)
 	uint32_t tag, label;
 	*status = want;
 	while (ntasks) {
-		int err = mu_wait(10000000, &tag, &label);   /* 10 s of virtual time */
+		int err = mu_wait(30000000, &tag, &label);   /* 30 s of virtual time */
 		if (err == MU_ETIMEDOUT)
 			return "timed out";
 		if (err != MU_OK)
