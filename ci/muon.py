@@ -200,6 +200,27 @@ def section_sizes(elf):
     return text, sizes.get(".data", 0), sizes.get(".bss", 0) + sizes.get(".pgtable", 0), sizes.get(".modules", 0)
 
 
+def bench_lbsim():
+    """The balancer simulator against its two baselines, on every shipped workload (host, not QEMU)."""
+    for step in (["cmake", "--preset", "host"], ["cmake", "--build", "--preset", "host", "--target", "lbsim"]):
+        if subprocess.run(step, cwd=ROOT, stdout=subprocess.DEVNULL).returncode != 0:
+            print("muon: building lbsim failed", file=sys.stderr)
+            return
+    sim = os.path.join(ROOT, "build", "host", "tests", "lbsim")
+    metrics = {"imbalance_avg": "per-mille", "migrations_per_s": "migrations/s", "cpus_used_avg": "cpus",
+               "pinned_interference": "ms", "deadline_misses": "ms", "work_done": "fraction"}
+    for wl in sorted(os.listdir(os.path.join(ROOT, "tests", "sim"))):
+        if not wl.endswith(".wl"):
+            continue
+        out = subprocess.run([sim, os.path.join(ROOT, "configs", "default.policy"), os.path.join(ROOT, "tests", "sim", wl)],
+                             stdout=subprocess.PIPE, text=True).stdout
+        for line in out.splitlines():
+            d = json.loads(line)
+            for key, unit in metrics.items():
+                emit("host", "lb_sim_" + key, d[key], unit, policy=d["strategy"], workload=wl,
+                     config="default.policy")
+
+
 def cmd_bench(a):
     boards = a.boards or BOARDS
     for b in boards:
@@ -230,6 +251,8 @@ def cmd_bench(a):
             vals.sort()
             emit(b, metric, vals[len(vals) // 2], "instructions", runs=len(vals),
                  note="median of 21 batch means of 50 operations, -icount shift=0, other CPUs idle in WFI")
+    if not a.boards:
+        bench_lbsim()
     return 0
 
 
