@@ -103,4 +103,3 @@ void page_free_contig(void *va, unsigned n)
 
 void page_free(void *va) { page_free_contig(va, 1); }
 unsigned page_free_count(void) { return nfree; }
-unsigned page_total_count(void) { return npages; }

@@ -12,6 +12,5 @@ void *page_take_contig(uint32_t *n);                  /* a run of up to *n pages
 void page_free(void *va);
 void page_free_contig(void *va, unsigned n);
 unsigned page_free_count(void);
-unsigned page_total_count(void);
 
 #endif

@@ -144,13 +144,6 @@ static void task_dead(struct task *t)
 	draining = false;
 }
 
-static void task_put(struct task *t)
-{
-	if (--t->hdr.refs == 0)
-		task_dead(t);
-}
-
-void task_drop(struct task *t) { task_put(t); }
 
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va)
 {

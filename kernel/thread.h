@@ -138,7 +138,6 @@ bool irq_fire(unsigned id);                  /* from irq_dispatch: true if an IR
 bool irq_deliver_pending(struct thread *t);  /* at receive: one pending notification delivered */
 int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry);
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */
-void task_drop(struct task *t);   /* drop one reference */
 void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
 
 /* IPC. IPC_BLOCKED: the caller waits; its result registers are set on wake-up. */

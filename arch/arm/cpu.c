@@ -43,7 +43,6 @@ void arch_leave_space(uint64_t pgdir_pa)
 uint32_t arch_dfsr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(v)); return v; }
 uint32_t arch_dfar(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(v)); return v; }
 uint32_t arch_ifsr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c5, c0, 1" : "=r"(v)); return v; }
-uint32_t arch_ifar(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c6, c0, 2" : "=r"(v)); return v; }
 
 void arch_sync_icache_range(uintptr_t va, uint32_t len)
 {

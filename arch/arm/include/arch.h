@@ -66,17 +66,14 @@ static inline void arch_set_user_tp(uint32_t ro, uint32_t rw)
 	__asm__ volatile("mcr p15, 0, %0, c13, c0, 3\n mcr p15, 0, %1, c13, c0, 2" :: "r"(ro), "r"(rw));
 }
 static inline void arch_irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
-static inline void arch_irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
 static inline void arch_wfi(void) { arch_dsb(); __asm__ volatile("wfi" ::: "memory"); }
 static inline void arch_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void arch_sev(void) { arch_dsb(); __asm__ volatile("sev" ::: "memory"); }
-static inline void arch_relax(void) { __asm__ volatile("" ::: "memory"); }
 
 /* Fault status and address of the last abort. */
 uint32_t arch_dfsr(void);
 uint32_t arch_dfar(void);
 uint32_t arch_ifsr(void);
-uint32_t arch_ifar(void);
 
 /* Enter user mode (or resume a thread) with the registers in r. Never returns. */
 __attribute__((noreturn)) void arch_user_return(struct arch_regs *r);
@@ -91,11 +88,6 @@ void arch_sync_icache_range(uintptr_t va, uint32_t len);
 /* Physical address at which secondary CPUs enter the kernel. */
 uint32_t arch_secondary_entry_pa(void);
 
-/* Atomics (LDREX/STREX exist on ARMv6K and ARMv7-A). */
-static inline uint32_t arch_atomic_add(volatile uint32_t *p, uint32_t v)
-{
-	return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
-}
 
 #endif
 #endif
