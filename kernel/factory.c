@@ -57,9 +57,7 @@ struct factory *factory_create(struct factory *parent, uint32_t quota)
 		kmem_refund(parent, quota + PAGE_SIZE);
 		return NULL;
 	}
-	f->hdr.type = OBJ_FACTORY;
-	f->parent = parent;
-	factory_get(parent);
+	obj_init(&f->hdr, OBJ_FACTORY, &f->parent, parent);
 	f->quota = quota;
 	return f;
 }

@@ -32,9 +32,7 @@ struct irq *irq_create(struct factory *f, unsigned irq, int *err)
 		*err = MU_EBUSY;
 		return NULL;
 	}
-	q->hdr.type = OBJ_IRQ;
-	q->factory = f;
-	factory_get(f);
+	obj_init(&q->hdr, OBJ_IRQ, &q->factory, f);
 	q->irq = irq;
 	return q;
 }

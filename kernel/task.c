@@ -62,9 +62,7 @@ struct task *task_create(struct factory *f, const char *name)
 		kmem_free(f, t, 1);
 		return NULL;
 	}
-	t->hdr.type = OBJ_TASK;
-	t->factory = f;
-	factory_get(f);
+	obj_init(&t->hdr, OBJ_TASK, &t->factory, f);
 	t->name = name;
 	cap_table_init(&t->caps, t->slots, MU_CAP_SLOTS, obj_release, NULL);
 	return t;
@@ -160,9 +158,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 		kmem_free(f, th, 1);
 		return NULL;
 	}
-	th->hdr.type = OBJ_THREAD;
-	th->factory = f;
-	factory_get(f);
+	obj_init(&th->hdr, OBJ_THREAD, &th->factory, f);
 	th->utcb = utcb;
 	th->utcb_va = utcb_va;
 	th->task = t;
@@ -263,9 +259,7 @@ struct gate *gate_create(struct factory *f)
 	struct gate *g = kmem_alloc(f, 1);
 	if (!g)
 		return NULL;
-	g->hdr.type = OBJ_GATE;
-	g->factory = f;
-	factory_get(f);
+	obj_init(&g->hdr, OBJ_GATE, &g->factory, f);
 	return g;
 }
 

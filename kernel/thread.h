@@ -125,6 +125,14 @@ void factory_get(struct factory *f);
 void factory_put(struct factory *f);   /* an object it paid for is gone */
 void factory_destroy(struct factory *f);
 
+/* A new object's header, and the factory that paid for it (kept alive while the object lives). */
+static inline void obj_init(struct kobj *h, uint8_t type, struct factory **owner, struct factory *f)
+{
+	h->type = type;
+	*owner = f;
+	factory_get(f);
+}
+
 struct task *task_create(struct factory *f, const char *name);
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va);
 void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, uint8_t prio);

@@ -145,12 +145,13 @@ void schedule(void)
 		uint64_t now = bsp_clock_ns();
 		account(c, now);
 		struct thread *cur = c->current;
+		struct rq_link *l = top;
 		if (cur && cur->link.queued && cur->quantum_left <= 0) {
 			cur->quantum_left = cur->quantum_ns;   /* round robin: behind its equals */
 			rq_dequeue(&c->rq, &cur->link);
 			rq_enqueue(&c->rq, &cur->link);
+			l = rq_pick(&c->rq);
 		}
-		struct rq_link *l = rq_pick(&c->rq);
 		if (l) {
 			struct thread *t = container_of(l, struct thread, link);
 			if (t != cur)
