@@ -64,6 +64,7 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 		mr[2] = (uint32_t)(used >> 32);
 		mr[3] = th->link.prio;
 		mr[4] = th->state;
+		mr[5] = th->id;
 		return MU_OK;
 	}
 	case MU_THREAD_CLOCK: {

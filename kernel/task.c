@@ -166,6 +166,8 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	t->threads = th;
 	th->cpu = this_cpu()->id;
 	th->state = TS_STOPPED;
+	static uint32_t next_id = 1;
+	th->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	th->quantum_ns = DEFAULT_QUANTUM_NS;
 	th->migrate_to = -1;
 	th->ipc_cpu = th->cpu;

@@ -67,6 +67,7 @@ struct thread {
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
 	uint8_t state;                /* enum thread_state */
+	uint32_t id;                  /* unique for the kernel's lifetime: THREAD_INFO, traces */
 	/* IPC, all owned by the thread's CPU: */
 	struct thread *rcv_head;      /* senders queued at this thread, FIFO */
 	struct irq *irq_pending;      /* interrupts to deliver at the next receive */
