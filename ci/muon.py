@@ -3,20 +3,29 @@
 
 Every board is built with CMake (one preset per board) and booted with QEMU's
 -kernel (the raw image, so QEMU boots it like a Linux zImage: DTB address in
-r2, secondary CPUs in the board's holding pen or powered off behind PSCI).
+r2, secondary CPUs in the board's holding pen or powered off behind PSCI), or
+through U-Boot from a disk image (ci/uboot.py, docs/booting.md).
 """
 import argparse
 import json
 import os
 import re
 import select
+import struct
 import subprocess
 import sys
 import time
 
+import uboot
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = ["realview-eb-mpcore", "vexpress-a9", "virt"]
 BOOT_TIMEOUT = 180  # seconds of real time for one boot under TCG on a slow machine
+# The largest -m each board is tested with. QEMU's realview-eb-mpcore maps at most 256 MiB
+# of RAM at address 0 (the board's peripherals start at 0x10000000): it accepts a larger
+# -m but gives the guest, and writes into the DTB's /memory, only 256 MiB.
+BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
+QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
 
 
 def die(msg):
@@ -38,20 +47,104 @@ def build(board, quiet=False):
     return os.path.join(ROOT, "build", board)
 
 
-def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
+def machine_args(bdir, mem=None):
+    """The board's QEMU machine arguments (-M, -cpu, -m) from build/BOARD/qemu.args."""
     with open(os.path.join(bdir, "qemu.args")) as f:
         args = f.read().split()
     if mem:
         args[args.index("-m") + 1] = mem
-    cmd = ["qemu-system-arm", *args, "-smp", str(smp), "-kernel", os.path.join(bdir, "muon.bin"), "-no-reboot"]
+    return args
+
+
+def mem_mb(board, bdir, mem=None):
+    """The RAM in MiB that QEMU gives the board for -m mem (or the board's default)."""
+    args = machine_args(bdir, mem)
+    m = re.fullmatch(r"(\d+)([MG]?)", args[args.index("-m") + 1])
+    size = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+    return min(size, QEMU_MAX_MEM_MB.get(board, size))
+
+
+def board_dtb(bdir, smp):
+    """The DTB for QEMU with smp CPUs: board.dtb (4 CPUs), or a variant without the CPUs
+    beyond smp, compiled from bsp/BOARD/board.dts plus /delete-node/ lines. QEMU's -dtb
+    loader writes the -m size into /memory itself, so memory needs no variant."""
+    board_dts = os.path.join(ROOT, "bsp", os.path.basename(bdir), "board.dts")
+    with open(board_dts) as f:
+        cpus = sorted(int(n) for n in re.findall(r"^\s*cpu@(\d+)\s*\{", f.read(), re.M))
+    if smp == len(cpus):
+        return os.path.join(bdir, "board.dtb")
+    if not 0 < smp < len(cpus):
+        die(f"{board_dts} describes {len(cpus)} CPUs: cannot make a DTB for -smp {smp}")
+    vdir = os.path.join(bdir, "dtb")
+    os.makedirs(vdir, exist_ok=True)
+    dts, dtb = os.path.join(vdir, f"board-smp{smp}.dts"), os.path.join(vdir, f"board-smp{smp}.dtb")
+    deletes = "".join(f"\t\t/delete-node/ cpu@{n};\n" for n in cpus[smp:])
+    with open(dts, "w") as f:
+        f.write(f'/* The board with {smp} CPUs, for QEMU -smp {smp} (written by ci/muon.py). */\n'
+                f'/include/ "board.dts"\n\n/ {{\n\tcpus {{\n{deletes}\t}};\n}};\n')
+    r = subprocess.run(["dtc", "-q", "-i", os.path.dirname(board_dts), "-I", "dts", "-O", "dtb", "-o", dtb, dts],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"dtc {dts}: {r.stdout.strip()}")
+    return dtb
+
+
+def bad_dtb(bdir):
+    """A malformed copy of board.dtb: the GIC node's interrupt-controller property names a
+    string beyond the strings block. QEMU's loader (libfdt) walks the tree to patch /memory
+    and would refuse a broken token stream, but it tolerates this; the kernel's checker
+    must reject the whole blob and fall back to the board table."""
+    with open(os.path.join(bdir, "board.dtb"), "rb") as f:
+        d = bytearray(f.read())
+    o_st, o_str = struct.unpack_from(">II", d, 8)
+    n_str, n_st = struct.unpack_from(">II", d, 32)
+    off = o_st
+    while off < o_st + n_st:
+        tag, = struct.unpack_from(">I", d, off)
+        off += 4
+        if tag == 1:      # FDT_BEGIN_NODE: name, NUL, padding
+            off = (d.index(0, off) + 4) & ~3
+        elif tag == 3:    # FDT_PROP: len, nameoff, value
+            length, nameoff = struct.unpack_from(">II", d, off)
+            if d[o_str + nameoff:d.index(0, o_str + nameoff)] == b"interrupt-controller":
+                struct.pack_into(">I", d, off + 4, n_str + 0x100)
+                path = os.path.join(bdir, "dtb", "bad.dtb")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(d)
+                return path
+            off = (off + 8 + length + 3) & ~3
+        elif tag == 9:    # FDT_END
+            break
+    raise RuntimeError("board.dtb has no interrupt-controller property to corrupt")
+
+
+def console_args(interactive):
+    return ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+
+
+def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
+    """QEMU with -kernel muon.bin; dtb: True for the board's (for smp CPUs), a path, or False."""
+    cmd = ["qemu-system-arm", *machine_args(bdir, mem), "-smp", str(smp), "-kernel", os.path.join(bdir, "muon.bin"),
+           "-no-reboot"]
     if dtb:
-        cmd += ["-dtb", os.path.join(bdir, "board.dtb")]
+        cmd += ["-dtb", board_dtb(bdir, smp) if dtb is True else dtb]
     if icount:
         # One instruction per virtual nanosecond; idle time jumps to the next
         # timer deadline instead of following the host clock, so runs repeat.
         cmd += ["-icount", "shift=0,sleep=off"]
-    cmd += ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
-    return cmd
+    return cmd + console_args(interactive)
+
+
+def uboot_cmd(board, bdir, smp=4, mem=None, interactive=False):
+    """QEMU booting the board through U-Boot from build/BOARD/image/disk.img, or None if
+    there is no U-Boot for the board."""
+    p = uboot.make_images(board, bdir)
+    extra = uboot.uboot_qemu_args(board, p["disk.img"], log=lambda m: print(f"muon: {m}", file=sys.stderr))
+    if extra is None:
+        return None
+    return ["qemu-system-arm", *machine_args(bdir, mem), "-smp", str(smp), *extra, "-no-reboot",
+            *console_args(interactive)]
 
 
 def qemu_env():
@@ -102,7 +195,12 @@ def run_until(cmd, done_re, timeout):
 def cmd_qemu(a):
     check_board(a.board)
     bdir = build(a.board)
-    cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
+    if a.uboot:
+        cmd = uboot_cmd(a.board, bdir, a.smp, a.mem, interactive=True)
+        if cmd is None:
+            die(f"no U-Boot for {a.board} (docs/booting.md)")
+    else:
+        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
     print("ci/qemu:", " ".join(cmd), file=sys.stderr)
     if a.timeout is None:
         os.execvpe(cmd[0], cmd, qemu_env())
@@ -150,26 +248,64 @@ def host_tests(res):
         res.add(False, "host", "ctest", "no host test reported a result")
 
 
-def target_tests(res, board, smp=4, mem=None, label=None):
+def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False):
+    """Boots board once and reports its TEST lines and the boot checks. via_uboot: through
+    U-Boot from the disk image; malformed_dtb: -dtb with bad_dtb(), which the kernel must
+    reject with a warning and replace by the board table."""
     label = label or board
     try:
         bdir = build(board, quiet=True)
+        if via_uboot:
+            cmd = uboot_cmd(board, bdir, smp, mem)
+        else:
+            cmd = qemu_cmd(bdir, smp, mem, dtb=bad_dtb(bdir) if malformed_dtb else True)
     except RuntimeError as e:
         res.add(False, label, "build", str(e))
         return
-    lines, reason = run_until(qemu_cmd(bdir, smp, mem), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+    lines, reason = run_until(cmd, re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
     seen = set()
     for line in lines:
         m = re.match(r"^TEST (PASS|FAIL) (\S+)(?:: (.*))?$", line)
-        if m:
-            seen.add(m.group(2))
-            res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+        if not m:
+            continue
+        seen.add(m.group(2))
+        if malformed_dtb and m.group(2) == "dtb_matches_board":
+            # Here the kernel must not have taken the DTB: this test fails for that reason.
+            res.add(m.group(3) == "no device tree was parsed", label, "dtb_rejected",
+                    f"the kernel's DTB test says: {m.group(1)} {m.group(3) or ''}")
+            continue
+        res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+    if malformed_dtb:
+        warned = any(re.match(r"^muon: warning: no valid device tree at .*: using the .* board table$", x)
+                     for x in lines)
+        res.add(warned, label, "fallback_warning", "no 'no valid device tree' warning on the console")
     online = [int(m.group(1)) for m in (re.match(r"^muon: (\d+) cpus online", x) for x in lines) if m]
     res.add(online == [smp], label, "smp_matches_qemu",
             f"kernel reports {online[0] if online else 'no'} cpus online, QEMU has {smp}")
+    want_mb = mem_mb(board, bdir, mem)
+    got = [int(m.group(1)) for m in (re.match(r"^muon: memory (\d+) MiB at", x) for x in lines) if m]
+    res.add(got == [want_mb], label, "mem_matches_qemu",
+            f"kernel reports {got[0] if got else 'no'} MiB of memory, QEMU has {want_mb} MiB")
     if reason != "done":
         tail = " | ".join(lines[-8:])
         res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
+
+
+def image_tests(res, board):
+    """The DTS compiles warning-free; ci/image's uImage and FIT check out with mkimage -l, and
+    dumpimage gives back the DTB and kernel that went in."""
+    dts = os.path.join(ROOT, "bsp", board, "board.dts")
+    r = subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", os.devnull, dts],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    res.add(r.returncode == 0 and not r.stdout.strip(), board, "dts_warning_free",
+            f"dtc: {r.stdout.strip()[:500]}")
+    try:
+        bdir = build(board, quiet=True)
+        p = uboot.make_images(board, bdir)
+    except RuntimeError as e:
+        res.add(False, board, "image", str(e))
+        return
+    uboot.check_images(lambda ok, name, why="": res.add(ok, board, name, why), board, p)
 
 
 def cmd_test(a):
@@ -179,7 +315,15 @@ def cmd_test(a):
     res = Results()
     host_tests(res)
     for b in boards:
+        image_tests(res, b)
         target_tests(res, b)
+        # The same image on other machines: fewer CPUs (with a DTB that says so), the most
+        # memory (QEMU writes -m into the DTB), a malformed DTB, and through U-Boot.
+        target_tests(res, b, smp=2, label=f"{b}-smp2")
+        target_tests(res, b, mem=BIG_MEM[b], label=f"{b}-{BIG_MEM[b]}")
+        target_tests(res, b, malformed_dtb=True, label=f"{b}-bad-dtb")
+        if uboot.has_uboot(b):
+            target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
     return 1 if res.failed else 0
 
@@ -266,6 +410,7 @@ def main():
     q.add_argument("--smp", type=int, default=4)
     q.add_argument("--mem")
     q.add_argument("--no-dtb", action="store_true")
+    q.add_argument("--uboot", action="store_true")
     t = sub.add_parser("test")
     t.add_argument("boards", nargs="*")
     b = sub.add_parser("bench")
