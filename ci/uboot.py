@@ -62,8 +62,9 @@ def tool(name):
 
 # ---------------------------------------------------------------- addresses
 def elf_load(elf_path):
-    """(load, entry) physical addresses of the kernel ELF: the first PT_LOAD's p_paddr, and
-    e_entry translated from its virtual to its physical address through that segment."""
+    """(load, entry, end) physical addresses of the kernel ELF: the lowest PT_LOAD p_paddr,
+    e_entry translated from its virtual to its physical address through its segment, and
+    the end of the highest segment in memory (.bss and the boot page table included)."""
     with open(elf_path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 1 or data[5] != 1:
@@ -73,14 +74,15 @@ def elf_load(elf_path):
     loads = []
     for i in range(e_phnum):
         p_type, _, p_vaddr, p_paddr, p_filesz, p_memsz = struct.unpack_from("<IIIIII", data, e_phoff + i * e_phentsize)
-        if p_type == 1 and p_filesz:
-            loads.append((p_vaddr, p_paddr, p_memsz))
-    if not loads:
+        if p_type == 1 and p_memsz:
+            loads.append((p_vaddr, p_paddr, p_filesz, p_memsz))
+    if not any(filesz for _, _, filesz, _ in loads):
         raise RuntimeError(f"{elf_path}: no loadable segment")
-    load = min(p for _, p, _ in loads)
-    for vaddr, paddr, memsz in loads:
+    load = min(p for _, p, filesz, _ in loads if filesz)
+    end = max(p + memsz for _, p, _, memsz in loads)
+    for vaddr, paddr, _, memsz in loads:
         if vaddr <= e_entry < vaddr + memsz:
-            return load, e_entry - vaddr + paddr
+            return load, e_entry - vaddr + paddr, end
     raise RuntimeError(f"{elf_path}: entry {e_entry:#x} outside every segment")
 
 
@@ -91,10 +93,12 @@ def addresses(bdir):
     if not m:
         raise RuntimeError(f"{bdir}/config.h: no MUON_RAM_BASE")
     ram = int(m.group(1), 0)
-    load, entry = elf_load(os.path.join(bdir, "muon.elf"))
+    load, entry, end = elf_load(os.path.join(bdir, "muon.elf"))
     if load != ram + 0x10000:
         raise RuntimeError(f"muon.elf loads at {load:#x}, not RAM base {ram:#x} + 64 KiB")
-    return {"ram": ram, "load": load, "entry": entry, "fdt": ram + FDT_OFFSET, "stage": ram + STAGE_OFFSET}
+    if end > ram + FDT_OFFSET:
+        raise RuntimeError(f"the kernel ends at {end:#x}, over the DTB's place: raise FDT_OFFSET and STAGE_OFFSET")
+    return {"ram": ram, "load": load, "entry": entry, "end": end, "fdt": ram + FDT_OFFSET, "stage": ram + STAGE_OFFSET}
 
 
 # ---------------------------------------------------------------- images
@@ -393,7 +397,7 @@ def main(argv):
         bdir = os.path.join(ROOT, "build", board)
         p = make_images(board, bdir)
         a = p["addresses"]
-        print(f"ci/image: {board}: kernel load {a['load']:#010x} entry {a['entry']:#010x}, "
+        print(f"ci/image: {board}: kernel load {a['load']:#010x} entry {a['entry']:#010x} end {a['end']:#010x}, "
               f"DTB {a['fdt']:#010x}, boot script stages at {a['stage']:#010x}")
         for n in ("muon.uimg", "muon.itb", "boot.scr", "disk.img"):
             print(f"  {os.path.relpath(p[n], ROOT)}  ({os.path.getsize(p[n])} bytes)")
