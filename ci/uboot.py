@@ -23,6 +23,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -304,16 +305,24 @@ def fetch_uboot_source():
     ad = apt_dir()
     os.makedirs(os.path.join(ad, "lists", "partial"), exist_ok=True)
     os.makedirs(os.path.join(ad, "sources.list.d"), exist_ok=True)
-    entries = []
-    for f in sorted(os.listdir("/etc/apt/sources.list.d")):   # same mirrors and suites as the system
+    # The same mirrors and suites as the system's Debian entries, in either format.
+    entries, lines = [], []
+    for f in sorted(os.listdir("/etc/apt/sources.list.d")):
         if f.endswith(".sources"):
             with open(os.path.join("/etc/apt/sources.list.d", f)) as fh:
                 entries += [s for s in fh.read().split("\n\n") if re.search(r"^Types:.*\bdeb\b", s, re.M)
                             and "debian" in s]
-    if not entries:
-        raise RuntimeError("no Debian deb822 entries in /etc/apt/sources.list.d to derive deb-src from")
+    for f in ["/etc/apt/sources.list"] + [os.path.join("/etc/apt/sources.list.d", f) for f in
+                                         sorted(os.listdir("/etc/apt/sources.list.d")) if f.endswith(".list")]:
+        if os.path.exists(f):
+            with open(f) as fh:
+                lines += ["deb-src" + x.strip()[3:] for x in fh if x.startswith("deb ") and "debian" in x]
+    if not entries and not lines:
+        raise RuntimeError("no Debian entries in /etc/apt to derive deb-src entries from")
     with open(os.path.join(ad, "sources.list.d", "debian-src.sources"), "w") as fh:
         fh.write("\n\n".join(re.sub(r"^Types:.*$", "Types: deb-src", s.strip(), flags=re.M) for s in entries) + "\n")
+    with open(os.path.join(ad, "sources.list.d", "debian-src.list"), "w") as fh:
+        fh.write("".join(x + "\n" for x in lines))
     opts = ["-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={ad}/sources.list.d",
             "-o", f"Dir::State::Lists={ad}/lists", "-o", "APT::Sandbox::User=root"]
     run(["apt-get", *opts, "-qq", "update"])
@@ -348,9 +357,12 @@ def build_uboot(board, log=None):
         with open(frag) as f:
             if f.read() == want:
                 return uimg
+    t0 = time.monotonic()
     src = fetch_uboot_source()
     if log:
-        log(f"building U-Boot {UBOOT_DEFCONFIG[board]} from {os.path.basename(src)}")
+        log(f"building U-Boot {UBOOT_DEFCONFIG[board]} from {os.path.basename(src)} "
+            f"(source fetched in {time.monotonic() - t0:.0f} s)")
+    t0 = time.monotonic()
     mk = ["make", "-C", src, f"O={odir}", "CROSS_COMPILE=arm-none-eabi-"]
     run([*mk, UBOOT_DEFCONFIG[board]])
     with open(os.path.join(odir, ".config"), "a") as f:
@@ -363,6 +375,8 @@ def build_uboot(board, log=None):
          "-n", f"U-Boot {UBOOT_DEFCONFIG[board][:-10]}", "-d", os.path.join(odir, "u-boot.bin"), uimg])
     with open(frag, "w") as f:
         f.write(want)
+    if log:
+        log(f"built U-Boot in {time.monotonic() - t0:.0f} s: {os.path.relpath(uimg, ROOT)}")
     return uimg
 
 
