@@ -363,11 +363,14 @@ int syscall(struct thread *t)
 			err = MU_EPERM;
 		else if (o->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
 			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
-		else if (read_only(o->type, MU_TAG_LABEL(tag))) {
-			struct cap snapshot = { .obj = o, .rights = rights };
-			err = kernel_object(t, &snapshot, tag);
-		} else
-			err = invoke_locked(t, idx, tag);
+		else {
+			if (read_only(o->type, MU_TAG_LABEL(tag))) {
+				struct cap snapshot = { .obj = o, .rights = rights };
+				err = kernel_object(t, &snapshot, tag);
+			} else
+				err = invoke_locked(t, idx, tag);
+			t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
+		}
 	}
 	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;

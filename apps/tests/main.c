@@ -446,9 +446,7 @@ static volatile uint32_t h_ran;
 
 static int run_thread(uint32_t slot, uint32_t prio, uint32_t desc, uint32_t map, uint32_t quantum_us)
 {
-	mr()[0] = slot; mr()[1] = prio; mr()[2] = desc; mr()[3] = map; mr()[4] = quantum_us;
-	int err = mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_RUN_THREAD, 5), 0);
-	return err ? -err : (int)mr()[0];
+	return mu_run_thread(MU_CAP_SCHED, slot, prio, desc, map, quantum_us);
 }
 
 static uint64_t consumed(uint32_t slot)

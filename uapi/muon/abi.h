@@ -23,6 +23,11 @@
  *   reply & wait  MU_REPLY|MU_RECV  answer the last call received, then open wait
  *   reply         MU_REPLY          answer without waiting
  * Kernel objects (task, thread, factory, IRQ, console) answer a call at once.
+ *
+ * Results: a kernel object answers with r0 = the result and r1 = MU_TAG(result, 0);
+ * a server answers a call with r0 = MU_OK (the IPC worked) and its result as the
+ * label of the reply tag in r1. So mu_result(r0, r1) = r0 ? r0 : label(r1) reads
+ * both alike, and a server can stand in for a kernel object (the Scheduler).
  */
 #ifndef MUON_ABI_H
 #define MUON_ABI_H
@@ -102,7 +107,7 @@ enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
  */
 #define MU_SIGMA0_POOL_VA 0x10000000u
 #define MU_BOOT_MODULE_VA 0x20000000u
-#define MU_CAP_SLOTS 64
+#define MU_CAP_SLOTS 128
 
 /* Protocol labels of kernel objects. */
 enum {
@@ -128,8 +133,10 @@ enum {
  * The Scheduler protocol (the kernel's Scheduler object, and any server that
  * interposes on it, speak it alike):
  *   MU_SCHED_INFO        reply mr[0] = CPU count, mr[1] = set descriptor, mr[2] = online bitmap
- *   MU_SCHED_RUN_THREAD  mr[0] = thread cap, mr[1] = priority (0..255, 255 highest),
- *                        mr[2] = set descriptor, mr[3] = bitmap, mr[4] = quantum in us (0: 10 ms)
+ *   MU_SCHED_RUN_THREAD  tag MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1):
+ *                        mr[0] = priority (0..255, 255 highest), mr[1] = set descriptor,
+ *                        mr[2] = bitmap, mr[3] = quantum in us (0: 10 ms),
+ *                        mr[4..5] = the thread as a capability item (needs MU_W)
  *                        reply mr[0] = the CPU chosen: the thread's own if in the set, else
  *                        the caller's, else the first online one; an empty or offline set
  *                        is MU_EINVAL. The thread stays there: the kernel never moves it.
