@@ -9,18 +9,12 @@
 #include <stdlib.h>
 #include <muon/user.h>
 
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
-
-#define CHECK(c) do { if (!(c)) { printf("tests: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
-#define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
-	printf("tests: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
+#include "tests.h"
 
 /* An address no segment maps; volatile so the compiler keeps the load. */
 static volatile uintptr_t unmapped = 0x10;
 
-static uint32_t *mr(void) { return mu_utcb()->mr; }
-
-static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
 	mr()[0] = type;
 	mr()[1] = slot;
@@ -29,7 +23,7 @@ static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
 }
 
-static int delete_cap(uint32_t slot)
+int delete_cap(uint32_t slot)
 {
 	mr()[0] = MU_ITEM_CAP;
 	mr()[1] = slot;
@@ -38,7 +32,7 @@ static int delete_cap(uint32_t slot)
 	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
 
-static int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
+int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
 {
 	mr()[0] = (uint32_t)fn;
 	mr()[1] = (uint32_t)stack_top;
@@ -871,6 +865,7 @@ int main(void)
 	case M_IRQ: return test_irq();
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
+	default: return lb_test(mu_start_arg);
 	}
 	return -1;
 }

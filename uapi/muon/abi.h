@@ -103,8 +103,18 @@ enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
  * sigma0 gets r0 = the number of pages of user memory it owns, mapped on
  * demand at MU_SIGMA0_POOL_VA. init gets its task, thread, console, the root
  * factory (all kernel-memory quota), a gate to sigma0 as its pager, and
- * r0 = the size of the tests module, mapped read-only at MU_BOOT_MODULE_VA.
+ * r0 = the size of the module archive, mapped read-only at MU_BOOT_MODULE_VA.
  */
+/*
+ * init's boot modules come as one archive (tools/mkmods.py): this header and
+ * directory, then each module starting on a page boundary (offsets from the
+ * archive's start). Names: the program (`tests`, `balancer`) or the config
+ * file (`test.policy`).
+ */
+struct mu_module { char name[24]; uint32_t offset, size; };
+struct mu_modules { char magic[8]; uint32_t count, reserved; struct mu_module mod[]; };
+#define MU_MODULES_MAGIC "MUONMODS"
+
 #define MU_SIGMA0_POOL_VA 0x10000000u
 #define MU_BOOT_MODULE_VA 0x20000000u
 #define MU_CAP_SLOTS 128
