@@ -13,7 +13,7 @@
 #include <muon/user.h>
 
 /* Scenarios of the tests module (apps/tests), passed in r0. */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC, M_TRACE };
 
 static const struct test {
 	const char *name;
@@ -34,6 +34,7 @@ static const struct test {
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
 	{ "user_runs_after_faults", M_HELLO, 42, -1 },
+	{ "trace_scenario", M_TRACE, 0, -1 },   /* last: init prints its trace for ci/trace */
 };
 
 /* init's own slots. */
@@ -161,14 +162,25 @@ static const char *await(int ntasks, int want, int *status)
 	return NULL;
 }
 
+/* Empty (discard) or print every CPU's trace buffer; returns why it failed, or NULL. */
+static const char *trace_dump(uint32_t discard)
+{
+	mr()[0] = discard;
+	if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0) != MU_OK)
+		return "trace dump refused";
+	return discard || mr()[0] > 0 ? NULL : "trace buffers empty";
+}
+
 static int run(const struct test *t, uint32_t module_size)
 {
 	static char why[80];
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
 	int status = 0;
-	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
-	    spawn(SLOT0, t->mode, 1, module_size) < 0)
+	if (t->mode == M_TRACE)
+		fail = trace_dump(1);   /* the trace printed after the test shows only it */
+	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
+	    spawn(SLOT0, t->mode, 1, module_size) < 0))
 		fail = "could not start the test task";
 	if (!fail && t->peer >= 0) {
 		/* The server task gets a gate bound to its thread in slot 8, the client a copy. */
@@ -183,6 +195,8 @@ static int run(const struct test *t, uint32_t module_size)
 	}
 	if (!fail)
 		fail = await(t->peer >= 0 ? 2 : 1, t->want, &status);
+	if (!fail && t->mode == M_TRACE)
+		fail = trace_dump(0);   /* before TEST DONE: ci/trace reads it from the console */
 	if (!fail && status != t->want) {
 		snprintf(why, sizeof(why), "ended with %d, expected %d", status, t->want);
 		fail = why;

@@ -33,9 +33,6 @@
 	X(MU_TRACE_MODEM_MISS,  0x111, "modem_miss")  /* a = TTI number, b = lateness past the deadline in ns */ \
 	X(MU_TRACE_MODEM_STAGE, 0x112, "modem_stage") /* a = stage id, b = its duration in ns (recorded when it ends) */
 
-#define MU_TRACE_ENUM_(sym, num, name) sym = num,
-enum mu_trace_event { MU_TRACE_EVENTS(MU_TRACE_ENUM_) };
-#undef MU_TRACE_ENUM_
 
 /*
  * Why the balancer placed or moved a thread: the order of enum lb_reason in
@@ -46,6 +43,11 @@ enum mu_trace_event { MU_TRACE_EVENTS(MU_TRACE_ENUM_) };
 	X(MU_TRACE_LB_R_APART, 2, "apart") X(MU_TRACE_LB_R_TOGETHER, 3, "together") \
 	X(MU_TRACE_LB_R_VM, 4, "vm") X(MU_TRACE_LB_R_BALANCE, 5, "balance") \
 	X(MU_TRACE_LB_R_CONSOLIDATE, 6, "consolidate") X(MU_TRACE_LB_R_SPREAD, 7, "spread")
+
+#define MU_TRACE_ENUM_(sym, num, name) sym = num,
+enum mu_trace_event { MU_TRACE_EVENTS(MU_TRACE_ENUM_) };
+enum mu_trace_lb_reason { MU_TRACE_LB_REASONS(MU_TRACE_ENUM_) };
+#undef MU_TRACE_ENUM_
 
 /* LB_PLACE b: bits 0-7 the CPU, 8-15 the reason, 16-31 that CPU's load in per-mille. */
 #define MU_TRACE_LB_PLACE_B(cpu, reason, load) \
