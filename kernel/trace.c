@@ -11,6 +11,7 @@
 #if MUON_TRACE
 struct trace_ring trace_rings[MUON_MAX_CPUS];
 static uint32_t dumping;   /* atomic: a dump is running */
+static uint64_t dump_start;   /* written by the dumping CPU before its requests: later records are the dump's own */
 
 static const char *event_name(unsigned event)
 {
@@ -22,8 +23,8 @@ static const char *event_name(unsigned event)
 	}
 }
 
-/* CPU cpu's records, oldest first: `TRACE cpu ns name a b`. Returns how many. */
-static uint32_t print_ring(unsigned cpu)
+/* CPU cpu's records up to time until, oldest first: `TRACE cpu ns name a b`. Returns how many. */
+static uint32_t print_ring(unsigned cpu, uint64_t until)
 {
 	const struct trace_ring *r = &trace_rings[cpu];
 	uint32_t head = r->head, n = head < TRACE_RECORDS ? head : TRACE_RECORDS;
@@ -32,6 +33,8 @@ static uint32_t print_ring(unsigned cpu)
 	for (uint32_t i = head - n; i != head; i++) {
 		const struct trace_rec *e = &r->rec[i % TRACE_RECORDS];
 		uint64_t ns = (uint64_t)e->ts_hi << 32 | e->ts_lo;
+		if (ns > until)
+			return i - (head - n);
 		const char *name = event_name(e->event);
 		if (name)
 			kprintf("TRACE %u %llu %s %u %u\n", cpu, ns, name, (unsigned)e->a, (unsigned)e->b);
@@ -49,7 +52,7 @@ static uint32_t flush_here(bool print)
 {
 	struct cpu *c = this_cpu();
 	struct trace_ring *r = &trace_rings[c->id];
-	uint32_t n = print ? print_ring(c->id) : (r->head < TRACE_RECORDS ? r->head : TRACE_RECORDS);
+	uint32_t n = print ? print_ring(c->id, dump_start) : (r->head < TRACE_RECORDS ? r->head : TRACE_RECORDS);
 	r->head = 0;
 	trace_put(r, bsp_clock_ns(), MU_TRACE_SWITCH, r->running, r->running);
 	return n;
@@ -67,6 +70,7 @@ int trace_dump(bool print, uint32_t *count)
 	unsigned me = this_cpu()->id;
 	if (__atomic_exchange_n(&dumping, 1, __ATOMIC_ACQUIRE))
 		return MU_EBUSY;
+	dump_start = bsp_clock_ns();
 	if (print)
 		kprintf("TRACE BEGIN %u ns\n", ncpus_present);
 	for (unsigned i = 0; i < ncpus_present; i++) {
@@ -90,7 +94,7 @@ void trace_print_all(void)
 	uint32_t n = 0;
 	kprintf("TRACE BEGIN %u ns\n", ncpus_present);
 	for (unsigned i = 0; i < ncpus_present; i++)
-		n += print_ring(i);
+		n += print_ring(i, UINT64_MAX);
 	kprintf("TRACE END %u\n", (unsigned)n);
 }
 #endif
