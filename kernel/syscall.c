@@ -18,7 +18,8 @@ struct kobj *const console_kobj = &console_obj;
 static int console_invoke(struct thread *t, struct cap *cap, uint32_t tag)
 {
 	if (MU_TAG_LABEL(tag) != MU_CONSOLE_WRITE)
-		return console_op(t, cap->rights, tag);
+		return MU_TAG_LABEL(tag) - MU_CONSOLE_READ <= MU_CONSOLE_TRACE_DUMP - MU_CONSOLE_READ ?
+		       console_op(t, cap->rights, tag) : MU_ENOSYS;
 	uint32_t n = t->utcb->mr[0];
 	if (n > MU_CONSOLE_MAX || MU_TAG_WORDS(tag) < 1 + (n + 3) / 4)
 		return MU_EMSG;
