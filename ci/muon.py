@@ -261,9 +261,14 @@ def kdb_tests(res):
         return
     con = Console(qemu_cmd(bdir))
     try:
-        if con.expect(r"TEST DONE.*\n", BOOT_TIMEOUT) is None:
+        con.send("muon")   # waits in the UART until the kernel takes input; the trace test reads it
+        out = con.expect(r"TEST DONE.*\n", BOOT_TIMEOUT)
+        if out is None:
             res.add(False, label, "boot", "no TEST DONE line")
             return
+        res.add('tests: console input "muon"' in out, label, "console_read",
+                "the trace test did not read what was typed: " +
+                repr([x for x in out.splitlines() if "console input" in x]))
         prompt = r"kdb> "
 
         def cmd(keys, timeout=30):
