@@ -29,7 +29,7 @@ static struct thread *boot_task(struct factory *f, const char *name, const char 
 	kassert(th);
 	cap_install_root(&t->slots[MU_CAP_TASK], &t->hdr, MU_RIGHTS_ALL);
 	cap_install_root(&t->slots[MU_CAP_THREAD], &th->hdr, MU_RIGHTS_ALL);
-	cap_install_root(&t->slots[MU_CAP_CONSOLE], console_kobj, MU_R);
+	cap_install_root(&t->slots[MU_CAP_CONSOLE], console_kobj, MU_RIGHTS_ALL);   /* MU_W: trace dumps */
 	th->entry = entry;
 	return th;
 }

@@ -9,6 +9,7 @@
 enum { SGI_DRQ = SGI_RESCHED };
 
 struct thread;
+struct trace_ring;
 
 /*
  * A cross-CPU request: work on another CPU's state is done by that CPU.
@@ -48,6 +49,7 @@ struct cpu {
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */
+	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];

@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "gic.h"
 #include "platform.h"
+#include "bsp.h"
 
 static struct irq *claimed[1020];   /* guarded by irq_lock */
 static spinlock_t irq_lock;
@@ -16,7 +17,7 @@ static spinlock_t irq_lock;
 struct irq *irq_create(struct factory *f, unsigned irq, int *err)
 {
 	*err = MU_EINVAL;
-	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq)
+	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq || irq == bsp_board.uart_irq)
 		return NULL;
 	struct irq *q = kmem_alloc(f, 1);
 	*err = MU_ENOMEM;

@@ -9,15 +9,17 @@
 #include "bsp.h"
 #include "map.h"
 #include "gic.h"
+#include "console.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
 struct kobj *const console_kobj = &console_obj;
 
-static int console_invoke(struct thread *t, uint32_t tag)
+static int console_invoke(struct thread *t, struct cap *cap, uint32_t tag)
 {
 	if (MU_TAG_LABEL(tag) != MU_CONSOLE_WRITE)
-		return MU_ENOSYS;
+		return MU_TAG_LABEL(tag) - MU_CONSOLE_READ <= MU_CONSOLE_TRACE_DUMP - MU_CONSOLE_READ ?
+		       console_op(t, cap->rights, tag) : MU_ENOSYS;
 	uint32_t n = t->utcb->mr[0];
 	if (n > MU_CONSOLE_MAX || MU_TAG_WORDS(tag) < 1 + (n + 3) / 4)
 		return MU_EMSG;
@@ -283,7 +285,7 @@ static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint3
 static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 {
 	switch (cap->obj->type) {
-	case OBJ_CONSOLE: return console_invoke(t, tag);
+	case OBJ_CONSOLE: return console_invoke(t, cap, tag);
 	case OBJ_THREAD: return thread_invoke(t, container_of(cap->obj, struct thread, hdr), cap, tag);
 	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);

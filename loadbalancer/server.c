@@ -16,6 +16,7 @@
 #include <string.h>
 #include <muon/user.h>
 #include <muon/lb.h>
+#include <muon/trace.h>
 
 #include "plan.h"
 #include "policy.h"
@@ -86,13 +87,29 @@ static uint64_t now_ns(void)
 
 static uint64_t now_ms(void) { return (now_ns() - start_ns) / 1000000u; }
 
-/* Into the kernel's trace buffer (user events, docs/tracing.md) and our own log. */
+/* Into the kernel's trace buffer (uapi/muon/trace.h, docs/tracing.md) and our own log. */
 static void trace(unsigned event, uint32_t kid, unsigned from, unsigned to, unsigned reason, unsigned load)
 {
-	mr()[0] = 0x100 + event;
-	mr()[1] = kid;
-	mr()[2] = (from & 0xff) | (to & 0xff) << 8 | (reason & 0xff) << 16 | (load > 1000 ? 1000 : load) << 22;
-	mu_ipc(MU_CAP_CONSOLE, MU_TAG(3, 3), MU_SEND | MU_RECV, 0, 0, 0);   /* ENOSYS where tracing is absent */
+	uint32_t a = kid, b;
+	switch (event) {
+	case EV_PLACE: b = MU_TRACE_LB_PLACE_B(to, reason, to < ncpus ? cpu_busy[to] : 0); break;
+	case EV_MOVE: b = MU_TRACE_LB_MOVE_B(from, to, reason, load > 1000 ? 1000 : load); break;
+	case EV_REJECT: b = reason; break;
+	case EV_POWER: {
+		b = 0;
+		for (unsigned c = 0; c < ncpus; c++)
+			b += cpu_busy[c];
+		break;
+	}
+	default: a = 0; break;   /* a drop: our log only */
+	}
+	static const uint16_t kind[] = { MU_TRACE_LB_PLACE, MU_TRACE_LB_MOVE, 0, MU_TRACE_LB_REJECT, MU_TRACE_LB_POWER };
+	if (kind[event]) {
+		mr()[0] = kind[event];
+		mr()[1] = a;
+		mr()[2] = b;
+		mu_rpc(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 3));
+	}
 	if (log_n == LOG_MAX) {
 		log_lost++;
 		return;

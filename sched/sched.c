@@ -13,6 +13,7 @@
 #include "bsp.h"
 #include "mmu.h"
 #include "timer.h"
+#include "trace.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
 static void switch_to(struct cpu *c, struct thread *t)
@@ -22,6 +23,7 @@ static void switch_to(struct cpu *c, struct thread *t)
 		c->space = t->task;
 	}
 	arch_set_user_tp(t->tls, t->utcb_va);
+	trace_switch(c->slice_start, t->id);   /* schedule() set slice_start to now */
 }
 
 static void wake_fn(struct drq *r)
@@ -161,6 +163,7 @@ void schedule(void)
 			arch_user_return(&t->regs);
 		}
 		c->current = NULL;
+		trace_switch(now, 0);
 		program_timer(c, now, NULL);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
@@ -193,6 +196,8 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	}
 	if (t->state == TS_DEAD)
 		return;
+	if (cpu != c->id)
+		trace(MU_TRACE_MIGRATE, t->id, c->id << 8 | cpu);
 	if (c->current == t) {
 		account(c, bsp_clock_ns());
 		c->current = NULL;

@@ -16,7 +16,7 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH };
+       M_LB_CRASH, M_TRACE };
 
 static const struct test {
 	const char *name;
@@ -50,6 +50,7 @@ static const struct test {
 	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
+	{ "trace_scenario", M_TRACE, 0, -1, NULL, NULL },   /* last: init prints its trace for ci/trace */
 };
 
 /* init's own slots. */
@@ -253,6 +254,15 @@ static const char *await(int ntasks, int want, int *status)
 	return NULL;
 }
 
+/* Empty (discard) or print every CPU's trace buffer; returns why it failed, or NULL. */
+static const char *trace_dump(uint32_t discard)
+{
+	mr()[0] = discard;
+	if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0) != MU_OK)
+		return "trace dump refused";
+	return discard || mr()[0] > 0 ? NULL : "trace buffers empty";
+}
+
 /* After a client of the balancer is gone: it must let go of the client's threads on its own. */
 static const char *lb_forget(const struct test *t, int id, int id2)
 {
@@ -278,7 +288,9 @@ static int run(const struct test *t)
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
 	int status = 0, id = -1, id2 = -1;
-	if (t->sched && (!lb_up || (id = lb_open(t->sched, INST)) < 0 ||
+	if (t->mode == M_TRACE)
+		fail = trace_dump(1);   /* the trace printed after the test shows only it */
+	if (!fail && t->sched && (!lb_up || (id = lb_open(t->sched, INST)) < 0 ||
 			 (t->sched2 && (id2 = lb_open(t->sched2, INST2)) < 0)))
 		fail = lb_up ? "the balancer opened no instance" : "no balancer";
 	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
@@ -304,6 +316,8 @@ static int run(const struct test *t)
 	}
 	if (!fail)
 		fail = await(t->peer >= 0 ? 2 : 1, t->want, &status);
+	if (!fail && t->mode == M_TRACE)
+		fail = trace_dump(0);   /* before TEST DONE: ci/trace reads it from the console */
 	if (!fail && status != t->want) {
 		snprintf(why, sizeof(why), "ended with %d, expected %d", status, t->want);
 		fail = why;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <muon/user.h>
+#include <muon/trace.h>
 
 #include "tests.h"
 
@@ -731,6 +732,142 @@ static int test_xipc(void)
 	return 0;
 }
 
+/* ---- traces: a small phone in 20 ms, recorded for ci/trace, and the trace ABI's errors */
+enum { TR_SRV = 60, TR_GATE = 61, TR_MODEM = 62, TR_W = 63 };
+#define TR_TTIS 20
+#define TR_LATE_TTI 12
+static volatile uint32_t tr_stop, tr_ttis, tr_misses, tr_calls[3];
+
+static int trace_ev(uint32_t event, uint32_t a, uint32_t b)
+{
+	mr()[0] = event; mr()[1] = a; mr()[2] = b;
+	return mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 3), 0);
+}
+
+static uint32_t thread_id(uint32_t slot)
+{
+	mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+	return mr()[5];
+}
+
+static void spin_until(uint64_t t)
+{
+	while (clock_ns() < t)
+		;
+}
+
+static void sleep_until(uint64_t t)
+{
+	uint64_t now = clock_ns();
+	if (now < t)
+		mu_wait((uint32_t)((t - now + 999) / 1000), 0, 0);
+}
+
+/*
+ * A TTI-paced pipeline of three stages; one TTI overruns on purpose: a
+ * deadline miss to see. A TTI woken after its deadline is dropped.
+ */
+static void tr_modem(uint32_t id)
+{
+	uint64_t start = clock_ns();
+	(void)id;
+	for (uint32_t i = 0; i < TR_TTIS; i++) {
+		uint64_t due = start + (i + 1) * 1000000ull;
+		sleep_until(due);
+		uint64_t woke = clock_ns();
+		trace_ev(MU_TRACE_MODEM_TTI, i, (uint32_t)(woke - due));
+		if (woke > due + 1000000u) {   /* woken after its deadline: this TTI is lost, catch up */
+			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(woke - due - 1000000u));
+			tr_misses++;
+			continue;
+		}
+		for (uint32_t s = 0; s < 3; s++) {
+			uint64_t t0 = clock_ns();
+			spin_until(t0 + (s + 1) * 60000u + (i == TR_LATE_TTI && s == 2 ? 1200000u : 0));
+			trace_ev(MU_TRACE_MODEM_STAGE, s, (uint32_t)(clock_ns() - t0));
+		}
+		uint64_t end = clock_ns();
+		if (end > due + 1000000u) {
+			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(end - due - 1000000u));
+			tr_misses++;
+		}
+	}
+	tr_ttis = TR_TTIS;
+	mu_invoke(TR_MODEM, MU_TAG(MU_THREAD_EXIT, 1), 0);
+}
+
+/* Compute for a quarter of a period, call the server on CPU0, sleep out the period. */
+static void tr_worker(uint32_t id)
+{
+	uint64_t period = (id + 1) * 1000000ull, next = clock_ns();
+	uint32_t tag;
+	while (!tr_stop) {
+		next += period;
+		spin_until(next - period * 3 / 4);
+		mr()[0] = id;
+		if (mu_call(TR_GATE, MU_TAG(1, 1), &tag) == MU_OK)
+			tr_calls[id]++;
+		sleep_until(next);
+	}
+	mu_invoke(TR_W + id, MU_TAG(MU_THREAD_EXIT, 1), 0);
+}
+
+static int test_trace(void)
+{
+	/* The trace ABI refuses what it must: kernel event numbers, short messages, dumps without MU_W. */
+	EXPECT(trace_ev(MU_TRACE_SWITCH, 0, 0), MU_EINVAL);
+	EXPECT(trace_ev(MU_TRACE_MAX + 1, 0, 0), MU_EINVAL);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 2), 0), MU_EMSG);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 0), 0), MU_EPERM);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_READ, 0), 0), MU_OK);
+	CHECK(mr()[0] <= MU_CONSOLE_MAX);
+	if (mr()[0])   /* what was typed since boot (ci/test's kdebug session types some) */
+		printf("tests: console input \"%.*s\"\n", (int)mr()[0], (const char *)&mr()[1]);
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	uint32_t n = mr()[0], idle0[4], idle1[4];
+	CHECK(n >= 2 && n <= 4);
+	/* A server on CPU0, the modem alone at the top of CPU1, workers on CPU1..3 (the "balancer" places them). */
+	EXPECT(spawn_on(TR_SRV, 0, xserver, 0, 90, 0), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, TR_GATE, TR_SRV, 0x100), MU_OK);
+	for (uint32_t i = 0; i < n; i++)
+		idle0[i] = (uint32_t)(idle_time(i) / 1000);
+	uint64_t t0 = clock_ns();
+	EXPECT(spawn_on(TR_MODEM, 1, tr_modem, 1, 200, 0), MU_OK);
+	EXPECT(trace_ev(MU_TRACE_LB_PLACE, thread_id(TR_MODEM), MU_TRACE_LB_PLACE_B(1, MU_TRACE_LB_R_PINNED, 0)), MU_OK);
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t cpu = 1 + i % (n - 1);
+		EXPECT(spawn_on(TR_W + i, 2 + i, tr_worker, cpu, 50, i), MU_OK);
+		EXPECT(trace_ev(MU_TRACE_LB_PLACE, thread_id(TR_W + i), MU_TRACE_LB_PLACE_B(cpu, MU_TRACE_LB_R_PLACE, 0)), MU_OK);
+	}
+	/* Half way, the busiest worker goes to the last CPU; a request with an empty set is refused. */
+	sleep_until(t0 + 10000000u);
+	int to = run_thread(TR_W + 1, 50, MU_CPUSET(n - 1, 0), 1, 0);
+	CHECK(to == (int)n - 1);
+	EXPECT(trace_ev(MU_TRACE_LB_MOVE, thread_id(TR_W + 1), MU_TRACE_LB_MOVE_B(n > 2 ? 2 : 1, to, MU_TRACE_LB_R_BALANCE, 500)), MU_OK);
+	EXPECT(run_thread(TR_W + 2, 50, MU_CPUSET(0, 0), 0, 0), -MU_EINVAL);
+	EXPECT(trace_ev(MU_TRACE_LB_REJECT, 1, MU_EINVAL), MU_OK);
+	for (int k = 0; k < 500 && tr_ttis != TR_TTIS; k++)   /* 20 ms, unless the host is slow */
+		sleep_us(1000);
+	CHECK(tr_ttis == TR_TTIS && tr_misses >= 1);
+	uint64_t wall = clock_ns() - t0;
+	uint32_t load = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		idle1[i] = (uint32_t)(idle_time(i) / 1000);
+		uint32_t idle = idle1[i] - idle0[i], us = (uint32_t)(wall / 1000);
+		load += idle < us ? (us - idle) * 1000u / us : 0;
+	}
+	EXPECT(trace_ev(MU_TRACE_LB_POWER, (1u << n) - 1, load), MU_OK);
+	tr_stop = 1;
+	sleep_us(4000);   /* the workers see tr_stop within a period */
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK(tr_calls[i] > 0);
+	for (uint32_t s = TR_SRV; s <= TR_W + 2; s++)
+		EXPECT(delete_cap(s), MU_OK);
+	printf("tests: trace ok (%u TTIs, %u missed, %u/%u/%u calls, load %u per-mille)\n", (unsigned)tr_ttis,
+	       (unsigned)tr_misses, (unsigned)tr_calls[0], (unsigned)tr_calls[1], (unsigned)tr_calls[2], (unsigned)load);
+	return 0;
+}
+
 /* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
 
 #define BATCHES 21
@@ -865,6 +1002,7 @@ int main(void)
 	case M_IRQ: return test_irq();
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
+	case M_TRACE: return test_trace();
 	default: return lb_test(mu_start_arg);
 	}
 	return -1;

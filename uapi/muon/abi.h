@@ -122,6 +122,12 @@ struct mu_modules { char magic[8]; uint32_t count, reserved; struct mu_module mo
 /* Protocol labels of kernel objects. */
 enum {
 	MU_CONSOLE_WRITE = 1,   /* mr[0] = byte count (<= 200), bytes from mr[1] */
+	MU_CONSOLE_READ = 2,    /* never blocks; reply: mr[0] = bytes typed since the last read (0..200), bytes from mr[1] */
+	MU_CONSOLE_TRACE = 3,   /* mr[0] = event (MU_TRACE_USER..0xffff, muon/trace.h), mr[1] = a, mr[2] = b:
+	                           recorded with the time in the calling CPU's trace buffer */
+	MU_CONSOLE_TRACE_DUMP = 4, /* needs MU_W. mr[0] = 0 (or no words): print every CPU's trace buffer (docs/tracing.md),
+	                           1: discard it; then the buffers are empty. Reply mr[0] = records printed or discarded;
+	                           MU_EBUSY while another dump runs */
 	MU_THREAD_EXIT = 16,    /* mr[0] = exit status; never returns */
 	MU_THREAD_SET_TLS = 17, /* mr[0] = TLS pointer, read back with TPIDRURO */
 	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority */
