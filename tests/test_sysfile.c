@@ -949,6 +949,30 @@ static void test_valid_rejects(void)
 #undef BROKEN
 }
 
+/* Where s[0..n) holds what[0..m), or n if nowhere. */
+static size_t find(const char *s, size_t n, const char *what, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (!memcmp(s + i, what, m))
+			return i;
+	return n;
+}
+
+/* docs/system-format.md shows configs/phone.system from its policy statement to its end. */
+static void test_doc_example(void)
+{
+	static const char start[] = "policy configs/";
+	struct text doc = load("docs/system-format.md"), phone = load("configs/phone.system");
+	size_t from = phone.s ? find(phone.s, phone.n, start, sizeof start - 1) : 0;
+	int read = doc.s && phone.s && from < phone.n;
+	int found = read && find(doc.s, doc.n, phone.s + from, phone.n - from) < doc.n;
+
+	free(doc.s);
+	free(phone.s);
+	CHECK_MSG(read, "cannot read docs/system-format.md or configs/phone.system");
+	CHECK_MSG(found, "docs/system-format.md does not show configs/phone.system as it is");
+}
+
 static void test_names(void)
 {
 	CHECK(!strcmp(sysfile_restart_name(SYSFILE_RESTART_ALWAYS), "always"));
@@ -979,6 +1003,7 @@ int main(int argc, char **argv)
 	RUN(test_truncations);
 	RUN(test_mutations);
 	RUN(test_valid_rejects);
+	RUN(test_doc_example);
 	RUN(test_names);
 	return check_summary();
 }
