@@ -401,7 +401,7 @@ static int name_value(struct parser *p, const char *what, char *dst)
 	return err;
 }
 
-/* Decimal digits into *v, saturating at SATURATE; false if t holds anything else. */
+/* Decimal digits into *v, which stops growing past SATURATE; false if t holds anything else. */
 static bool digits(struct span t, unsigned long long *v)
 {
 	unsigned long long n = 0;
