@@ -422,10 +422,17 @@ def cmd_bench(a):
                  note="reset to '4 cpus online', all CPUs' instructions, -icount shift=0")
         else:
             print(f"muon: {b}: no boot time reported", file=sys.stderr)
+        notes = {
+            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
+                         "has a CPU of its own (period 20 ms); virtual ns = instructions, -icount shift=0",
+            "lb_decision": "balancer: one lb_plan call over the snapshot, median of the last 64 periods, "
+                           "-icount shift=0",
+        }
         for metric, vals in figures.items():
             vals.sort()
             emit(b, metric, vals[len(vals) // 2], "instructions", runs=len(vals),
-                 note="median of 21 batch means of 50 operations, -icount shift=0, other CPUs idle in WFI")
+                 note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
+                                        "other CPUs idle in WFI"))
     if not a.boards:
         bench_lbsim()
     return 0

@@ -46,6 +46,8 @@ struct cpu {
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
 	bool tick;                        /* owned by this CPU: the timer fired, or an equal arrived, since the last decision */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
+	struct irq *pacer;                /* owned by this CPU: its periodic timer IRQ object (MU_IRQ_TIMER), or NULL */
+	uint64_t pacer_next;              /* owned by this CPU: when it fires next */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */

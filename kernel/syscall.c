@@ -125,9 +125,10 @@ static int irq_invoke(struct thread *t, struct irq *q, struct cap *cap, uint32_t
 		return MU_OK;
 	}
 	case MU_IRQ_UNMASK:
-		gic_enable(q->irq);
-		return MU_OK;
+		return irq_unmask(q);
 	case MU_IRQ_TRIGGER:
+		if (q->irq == MU_IRQ_TIMER)
+			return MU_EINVAL;
 		gic_set_pending(q->irq);
 		return MU_OK;
 	default:
@@ -187,7 +188,7 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 	case MU_OBJ_FACTORY:
 		return install((struct kobj *)factory_create(f, mr[2]), slot);
 	case MU_OBJ_IRQ: {
-		struct irq *q = irq_create(f, mr[2], &err);
+		struct irq *q = irq_create(f, mr[2], mr[3], &err);
 		return q ? install(&q->hdr, slot) : err;
 	}
 	default:

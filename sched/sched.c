@@ -95,6 +95,8 @@ static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
 		next = c->timeouts->timeout;
 	if (c->test_deadline && c->test_deadline < next)
 		next = c->test_deadline;
+	if (c->pacer && c->pacer_next < next)
+		next = c->pacer_next;
 	if (next == c->deadline)
 		return;
 	c->deadline = next;
@@ -116,6 +118,7 @@ void sched_timer(void)
 	if (c->test_deadline && c->test_deadline <= now)
 		c->test_deadline = 0;
 	ipc_timeouts(now);
+	irq_pace(now);
 	arch_sev();   /* the boot tests wait for timer counts in WFE */
 }
 

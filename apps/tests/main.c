@@ -401,6 +401,8 @@ static int irq_op(uint32_t label, uint32_t a, uint32_t b)
 	return mu_invoke(45, MU_TAG(label, 2), 0);
 }
 
+static uint64_t clock_ns(void);
+
 static int test_irq(void)
 {
 	uint32_t tag, label;
@@ -422,6 +424,37 @@ static int test_irq(void)
 	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99);
 	EXPECT(delete_cap(45), MU_OK);
 	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
+	EXPECT(delete_cap(46), MU_OK);
+	/* A periodic timer IRQ object: 1 ms, on our CPU. */
+	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 50), MU_EINVAL);   /* period too short */
+	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, 46, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(irq_op(MU_IRQ_TRIGGER, 0, 0), MU_EINVAL);
+	EXPECT(irq_op(MU_IRQ_BIND, MU_CAP_THREAD, 0x9a), MU_OK);
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	mr()[0] = MU_CAP_THREAD; mr()[1] = 0x9b;
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_EBUSY);   /* one per CPU */
+	uint64_t t0 = clock_ns();
+	for (int i = 0; i < 20; i++) {
+		EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+		CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x9a && mr()[0] == MU_IRQ_TIMER);
+		EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	}
+	uint64_t dt = clock_ns() - t0;
+	CHECK(dt >= 19000000);   /* 20 periods of 1 ms (or more on a slow host) */
+	/* Masked for about 10 periods: the next notification counts them. */
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	for (t0 = clock_ns(); clock_ns() - t0 < 10500000;)
+		;
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
+	EXPECT(delete_cap(45), MU_OK);
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);     /* the CPU is free again */
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(label == 0x9b);
+	EXPECT(delete_cap(46), MU_OK);
 	printf("tests: irq ok\n");
 	return 0;
 }

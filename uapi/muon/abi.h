@@ -164,19 +164,25 @@ enum {
 enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98 };
 #define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
+#define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
+
 /* Object types for MU_FACTORY_CREATE. */
 enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5 };
 /*   task:    -
  *   thread:  mr[2] = task cap, mr[3] = UTCB address in that task
  *   gate:    mr[2] = thread cap to bind (or 0), mr[3] = label
- *   irq:     mr[2] = interrupt number
+ *   irq:     mr[2] = interrupt number (a shared peripheral interrupt), or MU_IRQ_TIMER with
+ *            mr[3] = a period in us (100..1000000): the timer of the CPU that first unmasks it
+ *            fires it every period (one per CPU, else MU_EBUSY on that unmask). Like a device
+ *            it masks itself when it fires; periods that pass masked are counted and the
+ *            next notification says how many (mr[1]). MU_IRQ_TRIGGER does not apply.
  *   factory: mr[2] = quota in bytes (taken from this factory's) */
 
 /* Labels of messages the kernel sends on a thread's behalf. */
 enum {
 	MU_LABEL_PAGEFAULT = 0xfff0,  /* mr[0] = address, mr[1] = pc, mr[2] = 1 if write */
 	MU_LABEL_EXCEPTION = 0xfff1,  /* mr[0..16] = r0..r12, sp, lr, pc, cpsr; mr[17] = kind */
-	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number */
+	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number, mr[1] = periods missed (MU_IRQ_TIMER) */
 	MU_LABEL_EXIT = 0xfff3,       /* a task tells its parent (MU_CAP_PARENT) it ends: mr[0] = status */
 };
 /* Exception reply: label 0 resumes with mr[0..16] as the registers; MU_EXC_KILL kills. */
