@@ -17,6 +17,7 @@ struct bsp_board {
 	uint64_t twd_pa;         /* private timer block; 0 with the generic timer */
 	unsigned timer_irq;      /* the per-CPU timer's PPI as a GIC interrupt ID */
 	uint32_t timer_hz;       /* private timer input clock */
+	unsigned uart_irq;       /* the console UART's interrupt ID (console input) */
 };
 
 extern const struct bsp_board bsp_board;
@@ -33,5 +34,6 @@ void bsp_clock_init(void);
 void bsp_uart_init(uintptr_t va);
 void bsp_uart_putc(char c);
 int bsp_uart_getc(void);   /* -1 when nothing is waiting */
+void bsp_uart_rx_irq(void); /* interrupt when input arrives (it stays asserted until drained by getc) */
 
 #endif

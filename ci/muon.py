@@ -11,10 +11,14 @@ import json
 import os
 import re
 import select
+import shutil
+import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
+import xml.etree.ElementTree as ET
 
 import uboot
 
@@ -26,6 +30,9 @@ BOOT_TIMEOUT = 180  # seconds of real time for one boot under TCG on a slow mach
 # -m but gives the guest, and writes into the DTB's /memory, only 256 MiB.
 BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
 QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
+KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import muontrace  # noqa: E402  (tools/muontrace.py: the trace converter)
 
 
 def die(msg):
@@ -45,6 +52,21 @@ def build(board, quiet=False):
     if r.returncode != 0:
         raise RuntimeError(f"build of {board} failed")
     return os.path.join(ROOT, "build", board)
+
+
+def build_preset(preset, quiet=False):
+    """Configure and build a CMake preset that is not a plain board (e.g. the kdebug build)."""
+    out = subprocess.DEVNULL if quiet else None
+    for step in (["cmake", "--preset", preset], ["cmake", "--build", "--preset", preset, "-j", str(os.cpu_count())]):
+        if subprocess.run(step, cwd=ROOT, stdout=out).returncode != 0:
+            raise RuntimeError(f"build of {preset} failed")
+    return os.path.join(ROOT, "build", preset)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def machine_args(bdir, mem=None):
@@ -289,6 +311,12 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     if reason != "done":
         tail = " | ".join(lines[-8:])
         res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
+    check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
+    if label == board:   # a property of the build, not of the boot: checked once
+        nm = subprocess.run(["arm-none-eabi-nm", os.path.join(bdir, "muon.elf")], stdout=subprocess.PIPE,
+                            text=True).stdout
+        kdb = [x.split()[-1] for x in nm.splitlines() if "kdb" in x.lower()]
+        res.add(not kdb, label, "release_has_no_kdb", f"kdb symbols in the default build: {' '.join(kdb[:5])}")
 
 
 def image_tests(res, board):
@@ -308,6 +336,152 @@ def image_tests(res, board):
     uboot.check_images(lambda ok, name, why="": res.add(ok, board, name, why), board, p)
 
 
+def check_trace(res, label, lines, smp, elf):
+    """The trace the boot printed converts: JSON with a track per CPU and slices, an SVG that parses."""
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            m = muontrace.convert(lines, os.path.join(d, "trace"), elf, f"muon trace: {label}")
+            doc = json.load(open(os.path.join(d, "trace.json")))
+            ET.parse(os.path.join(d, "trace.svg"))
+        except (ValueError, OSError, ET.ParseError) as e:
+            res.add(False, label, "trace_converts", str(e))
+            return
+    tracks = {e["args"]["name"] for e in doc["traceEvents"] if e.get("name") == "thread_name"}
+    kinds = {e["cat"] for e in doc["traceEvents"] if "cat" in e}
+    missing = [f"CPU {i}" for i in range(smp) if f"CPU {i}" not in tracks] + \
+        [k for k in ("sched", "ipc", "irq", "drq", "migrate", "lb", "modem") if k not in kinds]
+    res.add(m.trace.complete and not missing, label, "trace_converts",
+            f"missing {', '.join(missing)}" if missing else "dump not complete")
+
+
+class Console:
+    """A QEMU whose serial console is this program's pipe: send keys, wait for output."""
+
+    def __init__(self, cmd):
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  env=qemu_env())
+        self.buf = ""
+
+    def expect(self, pattern, timeout):
+        """Output up to the first match of pattern (consumed), or None on timeout."""
+        rx, end = re.compile(pattern), time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                out, self.buf = self.buf[:m.end()], self.buf[m.end():]
+                return out
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.p.stdout], [], [], min(left, 0.5))
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self.buf += chunk.decode("utf-8", "replace").replace("\r", "")
+
+    def send(self, keys):
+        self.p.stdin.write(keys.encode("latin-1"))
+        self.p.stdin.flush()
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def kdb_tests(res):
+    """The debug console of a MUON_KDEBUG build answers each command (docs/debugging.md)."""
+    label = KDEBUG_PRESET
+    try:
+        bdir = build_preset(KDEBUG_PRESET, quiet=True)
+    except RuntimeError as e:
+        res.add(False, label, "build", str(e))
+        return
+    con = Console(qemu_cmd(bdir))
+    try:
+        con.send("muon")   # waits in the UART until the kernel takes input; the trace test reads it
+        out = con.expect(r"TEST DONE.*\n", BOOT_TIMEOUT)
+        if out is None:
+            res.add(False, label, "boot", "no TEST DONE line")
+            return
+        res.add('tests: console input "muon"' in out, label, "console_read",
+                "the trace test did not read what was typed: " +
+                repr([x for x in out.splitlines() if "console input" in x]))
+        prompt = r"kdb> "
+
+        def cmd(keys, timeout=30):
+            con.send(keys)
+            return con.expect(prompt, timeout) or ""
+
+        out = cmd("\x1c")
+        m = re.search(r"kdb: on cpu\d, (\d+) of (\d+) other cpus stopped", out)
+        res.add(bool(m) and m.group(1) == m.group(2) == "3", label, "kdb_enter", f"got {out[-200:]!r}")
+        out = cmd("c")
+        cpus = re.findall(r"^cpu(\d) online current \d+ \S+ ready", out, re.M)
+        res.add(cpus == ["0", "1", "2", "3"], label, "kdb_cpus", f"got {out[-300:]!r}")
+        out = cmd("t")
+        init = re.search(r"^\s*(\d+)\s+\w+\s+\d+\s+\d+\s+\d+ init ", out, re.M)
+        res.add(bool(init) and "sigma0" in out, label, "kdb_threads", f"got {out[-300:]!r}")
+        out = cmd(f"k{init.group(1) if init else 2}\r")
+        res.add("task init" in out and re.search(r"^\s+3 rwsd console", out, re.M) is not None, label, "kdb_caps",
+                f"got {out[-300:]!r}")
+        out = cmd("m")
+        res.add("free pages" in out and len(re.findall(r"^factory ", out, re.M)) >= 2, label, "kdb_memory",
+                f"got {out[-300:]!r}")
+        out = cmd("r", 60)
+        res.add("TRACE BEGIN 4 ns" in out and "TRACE END" in out, label, "kdb_trace", f"got {out[-300:]!r}")
+        out = cmd("?")
+        res.add("kdb commands:" in out, label, "kdb_help", f"got {out[-300:]!r}")
+        con.send("g")
+        ok = con.expect(r"kdb: continuing", 30) is not None
+        out = cmd("\x1c")   # the system runs on: the key enters the monitor again
+        ok = ok and "other cpus stopped" in out
+        con.send("g")
+        res.add(ok and con.expect(r"kdb: continuing", 30) is not None, label, "kdb_continue", f"got {out[-200:]!r}")
+    finally:
+        con.close()
+
+
+def gdb_tests(res, board):
+    """ci/gdb's way: QEMU halted with its gdb stub, gdb-multiarch with the helpers, after init's first write."""
+    bdir = os.path.join(ROOT, "build", board)
+    out = run_gdb(bdir, ["break kwrite", "continue", "info threads", "muon-cpus", "muon-rq"], timeout=BOOT_TIMEOUT)
+    threads = re.findall(r"Thread 1\.(\d) \(CPU#\d", out)
+    res.add(len(threads) == 4, board, "gdb_cpu_threads", f"gdb shows {len(threads)} threads: {out[-300:]!r}")
+    cpus = re.findall(r"^cpu(\d) online current (.*); cpu pc", out, re.M)
+    res.add([c for c, _ in cpus] == ["0", "1", "2", "3"] and any("(init)" in d for _, d in cpus), board,
+            "gdb_muon_cpus", f"got {out[-400:]!r}")
+    rq = re.findall(r"^cpu(\d) rq \d+ ready: (.*)$", out, re.M)
+    res.add(len(rq) == 4 and any("(init)" in r for _, r in rq), board, "gdb_muon_rq", f"got {out[-400:]!r}")
+
+
+def run_gdb(bdir, commands, timeout, smp=4):
+    """QEMU started halted (-S) with a gdb stub on a free port; gdb-multiarch in batch mode runs commands."""
+    port = free_port()
+    qemu = qemu_cmd(bdir, smp)
+    qemu[qemu.index("stdio")] = "null"
+    qemu += ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+    q = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=qemu_env())
+    try:
+        gdb = ["gdb-multiarch", "-q", "-nx", "-batch"] + gdb_args(bdir, port)
+        for c in commands:
+            gdb += ["-ex", c]
+        r = subprocess.run(gdb, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=timeout)
+        return r.stdout
+    except subprocess.TimeoutExpired as e:
+        return (e.stdout or b"").decode("utf-8", "replace") + "\n(gdb timed out)"
+    finally:
+        q.kill()
+        q.wait()
+
+
+def gdb_args(bdir, port):
+    return ["-ex", "set pagination off", "-ex", "set confirm off", "-ex", f"file {os.path.join(bdir, 'muon.elf')}",
+            "-ex", f"source {os.path.join(ROOT, 'tools', 'muon-gdb.py')}", "-ex", f"target remote 127.0.0.1:{port}"]
+
+
 def cmd_test(a):
     boards = a.boards or BOARDS
     for b in boards:
@@ -317,6 +491,7 @@ def cmd_test(a):
     for b in boards:
         image_tests(res, b)
         target_tests(res, b)
+        gdb_tests(res, b)
         # The same image on other machines: fewer CPUs (with a DTB that says so), the most
         # memory (QEMU writes -m into the DTB), a malformed DTB, and through U-Boot.
         target_tests(res, b, smp=2, label=f"{b}-smp2")
@@ -324,6 +499,8 @@ def cmd_test(a):
         target_tests(res, b, malformed_dtb=True, label=f"{b}-bad-dtb")
         if uboot.has_uboot(b):
             target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
+    if "vexpress-a9" in boards:
+        kdb_tests(res)
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
     return 1 if res.failed else 0
 
@@ -391,13 +568,77 @@ def cmd_bench(a):
                  note="reset to '4 cpus online', all CPUs' instructions, -icount shift=0")
         else:
             print(f"muon: {b}: no boot time reported", file=sys.stderr)
+        notes = {
+            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
+                         "has a CPU of its own (period 20 ms); virtual ns = instructions, -icount shift=0",
+            "lb_decision": "balancer: one lb_plan call over the snapshot, median of the last 64 periods, "
+                           "-icount shift=0",
+        }
         for metric, vals in figures.items():
             vals.sort()
             emit(b, metric, vals[len(vals) // 2], "instructions", runs=len(vals),
-                 note="median of 21 batch means of 50 operations, -icount shift=0, other CPUs idle in WFI")
+                 note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
+                                        "other CPUs idle in WFI"))
     if not a.boards:
         bench_lbsim()
     return 0
+
+
+# ---------------------------------------------------------------- trace
+def cmd_trace(a):
+    """A board: build, boot to TEST DONE (init prints the trace scenario's dump), convert. Else a log file or -."""
+    elf = a.elf
+    if a.source in BOARDS:
+        bdir = build(a.source)
+        lines, reason = run_until(qemu_cmd(bdir, a.smp), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+        log = os.path.join(bdir, "trace.log")
+        with open(log, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        print(f"ci/trace: console log in {log} ({reason})", file=sys.stderr)
+        prefix = a.out or os.path.join(bdir, "trace")
+        elf = elf or os.path.join(bdir, "muon.elf")
+        title = a.title or f"muon trace: {a.source}, {a.smp} CPUs"
+    elif a.source == "-" or os.path.isfile(a.source):
+        lines = sys.stdin.readlines() if a.source == "-" else open(a.source, errors="replace").readlines()
+        prefix, title = a.out or "trace", a.title or "muon trace"
+    else:
+        die(f"'{a.source}' is neither a board ({', '.join(BOARDS)}) nor a log file")
+    try:
+        m = muontrace.convert(lines, prefix, elf, title)
+    except ValueError as e:
+        die(str(e))
+    lost = sum(m.trace.lost.values())
+    print(f"ci/trace: {len(m.trace.records)} records from {m.trace.ncpus} cpus"
+          f"{f', {lost} overwritten before the dump' if lost else ''}")
+    print(f"ci/trace: {prefix}.json (open in ui.perfetto.dev or chrome://tracing)")
+    print(f"ci/trace: {prefix}.svg (open in a browser)")
+    return 0
+
+
+# ---------------------------------------------------------------- gdb
+def cmd_gdb(a):
+    """QEMU halted at reset with its gdb stub; gdb-multiarch attached with the kernel's symbols and helpers."""
+    check_board(a.board)
+    bdir = build(a.board)
+    if not shutil.which("gdb-multiarch"):
+        die("gdb-multiarch is missing (ci/install installs it)")
+    port, log = free_port(), os.path.join(bdir, "console.log")
+    qemu = qemu_cmd(bdir, a.smp)
+    qemu[qemu.index("stdio")] = f"file:{log}"
+    qemu += ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+    print(f"ci/gdb: {' '.join(qemu)}\nci/gdb: the serial console goes to {log} (tail -f it); "
+          f"CPUs are gdb threads 1-{a.smp}; helpers: muon-cpus, muon-rq", file=sys.stderr)
+    q = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, env=qemu_env())
+    try:
+        cmd = ["gdb-multiarch", "-q"] + gdb_args(bdir, port)
+        for c in a.ex or []:
+            cmd += ["-ex", c]
+        if a.batch:
+            cmd.insert(1, "-batch")
+        return subprocess.run(cmd).returncode
+    finally:
+        q.kill()
+        q.wait()
 
 
 def main():
@@ -416,8 +657,19 @@ def main():
     b = sub.add_parser("bench")
     b.add_argument("boards", nargs="*")
     b.add_argument("--runs", type=int, default=3)
+    tr = sub.add_parser("trace")
+    tr.add_argument("source", help="a board to boot, or a console log file (- for standard input)")
+    tr.add_argument("-o", "--out", help="output prefix (default: build/BOARD/trace, or ./trace for a log)")
+    tr.add_argument("--elf", help="kernel ELF naming the handlers of cross-CPU requests")
+    tr.add_argument("--title")
+    tr.add_argument("--smp", type=int, default=4)
+    g = sub.add_parser("gdb")
+    g.add_argument("board")
+    g.add_argument("--smp", type=int, default=4)
+    g.add_argument("--ex", action="append", help="a gdb command to run after attaching (repeatable)")
+    g.add_argument("--batch", action="store_true", help="run the --ex commands and exit")
     a = ap.parse_args()
-    return {"qemu": cmd_qemu, "test": cmd_test, "bench": cmd_bench}[a.cmd](a)
+    return {"qemu": cmd_qemu, "test": cmd_test, "bench": cmd_bench, "trace": cmd_trace, "gdb": cmd_gdb}[a.cmd](a)
 
 
 if __name__ == "__main__":

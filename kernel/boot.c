@@ -1,7 +1,7 @@
 /*
  * Starting user level: the root pager sigma0 with every page of user memory,
  * and init with the root factory (all kernel-memory quota), a gate to sigma0
- * as its pager, the console, and the tests module mapped read-only.
+ * as its pager, the console, and the archive of its modules mapped read-only.
  */
 #include "kernel.h"
 #include "thread.h"
@@ -10,7 +10,7 @@
 #include "page.h"
 
 extern const char bootmod_sigma0[], bootmod_sigma0_end[], bootmod_init[], bootmod_init_end[],
-	bootmod_tests[], bootmod_tests_end[];
+	bootmod_archive[], bootmod_archive_end[];
 extern struct kobj *const console_kobj;
 
 static struct task *sigma0;
@@ -29,7 +29,7 @@ static struct thread *boot_task(struct factory *f, const char *name, const char 
 	kassert(th);
 	cap_install_root(&t->slots[MU_CAP_TASK], &t->hdr, MU_RIGHTS_ALL);
 	cap_install_root(&t->slots[MU_CAP_THREAD], &th->hdr, MU_RIGHTS_ALL);
-	cap_install_root(&t->slots[MU_CAP_CONSOLE], console_kobj, MU_R);
+	cap_install_root(&t->slots[MU_CAP_CONSOLE], console_kobj, MU_RIGHTS_ALL);   /* MU_W: trace dumps */
 	th->entry = entry;
 	return th;
 }
@@ -69,13 +69,13 @@ void boot_user(void)
 	cap_install_root(&it->slots[MU_CAP_FACTORY], &root_factory.hdr, MU_RIGHTS_ALL);
 	cap_install_root(&it->slots[MU_CAP_SCHED], sched_kobj, MU_RIGHTS_ALL);
 	in->pager = MU_CAP_PAGER;
-	for (const char *p = bootmod_tests; p < bootmod_tests_end; p += PAGE_SIZE)
-		if (map_phys(it, MU_BOOT_MODULE_VA + (uint32_t)(p - bootmod_tests), va_to_pa((uintptr_t)p), PROT_R))
-			panic("cannot map the tests module");
+	for (const char *p = bootmod_archive; p < bootmod_archive_end; p += PAGE_SIZE)
+		if (map_phys(it, MU_BOOT_MODULE_VA + (uint32_t)(p - bootmod_archive), va_to_pa((uintptr_t)p), PROT_R))
+			panic("cannot map the module archive");
 	/* What is left after the boot tasks is init's to hand out. */
 	root_factory.quota = root_factory.used + page_free_count() * PAGE_SIZE;
 	kprintf("muon: user memory %u KiB (sigma0), kernel quota %u KiB (init)\n", (unsigned)(pool_pages * 4),
 		(unsigned)(page_free_count() * 4));
 	thread_start(s0, s0->entry, STACK_TOP, pool_pages, 200);
-	thread_start(in, in->entry, STACK_TOP, (uint32_t)(bootmod_tests_end - bootmod_tests), 150);
+	thread_start(in, in->entry, STACK_TOP, (uint32_t)(bootmod_archive_end - bootmod_archive), 150);
 }

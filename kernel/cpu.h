@@ -9,6 +9,7 @@
 enum { SGI_DRQ = SGI_RESCHED };
 
 struct thread;
+struct trace_ring;
 
 /*
  * A cross-CPU request: work on another CPU's state is done by that CPU.
@@ -45,9 +46,12 @@ struct cpu {
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
 	bool tick;                        /* owned by this CPU: the timer fired, or an equal arrived, since the last decision */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
+	struct irq *pacer;                /* owned by this CPU: its periodic timer IRQ object (MU_IRQ_TIMER), or NULL */
+	uint64_t pacer_next;              /* owned by this CPU: when it fires next */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */
+	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "thread.h"
 #include "page.h"
+#include "trace.h"
 
 static spinlock_t obj_spin;
 
@@ -20,6 +21,7 @@ void drq_post(unsigned cpu, struct drq *r)
 		r->fn(r);
 		return;
 	}
+	trace(MU_TRACE_DRQ, cpu, (uint32_t)r->fn);
 	spin_lock(&c->drq_lock);
 	if (c->drq_tail)
 		c->drq_tail->next = r;

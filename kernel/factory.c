@@ -9,6 +9,7 @@
 #include "thread.h"
 #include "page.h"
 #include "cpu.h"
+#include "kdb.h"
 
 struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
 static spinlock_t quota_lock;   /* guards quota, used and live of every factory */
@@ -58,6 +59,7 @@ struct factory *factory_create(struct factory *parent, uint32_t quota)
 		return NULL;
 	}
 	obj_init(&f->hdr, OBJ_FACTORY, &f->parent, parent);
+	kdb_factory_add(f);
 	f->quota = quota;
 	return f;
 }
@@ -74,6 +76,7 @@ void factory_destroy(struct factory *f)
 	if (f == &root_factory)
 		return;
 	kassert(f->used == 0);
+	kdb_factory_del(f);
 	defer_free(f);
 	kmem_refund(parent, f->quota + PAGE_SIZE);
 	factory_put(parent);

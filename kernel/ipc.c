@@ -17,6 +17,7 @@
 #include "cpu.h"
 #include "bsp.h"
 #include "map.h"
+#include "trace.h"
 
 enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides error codes (which are > 1) */
 
@@ -247,6 +248,7 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 	t->snd_flags = flags;
 	t->snd_tag = tag;
 	t->snd_timeout = timeout;
+	trace(MU_TRACE_IPC_SEND, t->id, r->id);
 	if (!here(r)) {
 		/* Our IPC state goes to r's CPU until it sends the completion back. */
 		sched_block(t, TS_SEND);
@@ -323,6 +325,7 @@ int ipc_reply(struct thread *t, uint32_t tag)
 	if (!c)
 		return MU_ESTATE;   /* no call pending, or already answered */
 	t->reply_to = NULL;
+	trace(MU_TRACE_IPC_REPLY, t->id, c->id);
 	c->rpl_tag = deliver(t, c, tag);   /* c is blocked: its UTCB is ours to write */
 	if (here(c)) {
 		apply_reply(c);

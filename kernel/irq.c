@@ -3,20 +3,36 @@
  * the thread it is bound to. The kernel masks the line when it fires; the
  * thread unmasks it (MU_IRQ_UNMASK) once the device is served. A notification
  * that finds its thread busy stays pending until the thread next receives.
+ * MU_IRQ_TIMER objects are the same, fired by a CPU's own timer every period.
  */
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
 #include "gic.h"
 #include "platform.h"
+#include "bsp.h"
 
 static struct irq *claimed[1020];   /* guarded by irq_lock */
 static spinlock_t irq_lock;
 
-struct irq *irq_create(struct factory *f, unsigned irq, int *err)
+struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err)
 {
 	*err = MU_EINVAL;
-	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq)
+	if (irq == MU_IRQ_TIMER) {
+		if (period_us < 100 || period_us > 1000000)
+			return NULL;
+		struct irq *q = kmem_alloc(f, 1);
+		*err = MU_ENOMEM;
+		if (!q)
+			return NULL;
+		obj_init(&q->hdr, OBJ_IRQ, &q->factory, f);
+		q->irq = irq;
+		q->period_ns = period_us * 1000u;
+		q->cpu = -1;
+		q->masked = true;
+		return q;
+	}
+	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq || irq == bsp_board.uart_irq)
 		return NULL;
 	struct irq *q = kmem_alloc(f, 1);
 	*err = MU_ENOMEM;
@@ -76,17 +92,33 @@ void irq_bind(struct irq *q, struct thread *th, uint32_t label)
 	q->label = label;
 }
 
+static void unpace_fn(struct drq *r)
+{
+	if (this_cpu()->pacer == r->arg)
+		this_cpu()->pacer = NULL;
+	drq_finish(r);
+}
+
 void irq_free(struct irq *q)
 {
 	struct factory *f = q->factory;
-	gic_disable(q->irq);
+	if (q->irq == MU_IRQ_TIMER) {
+		if (q->cpu >= 0) {   /* its CPU stops pacing it before it goes */
+			struct drq r = { .fn = unpace_fn, .arg = q };
+			drq_call((unsigned)q->cpu, &r);
+		}
+	} else {
+		gic_disable(q->irq);
+	}
 	unqueue(q);
 	if (q->bound)
 		thread_put(q->bound);
 	q->bound = NULL;   /* a notification still on its way finds nobody */
-	spin_lock(&irq_lock);
-	claimed[q->irq] = NULL;
-	spin_unlock(&irq_lock);
+	if (q->irq != MU_IRQ_TIMER) {
+		spin_lock(&irq_lock);
+		claimed[q->irq] = NULL;
+		spin_unlock(&irq_lock);
+	}
 	kmem_free_deferred(f, q);
 	factory_put(f);
 }
@@ -94,8 +126,9 @@ void irq_free(struct irq *q)
 static void notify(struct thread *t, struct irq *q)
 {
 	t->utcb->mr[0] = q->irq;
+	t->utcb->mr[1] = q->report;
 	t->regs.r[0] = MU_OK;
-	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 1);
+	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 2);
 	t->regs.r[2] = q->label;
 }
 
@@ -123,19 +156,63 @@ static void notify_here(struct irq *q)
 
 static void notify_fn(struct drq *r) { notify_here(container_of(r, struct irq, drq)); }
 
-bool irq_fire(unsigned id)
+static void deliver(struct irq *q)
 {
-	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
-	if (!q)
-		return false;
-	gic_disable(id);   /* until the thread says the device is served */
 	struct thread *t = q->bound;
 	q->drq.fn = notify_fn;
 	if (t && t->cpu != this_cpu()->id)
 		drq_post(t->cpu, &q->drq);   /* its CPU tells it */
 	else
 		notify_here(q);
+}
+
+bool irq_fire(unsigned id)
+{
+	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
+	if (!q)
+		return false;
+	gic_disable(id);   /* until the thread says the device is served */
+	deliver(q);
 	return true;
+}
+
+/* A period of this CPU's timer IRQ object is over: notify, or count it missed while masked. */
+void irq_pace(uint64_t now)
+{
+	struct cpu *c = this_cpu();
+	struct irq *q = c->pacer;
+	if (!q || now < c->pacer_next)
+		return;
+	uint32_t late = (uint32_t)((now - c->pacer_next) / q->period_ns);   /* whole periods passed unseen */
+	c->pacer_next += (uint64_t)(late + 1) * q->period_ns;
+	if (__atomic_load_n(&q->masked, __ATOMIC_ACQUIRE)) {
+		q->missed += late + 1;
+		return;
+	}
+	q->report = q->missed + late;
+	q->missed = 0;
+	__atomic_store_n(&q->masked, true, __ATOMIC_RELEASE);
+	deliver(q);
+}
+
+/* Timer objects start pacing the CPU that first unmasks them. */
+int irq_unmask(struct irq *q)
+{
+	if (q->irq != MU_IRQ_TIMER) {
+		gic_enable(q->irq);
+		return MU_OK;
+	}
+	struct cpu *c = this_cpu();
+	if (q->cpu < 0) {
+		if (c->pacer)
+			return MU_EBUSY;   /* one per CPU */
+		q->cpu = (int)c->id;
+		c->pacer_next = bsp_clock_ns() + q->period_ns;
+		c->pacer = q;
+		c->deadline = 1;   /* program_timer looks again */
+	}
+	__atomic_store_n(&q->masked, false, __ATOMIC_RELEASE);
+	return MU_OK;
 }
 
 bool irq_deliver_pending(struct thread *t)

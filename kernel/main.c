@@ -13,6 +13,7 @@
 #include "platform.h"
 #include "thread.h"
 #include "timer.h"
+#include "console.h"
 
 struct platform platform;
 
@@ -113,6 +114,7 @@ void kmain(uint32_t r2)
 	cpu_start(0);
 	smp_boot();
 	ktest_run();
+	console_init();
 	boot_user();
 	schedule();
 }

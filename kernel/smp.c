@@ -9,6 +9,8 @@
 #include "bsp.h"
 #include "platform.h"
 #include "thread.h"
+#include "trace.h"
+#include "console.h"
 
 struct cpu cpus[MUON_MAX_CPUS];
 unsigned ncpus_present;
@@ -61,10 +63,13 @@ void irq_dispatch(void)
 		unsigned id = iar & 0x3ff;
 		if (id >= GIC_SPURIOUS - 3)
 			return;
+		trace(MU_TRACE_IRQ, id, 0);
 		if (id < 16)
 			ipi(c, id);
 		else if (id == platform.timer_irq)
 			sched_timer();
+		else if (console_irq(id))
+			;
 		else if (irq_fire(id))
 			;
 		else
@@ -80,6 +85,7 @@ void cpu_start(unsigned id)
 	extern char boot_stack_top[];
 	c->id = id;
 	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
+	trace_init_cpu(c);
 	rq_init(&c->rq);
 	arch_cpu_init(c);
 	gic_init_cpu();

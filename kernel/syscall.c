@@ -9,15 +9,17 @@
 #include "bsp.h"
 #include "map.h"
 #include "gic.h"
+#include "console.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
 struct kobj *const console_kobj = &console_obj;
 
-static int console_invoke(struct thread *t, uint32_t tag)
+static int console_invoke(struct thread *t, struct cap *cap, uint32_t tag)
 {
 	if (MU_TAG_LABEL(tag) != MU_CONSOLE_WRITE)
-		return MU_ENOSYS;
+		return MU_TAG_LABEL(tag) - MU_CONSOLE_READ <= MU_CONSOLE_TRACE_DUMP - MU_CONSOLE_READ ?
+		       console_op(t, cap->rights, tag) : MU_ENOSYS;
 	uint32_t n = t->utcb->mr[0];
 	if (n > MU_CONSOLE_MAX || MU_TAG_WORDS(tag) < 1 + (n + 3) / 4)
 		return MU_EMSG;
@@ -123,9 +125,10 @@ static int irq_invoke(struct thread *t, struct irq *q, struct cap *cap, uint32_t
 		return MU_OK;
 	}
 	case MU_IRQ_UNMASK:
-		gic_enable(q->irq);
-		return MU_OK;
+		return irq_unmask(q);
 	case MU_IRQ_TRIGGER:
+		if (q->irq == MU_IRQ_TIMER)
+			return MU_EINVAL;
 		gic_set_pending(q->irq);
 		return MU_OK;
 	default:
@@ -185,7 +188,7 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 	case MU_OBJ_FACTORY:
 		return install((struct kobj *)factory_create(f, mr[2]), slot);
 	case MU_OBJ_IRQ: {
-		struct irq *q = irq_create(f, mr[2], &err);
+		struct irq *q = irq_create(f, mr[2], mr[3], &err);
 		return q ? install(&q->hdr, slot) : err;
 	}
 	default:
@@ -283,7 +286,7 @@ static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint3
 static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 {
 	switch (cap->obj->type) {
-	case OBJ_CONSOLE: return console_invoke(t, tag);
+	case OBJ_CONSOLE: return console_invoke(t, cap, tag);
 	case OBJ_THREAD: return thread_invoke(t, container_of(cap->obj, struct thread, hdr), cap, tag);
 	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
@@ -363,11 +366,14 @@ int syscall(struct thread *t)
 			err = MU_EPERM;
 		else if (o->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
 			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
-		else if (read_only(o->type, MU_TAG_LABEL(tag))) {
-			struct cap snapshot = { .obj = o, .rights = rights };
-			err = kernel_object(t, &snapshot, tag);
-		} else
-			err = invoke_locked(t, idx, tag);
+		else {
+			if (read_only(o->type, MU_TAG_LABEL(tag))) {
+				struct cap snapshot = { .obj = o, .rights = rights };
+				err = kernel_object(t, &snapshot, tag);
+			} else
+				err = invoke_locked(t, idx, tag);
+			t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
+		}
 	}
 	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;

@@ -10,6 +10,7 @@
 #include "page.h"
 #include "cpu.h"
 #include "map.h"
+#include "kdb.h"
 
 static void thread_free(struct thread *th);
 
@@ -159,6 +160,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 		return NULL;
 	}
 	obj_init(&th->hdr, OBJ_THREAD, &th->factory, f);
+	kdb_thread_add(th);
 	th->utcb = utcb;
 	th->utcb_va = utcb_va;
 	th->task = t;
@@ -219,6 +221,7 @@ void thread_kill(struct thread *th, int status, const char *why)
 static void thread_memory_free(struct thread *th)
 {
 	struct factory *f = th->factory;
+	kdb_thread_del(th);
 	kmem_free_deferred(f, th);
 	factory_put(f);
 }

@@ -103,6 +103,11 @@ struct irq {
 	bool pending;                 /* owned by bound's CPU: fired while the thread was not waiting */
 	struct irq *next_pending;     /* owned by bound's CPU: in bound->irq_pending */
 	struct drq drq;               /* the notification, to the bound thread's CPU */
+	/* MU_IRQ_TIMER only: */
+	uint32_t period_ns;
+	int cpu;                      /* the CPU it paces (it first unmasked there), or -1 */
+	bool masked;                  /* fired and not yet unmasked */
+	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
 };
 
 struct gate {
@@ -140,7 +145,9 @@ void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, u
 void thread_kill(struct thread *t, int status, const char *why);
 struct gate *gate_create(struct factory *f);
 void obj_release(struct kobj *o, void *ctx);
-struct irq *irq_create(struct factory *f, unsigned irq, int *err);
+struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err);
+int irq_unmask(struct irq *q);
+void irq_pace(uint64_t now);                /* the timer fired: this CPU's MU_IRQ_TIMER object, if due */
 void irq_free(struct irq *q);
 void irq_bind(struct irq *q, struct thread *th, uint32_t label);
 bool irq_fire(unsigned id);                  /* from irq_dispatch: true if an IRQ object took it */

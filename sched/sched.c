@@ -13,6 +13,7 @@
 #include "bsp.h"
 #include "mmu.h"
 #include "timer.h"
+#include "trace.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
 static void switch_to(struct cpu *c, struct thread *t)
@@ -22,6 +23,7 @@ static void switch_to(struct cpu *c, struct thread *t)
 		c->space = t->task;
 	}
 	arch_set_user_tp(t->tls, t->utcb_va);
+	trace_switch(c->slice_start, t->id);   /* schedule() set slice_start to now */
 }
 
 static void wake_fn(struct drq *r)
@@ -93,6 +95,8 @@ static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
 		next = c->timeouts->timeout;
 	if (c->test_deadline && c->test_deadline < next)
 		next = c->test_deadline;
+	if (c->pacer && c->pacer_next < next)
+		next = c->pacer_next;
 	if (next == c->deadline)
 		return;
 	c->deadline = next;
@@ -114,6 +118,7 @@ void sched_timer(void)
 	if (c->test_deadline && c->test_deadline <= now)
 		c->test_deadline = 0;
 	ipc_timeouts(now);
+	irq_pace(now);
 	arch_sev();   /* the boot tests wait for timer counts in WFE */
 }
 
@@ -161,6 +166,7 @@ void schedule(void)
 			arch_user_return(&t->regs);
 		}
 		c->current = NULL;
+		trace_switch(now, 0);
 		program_timer(c, now, NULL);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
@@ -193,6 +199,8 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	}
 	if (t->state == TS_DEAD)
 		return;
+	if (cpu != c->id)
+		trace(MU_TRACE_MIGRATE, t->id, c->id << 8 | cpu);
 	if (c->current == t) {
 		account(c, bsp_clock_ns());
 		c->current = NULL;

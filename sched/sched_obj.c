@@ -21,19 +21,23 @@ static uint32_t online_mask(void)
 	return m;
 }
 
+/* The thread comes as a capability item (mr[4..5]): a server interposing on
+ * this object receives the same message with the capability in its table. */
 static int run_thread(struct thread *t, uint32_t *mr)
 {
 	int err;
-	struct cap *c = cap_lookup(&t->task->caps, mr[0], OBJ_THREAD, MU_W, &errs, &err);
+	if ((mr[4] & 0xfu) != MU_ITEM_CAP)
+		return MU_EMSG;
+	struct cap *c = cap_lookup(&t->task->caps, mr[5], OBJ_THREAD, MU_W, &errs, &err);
 	if (!c)
 		return err;
 	struct thread *th = container_of(c->obj, struct thread, hdr);
-	if (mr[1] > 255 || mr[4] > 10000000u)
+	if (mr[0] > 255 || mr[3] > 10000000u)
 		return MU_EINVAL;
-	int cpu = cpuset_pick(mr[2], mr[3], online_mask(), th->cpu, this_cpu()->id);
+	int cpu = cpuset_pick(mr[1], mr[2], online_mask(), th->cpu, this_cpu()->id);
 	if (cpu < 0)
 		return MU_EINVAL;
-	sched_move(th, (unsigned)cpu, (uint8_t)mr[1], mr[4] ? mr[4] * 1000u : DEFAULT_QUANTUM_NS);
+	sched_move(th, (unsigned)cpu, (uint8_t)mr[0], mr[3] ? mr[3] * 1000u : DEFAULT_QUANTUM_NS);
 	mr[0] = (uint32_t)cpu;
 	return MU_OK;
 }
@@ -48,7 +52,7 @@ int sched_invoke(struct thread *t, uint32_t tag)
 		mr[2] = online_mask();
 		return MU_OK;
 	case MU_SCHED_RUN_THREAD:
-		return MU_TAG_WORDS(tag) < 5 ? MU_EMSG : run_thread(t, mr);
+		return MU_TAG_WORDS(tag) < 4 || MU_TAG_NITEMS(tag) < 1 ? MU_EMSG : run_thread(t, mr);
 	case MU_SCHED_IDLE_TIME: {
 		if (mr[0] >= ncpus_present || !cpus[mr[0]].online)
 			return MU_EINVAL;

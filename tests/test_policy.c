@@ -147,11 +147,13 @@ static const char *group_diff(const struct policy_group *got, const struct polic
 static void test_default_config(void)
 {
 	static const struct policy_client clients[] = {
-		{ "modem", POLICY_PINNED, 0x1, 0x1, 0x1, 200, 250, 0, 0, 0, 0, 12 },
-		{ "appos", POLICY_BALANCE, 0xe, 0, 0xe, 10, 100, 50, 20, 0, 0, 19 },
+		{ "modem", POLICY_PINNED, 0x1, 0x1, 0x1, 200, 250, 0, 0, 0, 0, 14 },
+		{ "appos", POLICY_BALANCE, 0xe, 0, 0xe, 10, 100, 50, 20, 0, 0, 21 },
 	};
 	static const struct policy_group groups[] = {
-		{ "vm1", POLICY_VM, 1, 2, 0xe, 0xe, 50, 20, 27 },
+		{ "vm1", POLICY_VM, 1, 2, 0xe, 0xe, 50, 20, 29 },
+		{ "prodcons", POLICY_TOGETHER, 1, 2, 0xe, 0xe, 0, 0, 35 },
+		{ "sensitive", POLICY_APART, 1, 2, 0xe, 0xe, 0, 0, 41 },
 	};
 	CHECK_FILE("configs/default.policy", clients, groups);
 }

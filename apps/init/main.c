@@ -11,37 +11,57 @@
 #include <stdbool.h>
 #include <string.h>
 #include <muon/user.h>
+#include <muon/lb.h>
 
 /* Scenarios of the tests module (apps/tests), passed in r0. */
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
+enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
+       M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
+       M_LB_CRASH, M_TRACE };
 
 static const struct test {
 	const char *name;
 	uint32_t mode;
 	int want;          /* exit status, or -(exception kind) */
 	int peer;          /* scenario of a server task joined by a gate, or -1 */
+	const char *sched; /* balancer instance (configs/test.policy) as its Scheduler; NULL: the kernel's */
+	const char *sched2;/* a second instance, in its slot 20 */
 } tests[] = {
-	{ "user_thread_runs", M_HELLO, 42, -1 },
-	{ "user_undef_contained", M_UNDEF, -2, -1 },
-	{ "user_dabt_contained", M_DABT, -4, -1 },
-	{ "ipc_same_task", M_IPC, 0, -1 },
-	{ "factory_quota_reclaim", M_QUOTA, 0, -1 },
-	{ "hostile_task", M_HOSTILE, 0, -1 },
-	{ "pager_exceptions_unmap", M_MEMORY, 0, -1 },
-	{ "irq_delivery", M_IRQ, 0, -1 },
-	{ "smp_scheduling", M_SMP, 0, -1 },
-	{ "ipc_cross_cpu", M_XIPC, 0, -1 },
-	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER },
-	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER },
-	{ "user_runs_after_faults", M_HELLO, 42, -1 },
+	{ "user_thread_runs", M_HELLO, 42, -1, NULL, NULL },
+	{ "user_undef_contained", M_UNDEF, -2, -1, NULL, NULL },
+	{ "user_dabt_contained", M_DABT, -4, -1, NULL, NULL },
+	{ "ipc_same_task", M_IPC, 0, -1, NULL, NULL },
+	{ "factory_quota_reclaim", M_QUOTA, 0, -1, NULL, NULL },
+	{ "hostile_task", M_HOSTILE, 0, -1, NULL, NULL },
+	{ "pager_exceptions_unmap", M_MEMORY, 0, -1, NULL, NULL },
+	{ "irq_delivery", M_IRQ, 0, -1, NULL, NULL },
+	{ "smp_scheduling", M_SMP, 0, -1, NULL, NULL },
+	{ "ipc_cross_cpu", M_XIPC, 0, -1, NULL, NULL },
+	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER, NULL, NULL },
+	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER, NULL, NULL },
+	{ "sched_api_kernel", M_SCHED_API, 0, -1, NULL, NULL },
+	{ "sched_api_balancer", M_SCHED_API, 0, -1, "t_any", NULL },
+	{ "lb_instance_view", M_LB_VIEW, 0, -1, "t_view", NULL },
+	{ "lb_pinned_reserved", M_LB_PIN, 0, -1, "t_pin", "t_apps" },
+	{ "lb_together", M_LB_TOGETHER, 0, -1, "t_tog", NULL },
+	{ "lb_apart", M_LB_APART, 0, -1, "t_apart", NULL },
+	{ "lb_vm", M_LB_VM, 0, -1, "t_vm", NULL },
+	{ "lb_balance_settles", M_LB_BALANCE, 0, -1, "t_apps", NULL },
+	{ "lb_powersave", M_LB_POWER, 0, -1, "t_pow", NULL },
+	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
+	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
+	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
+	{ "trace_scenario", M_TRACE, 0, -1, NULL, NULL },   /* last: init prints its trace for ci/trace */
 };
 
 /* init's own slots. */
-enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16 };
+enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16, LB_FACTORY = 40, LB_BASE = 41, LB_CTL = 46, INST = 47, INST2 = 48 };
+#define CHILD_SCHED2 20
+#define LB_QUOTA (512 * 1024)
 #define SCRATCH_VA 0x30000000u
 #define CHILD_UTCB 0x7fff0000u
 #define CHILD_STACK_TOP 0x7ff00000u
 #define TEST_QUOTA (1024 * 1024)
+#define CHILD_QUOTA (256 * 1024)
 
 static uint32_t *mr(void) { return mu_utcb()->mr; }
 
@@ -106,34 +126,102 @@ static uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
 	return eh->entry;
 }
 
-/* A task running scenario `mode`, with slots base..base+1 = its task and thread caps in init. */
-static int spawn(uint32_t base, uint32_t mode, uint32_t label, uint32_t module_size)
+static const uint8_t *tests_img, *lb_img;
+static uint32_t tests_size, lb_size;
+
+/* A module of the archive at MU_BOOT_MODULE_VA, or NULL. */
+static const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size)
+{
+	const struct mu_modules *m = (const void *)MU_BOOT_MODULE_VA;
+	if (archive_size < sizeof(*m) || memcmp(m->magic, MU_MODULES_MAGIC, 8) ||
+	    m->count > (archive_size - sizeof(*m)) / sizeof(m->mod[0]))
+		return NULL;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (!strncmp(m->mod[i].name, name, sizeof(m->mod[i].name)) && m->mod[i].offset <= archive_size &&
+		    m->mod[i].size <= archive_size - m->mod[i].offset) {
+			*size = m->mod[i].size;
+			return (const uint8_t *)MU_BOOT_MODULE_VA + m->mod[i].offset;
+		}
+	return NULL;
+}
+
+/*
+ * A task running program img with r0 = arg, made from `factory`; slots
+ * base..base+3 get its task, thread, factory (quota bytes) and a gate to our
+ * thread with `label` (its parent: exit and exception reports). It gets
+ * `sched` of ours as its Scheduler.
+ */
+static int spawn(uint32_t base, uint32_t factory, const uint8_t *img, uint32_t size, uint32_t arg, uint32_t label,
+		 uint32_t sched, uint32_t quota, uint32_t prio, const uint8_t *data, uint32_t data_len)
 {
 	uint32_t task = base, thread = base + 1;
-	if (fcreate(CHILD_FACTORY, MU_OBJ_TASK, task, 0, 0) || fcreate(CHILD_FACTORY, MU_OBJ_THREAD, thread, task, CHILD_UTCB))
+	if (fcreate(factory, MU_OBJ_TASK, task, 0, 0) || fcreate(factory, MU_OBJ_THREAD, thread, task, CHILD_UTCB))
 		return -1;
-	uint32_t entry = load(task, (const uint8_t *)MU_BOOT_MODULE_VA, module_size);
+	uint32_t entry = load(task, img, size);
 	for (uint32_t va = CHILD_STACK_TOP - 4 * 4096; va < CHILD_STACK_TOP; va += 4096)
 		if (give_page(task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
 			return -1;
 	/* Its capabilities: itself, its thread, a factory, init as parent, and the console. */
-	if (fcreate(CHILD_FACTORY, MU_OBJ_FACTORY, base + 2, 256 * 1024, 0) ||
-	    fcreate(CHILD_FACTORY, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
+	if (fcreate(factory, MU_OBJ_FACTORY, base + 2, quota, 0) ||
+	    fcreate(factory, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
 		return -1;
 	static const uint8_t to[] = { MU_CAP_TASK, MU_CAP_THREAD, MU_CAP_FACTORY, MU_CAP_PARENT, MU_CAP_CONSOLE, MU_CAP_SCHED };
 	for (unsigned i = 0; i < sizeof(to); i++) {
-		bool ours = to[i] == MU_CAP_CONSOLE || to[i] == MU_CAP_SCHED;
 		mr()[0] = to[i]; mr()[1] = 0;
 		mr()[2] = MU_ITEM_CAP | ((to[i] == MU_CAP_CONSOLE ? MU_R : MU_RIGHTS_ALL) << 4);
-		mr()[3] = ours ? to[i] : base + i;
+		mr()[3] = to[i] == MU_CAP_CONSOLE ? MU_CAP_CONSOLE : to[i] == MU_CAP_SCHED ? sched : base + i;
 		if (mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
 			return -1;
 	}
+	for (uint32_t off = 0; off < data_len; off += 4096)   /* data for it, read-only at LB_POLICY_VA */
+		if (give_page(task, LB_POLICY_VA + off, MU_PROT_R, data + off, 0,
+			      data_len - off < 4096 ? data_len - off : 4096) != MU_OK)
+			return -1;
 	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* exceptions come to us too */
 	if (!entry || mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
 		return -1;
-	mr()[0] = entry; mr()[1] = CHILD_STACK_TOP; mr()[2] = mode; mr()[3] = 100;
+	mr()[0] = entry; mr()[1] = CHILD_STACK_TOP; mr()[2] = arg; mr()[3] = prio;
 	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) == MU_OK ? 0 : -1;
+}
+
+/* ---- the load balancer: started once, with configs/test.policy, before the tests */
+static bool lb_up;
+
+/* One control call to the balancer: its result. */
+static int lb_call(uint32_t label, uint32_t words)
+{
+	return mu_rpc(LB_CTL, MU_TAG(label, words));
+}
+
+
+static int start_balancer(uint32_t archive_size)
+{
+	uint32_t plen;
+	const uint8_t *policy = module(archive_size, "test.policy", &plen);
+	if (!lb_img || !policy || plen > 16 * 4096)
+		return -1;
+	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, LB_FACTORY, LB_QUOTA, 0) != MU_OK)
+		return -1;
+	if (spawn(LB_BASE, LB_FACTORY, lb_img, lb_size, plen, 3, MU_CAP_SCHED, LB_QUOTA / 2, 250, policy, plen) < 0 ||
+	    fcreate(LB_FACTORY, MU_OBJ_GATE, LB_CTL, LB_BASE + 1, LB_CONTROL_LABEL) != MU_OK)
+		return -1;
+	lb_up = lb_call(LB_STATS, 0) == MU_OK;
+	return lb_up ? 0 : -1;
+}
+
+/* Open an instance by name into slot `slot`: its id, or -1. */
+static int lb_open(const char *name, uint32_t slot)
+{
+	memset(mr(), 0, 24);
+	strncpy((char *)mr(), name, 23);
+	uint32_t rtag;
+	mu_utcb()->br[0] = slot;
+	int e = mu_ipc(LB_CTL, MU_TAG(LB_OPEN, 6), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0);
+	mu_utcb()->br[0] = 0;
+	if (e != MU_OK || MU_TAG_LABEL(rtag) != MU_OK || MU_TAG_NITEMS(rtag) != 1)
+		printf("init: the balancer's instance %s: error %d, result %u, %u capabilities\n", name, e,
+		       (unsigned)MU_TAG_LABEL(rtag), (unsigned)MU_TAG_NITEMS(rtag));
+	return e == MU_OK && MU_TAG_LABEL(rtag) == MU_OK && MU_TAG_NITEMS(rtag) == 1 ? (int)mr()[0] : -1;
 }
 
 /* Wait for the report of every task of the test; *status gets the first that differs from want. */
@@ -152,6 +240,11 @@ static const char *await(int ntasks, int want, int *status)
 			continue;
 		}
 		int s = MU_TAG_LABEL(tag) == MU_LABEL_EXIT ? (int)mr()[0] : -(int)mr()[17];
+		if (label == 3) {   /* the balancer: it never ends but on a bad policy file */
+			printf("init: the load balancer ended with %d\n", s);
+			lb_up = false;
+			continue;
+		}
 		if (label == 1 && s != want)
 			*status = s;
 		else if (label == 2 && s != 0)
@@ -161,18 +254,58 @@ static const char *await(int ntasks, int want, int *status)
 	return NULL;
 }
 
-static int run(const struct test *t, uint32_t module_size)
+/* Empty (discard) or print every CPU's trace buffer; returns why it failed, or NULL. */
+static const char *trace_dump(uint32_t discard)
+{
+	mr()[0] = discard;
+	if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0) != MU_OK)
+		return "trace dump refused";
+	return discard || mr()[0] > 0 ? NULL : "trace buffers empty";
+}
+
+/* After a client of the balancer is gone: it must let go of the client's threads on its own. */
+static const char *lb_forget(const struct test *t, int id, int id2)
+{
+	const char *fail = NULL;
+	unsigned waited = 0;
+	while (lb_call(LB_STATS, 0) == MU_OK && mr()[1] != 0 && waited++ < 200)
+		mu_wait(10000, 0, 0);
+	if (lb_call(LB_STATS, 0) != MU_OK || mr()[1] != 0)
+		fail = "the balancer kept a dead client's threads";
+	else if (!strcmp(t->name, "lb_balance_settles") && mr()[4])
+		printf("BENCH lb_decision %u\n", (unsigned)mr()[4]);
+	if ((id >= 0 && lb_call(LB_CLOSE, (mr()[0] = (uint32_t)id, 1)) != MU_OK) ||
+	    (id2 >= 0 && lb_call(LB_CLOSE, (mr()[0] = (uint32_t)id2, 1)) != MU_OK))
+		fail = fail ? fail : "closing the instance failed";
+	delete_cap(INST);
+	delete_cap(INST2);
+	return fail;
+}
+
+static int run(const struct test *t)
 {
 	static char why[80];
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
-	int status = 0;
-	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
-	    spawn(SLOT0, t->mode, 1, module_size) < 0)
+	int status = 0, id = -1, id2 = -1;
+	if (t->mode == M_TRACE)
+		fail = trace_dump(1);   /* the trace printed after the test shows only it */
+	if (!fail && t->sched && (!lb_up || (id = lb_open(t->sched, INST)) < 0 ||
+			 (t->sched2 && (id2 = lb_open(t->sched2, INST2)) < 0)))
+		fail = lb_up ? "the balancer opened no instance" : "no balancer";
+	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
+		      spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
+			    CHILD_QUOTA, 100, NULL, 0) < 0))
 		fail = "could not start the test task";
+	if (!fail && t->sched2) {
+		mr()[0] = CHILD_SCHED2; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = INST2;
+		if (mu_invoke(SLOT0, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
+			fail = "could not map the second instance";
+	}
 	if (!fail && t->peer >= 0) {
 		/* The server task gets a gate bound to its thread in slot 8, the client a copy. */
-		if (spawn(SLOT0 + 8, (uint32_t)t->peer, 2, module_size) < 0 ||
+		if (spawn(SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
+			  CHILD_QUOTA, 100, NULL, 0) < 0 ||
 		    fcreate(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
 			fail = "could not start the server task";
 		for (uint32_t task = SLOT0; !fail && task <= SLOT0 + 8; task += 8) {
@@ -183,6 +316,8 @@ static int run(const struct test *t, uint32_t module_size)
 	}
 	if (!fail)
 		fail = await(t->peer >= 0 ? 2 : 1, t->want, &status);
+	if (!fail && t->mode == M_TRACE)
+		fail = trace_dump(0);   /* before TEST DONE: ci/trace reads it from the console */
 	if (!fail && status != t->want) {
 		snprintf(why, sizeof(why), "ended with %d, expected %d", status, t->want);
 		fail = why;
@@ -191,6 +326,10 @@ static int run(const struct test *t, uint32_t module_size)
 	for (uint32_t s = SLOT0; s < SLOT0 + 16; s++)
 		delete_cap(s);
 	delete_cap(GATE);
+	if (t->sched && lb_up) {
+		const char *f = lb_forget(t, id, id2);
+		fail = fail ? fail : f;
+	}
 	uint32_t left = quota_used(CHILD_FACTORY);
 	delete_cap(CHILD_FACTORY);
 	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
@@ -207,16 +346,26 @@ static int run(const struct test *t, uint32_t module_size)
 
 int main(void)
 {
-	uint32_t module_size = mu_start_arg;
+	uint32_t archive_size = mu_start_arg;
 	unsigned failed = 0;
+	tests_img = module(archive_size, "tests", &tests_size);
+	lb_img = module(archive_size, "balancer", &lb_size);
+	if (!tests_img) {
+		printf("init: no tests module in the archive\n");
+		printf("TEST DONE 0 passed, 1 failed\n");
+		for (;;)
+			mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+	}
 	printf("init: running %u test tasks\n", (unsigned)(sizeof(tests) / sizeof(tests[0])));
 	/* Each child's parent gate is bound to our own thread: its reports arrive in our waits.
 	 * Touch the scratch page once first: the page table and shadow behind it stay ours. */
 	*(volatile uint8_t *)SCRATCH_VA = 0;
 	mr()[0] = MU_ITEM_MEM; mr()[1] = SCRATCH_VA; mr()[2] = 12; mr()[3] = 1;
 	mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+	if (start_balancer(archive_size) < 0)
+		printf("init: the load balancer did not start\n");
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		failed += run(&tests[i], module_size);
+		failed += run(&tests[i]);
 	unsigned n = sizeof(tests) / sizeof(tests[0]);
 	printf("TEST DONE %u passed, %u failed\n", n - failed, failed);
 	for (;;)

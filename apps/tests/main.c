@@ -8,19 +8,14 @@
 #include <string.h>
 #include <stdlib.h>
 #include <muon/user.h>
+#include <muon/trace.h>
 
-enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP, M_XIPC };
-
-#define CHECK(c) do { if (!(c)) { printf("tests: check failed: %s (line %d)\n", #c, __LINE__); return __LINE__; } } while (0)
-#define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
-	printf("tests: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
+#include "tests.h"
 
 /* An address no segment maps; volatile so the compiler keeps the load. */
 static volatile uintptr_t unmapped = 0x10;
 
-static uint32_t *mr(void) { return mu_utcb()->mr; }
-
-static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
 	mr()[0] = type;
 	mr()[1] = slot;
@@ -29,7 +24,7 @@ static int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
 }
 
-static int delete_cap(uint32_t slot)
+int delete_cap(uint32_t slot)
 {
 	mr()[0] = MU_ITEM_CAP;
 	mr()[1] = slot;
@@ -38,7 +33,7 @@ static int delete_cap(uint32_t slot)
 	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
 
-static int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
+int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
 {
 	mr()[0] = (uint32_t)fn;
 	mr()[1] = (uint32_t)stack_top;
@@ -406,6 +401,8 @@ static int irq_op(uint32_t label, uint32_t a, uint32_t b)
 	return mu_invoke(45, MU_TAG(label, 2), 0);
 }
 
+static uint64_t clock_ns(void);
+
 static int test_irq(void)
 {
 	uint32_t tag, label;
@@ -427,6 +424,37 @@ static int test_irq(void)
 	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99);
 	EXPECT(delete_cap(45), MU_OK);
 	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
+	EXPECT(delete_cap(46), MU_OK);
+	/* A periodic timer IRQ object: 1 ms, on our CPU. */
+	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 50), MU_EINVAL);   /* period too short */
+	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, 46, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(irq_op(MU_IRQ_TRIGGER, 0, 0), MU_EINVAL);
+	EXPECT(irq_op(MU_IRQ_BIND, MU_CAP_THREAD, 0x9a), MU_OK);
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	mr()[0] = MU_CAP_THREAD; mr()[1] = 0x9b;
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_EBUSY);   /* one per CPU */
+	uint64_t t0 = clock_ns();
+	for (int i = 0; i < 20; i++) {
+		EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+		CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x9a && mr()[0] == MU_IRQ_TIMER);
+		EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	}
+	uint64_t dt = clock_ns() - t0;
+	CHECK(dt >= 19000000);   /* 20 periods of 1 ms (or more on a slow host) */
+	/* Masked for about 10 periods: the next notification counts them. */
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	for (t0 = clock_ns(); clock_ns() - t0 < 10500000;)
+		;
+	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
+	EXPECT(delete_cap(45), MU_OK);
+	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);     /* the CPU is free again */
+	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
+	CHECK(label == 0x9b);
+	EXPECT(delete_cap(46), MU_OK);
 	printf("tests: irq ok\n");
 	return 0;
 }
@@ -446,9 +474,7 @@ static volatile uint32_t h_ran;
 
 static int run_thread(uint32_t slot, uint32_t prio, uint32_t desc, uint32_t map, uint32_t quantum_us)
 {
-	mr()[0] = slot; mr()[1] = prio; mr()[2] = desc; mr()[3] = map; mr()[4] = quantum_us;
-	int err = mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_RUN_THREAD, 5), 0);
-	return err ? -err : (int)mr()[0];
+	return mu_run_thread(MU_CAP_SCHED, slot, prio, desc, map, quantum_us);
 }
 
 static uint64_t consumed(uint32_t slot)
@@ -739,6 +765,142 @@ static int test_xipc(void)
 	return 0;
 }
 
+/* ---- traces: a small phone in 20 ms, recorded for ci/trace, and the trace ABI's errors */
+enum { TR_SRV = 60, TR_GATE = 61, TR_MODEM = 62, TR_W = 63 };
+#define TR_TTIS 20
+#define TR_LATE_TTI 12
+static volatile uint32_t tr_stop, tr_ttis, tr_misses, tr_calls[3];
+
+static int trace_ev(uint32_t event, uint32_t a, uint32_t b)
+{
+	mr()[0] = event; mr()[1] = a; mr()[2] = b;
+	return mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 3), 0);
+}
+
+static uint32_t thread_id(uint32_t slot)
+{
+	mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+	return mr()[5];
+}
+
+static void spin_until(uint64_t t)
+{
+	while (clock_ns() < t)
+		;
+}
+
+static void sleep_until(uint64_t t)
+{
+	uint64_t now = clock_ns();
+	if (now < t)
+		mu_wait((uint32_t)((t - now + 999) / 1000), 0, 0);
+}
+
+/*
+ * A TTI-paced pipeline of three stages; one TTI overruns on purpose: a
+ * deadline miss to see. A TTI woken after its deadline is dropped.
+ */
+static void tr_modem(uint32_t id)
+{
+	uint64_t start = clock_ns();
+	(void)id;
+	for (uint32_t i = 0; i < TR_TTIS; i++) {
+		uint64_t due = start + (i + 1) * 1000000ull;
+		sleep_until(due);
+		uint64_t woke = clock_ns();
+		trace_ev(MU_TRACE_MODEM_TTI, i, (uint32_t)(woke - due));
+		if (woke > due + 1000000u) {   /* woken after its deadline: this TTI is lost, catch up */
+			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(woke - due - 1000000u));
+			tr_misses++;
+			continue;
+		}
+		for (uint32_t s = 0; s < 3; s++) {
+			uint64_t t0 = clock_ns();
+			spin_until(t0 + (s + 1) * 60000u + (i == TR_LATE_TTI && s == 2 ? 1200000u : 0));
+			trace_ev(MU_TRACE_MODEM_STAGE, s, (uint32_t)(clock_ns() - t0));
+		}
+		uint64_t end = clock_ns();
+		if (end > due + 1000000u) {
+			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(end - due - 1000000u));
+			tr_misses++;
+		}
+	}
+	tr_ttis = TR_TTIS;
+	mu_invoke(TR_MODEM, MU_TAG(MU_THREAD_EXIT, 1), 0);
+}
+
+/* Compute for a quarter of a period, call the server on CPU0, sleep out the period. */
+static void tr_worker(uint32_t id)
+{
+	uint64_t period = (id + 1) * 1000000ull, next = clock_ns();
+	uint32_t tag;
+	while (!tr_stop) {
+		next += period;
+		spin_until(next - period * 3 / 4);
+		mr()[0] = id;
+		if (mu_call(TR_GATE, MU_TAG(1, 1), &tag) == MU_OK)
+			tr_calls[id]++;
+		sleep_until(next);
+	}
+	mu_invoke(TR_W + id, MU_TAG(MU_THREAD_EXIT, 1), 0);
+}
+
+static int test_trace(void)
+{
+	/* The trace ABI refuses what it must: kernel event numbers, short messages, dumps without MU_W. */
+	EXPECT(trace_ev(MU_TRACE_SWITCH, 0, 0), MU_EINVAL);
+	EXPECT(trace_ev(MU_TRACE_MAX + 1, 0, 0), MU_EINVAL);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 2), 0), MU_EMSG);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 0), 0), MU_EPERM);
+	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_READ, 0), 0), MU_OK);
+	CHECK(mr()[0] <= MU_CONSOLE_MAX);
+	if (mr()[0])   /* what was typed since boot (ci/test's kdebug session types some) */
+		printf("tests: console input \"%.*s\"\n", (int)mr()[0], (const char *)&mr()[1]);
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	uint32_t n = mr()[0], idle0[4], idle1[4];
+	CHECK(n >= 2 && n <= 4);
+	/* A server on CPU0, the modem alone at the top of CPU1, workers on CPU1..3 (the "balancer" places them). */
+	EXPECT(spawn_on(TR_SRV, 0, xserver, 0, 90, 0), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, TR_GATE, TR_SRV, 0x100), MU_OK);
+	for (uint32_t i = 0; i < n; i++)
+		idle0[i] = (uint32_t)(idle_time(i) / 1000);
+	uint64_t t0 = clock_ns();
+	EXPECT(spawn_on(TR_MODEM, 1, tr_modem, 1, 200, 0), MU_OK);
+	EXPECT(trace_ev(MU_TRACE_LB_PLACE, thread_id(TR_MODEM), MU_TRACE_LB_PLACE_B(1, MU_TRACE_LB_R_PINNED, 0)), MU_OK);
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t cpu = 1 + i % (n - 1);
+		EXPECT(spawn_on(TR_W + i, 2 + i, tr_worker, cpu, 50, i), MU_OK);
+		EXPECT(trace_ev(MU_TRACE_LB_PLACE, thread_id(TR_W + i), MU_TRACE_LB_PLACE_B(cpu, MU_TRACE_LB_R_PLACE, 0)), MU_OK);
+	}
+	/* Half way, the busiest worker goes to the last CPU; a request with an empty set is refused. */
+	sleep_until(t0 + 10000000u);
+	int to = run_thread(TR_W + 1, 50, MU_CPUSET(n - 1, 0), 1, 0);
+	CHECK(to == (int)n - 1);
+	EXPECT(trace_ev(MU_TRACE_LB_MOVE, thread_id(TR_W + 1), MU_TRACE_LB_MOVE_B(n > 2 ? 2 : 1, to, MU_TRACE_LB_R_BALANCE, 500)), MU_OK);
+	EXPECT(run_thread(TR_W + 2, 50, MU_CPUSET(0, 0), 0, 0), -MU_EINVAL);
+	EXPECT(trace_ev(MU_TRACE_LB_REJECT, 1, MU_EINVAL), MU_OK);
+	for (int k = 0; k < 500 && tr_ttis != TR_TTIS; k++)   /* 20 ms, unless the host is slow */
+		sleep_us(1000);
+	CHECK(tr_ttis == TR_TTIS && tr_misses >= 1);
+	uint64_t wall = clock_ns() - t0;
+	uint32_t load = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		idle1[i] = (uint32_t)(idle_time(i) / 1000);
+		uint32_t idle = idle1[i] - idle0[i], us = (uint32_t)(wall / 1000);
+		load += idle < us ? (us - idle) * 1000u / us : 0;
+	}
+	EXPECT(trace_ev(MU_TRACE_LB_POWER, (1u << n) - 1, load), MU_OK);
+	tr_stop = 1;
+	sleep_us(4000);   /* the workers see tr_stop within a period */
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK(tr_calls[i] > 0);
+	for (uint32_t s = TR_SRV; s <= TR_W + 2; s++)
+		EXPECT(delete_cap(s), MU_OK);
+	printf("tests: trace ok (%u TTIs, %u missed, %u/%u/%u calls, load %u per-mille)\n", (unsigned)tr_ttis,
+	       (unsigned)tr_misses, (unsigned)tr_calls[0], (unsigned)tr_calls[1], (unsigned)tr_calls[2], (unsigned)load);
+	return 0;
+}
+
 /* ---- benchmarks: median over batches of the per-operation cost in board-clock ns */
 
 #define BATCHES 21
@@ -873,6 +1035,8 @@ int main(void)
 	case M_IRQ: return test_irq();
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
+	case M_TRACE: return test_trace();
+	default: return lb_test(mu_start_arg);
 	}
 	return -1;
 }

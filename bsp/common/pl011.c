@@ -6,6 +6,9 @@
 #define UARTFR   0x18
 #define FR_TXFF  (1u << 5)
 #define FR_RXFE  (1u << 4)
+#define UARTIMSC 0x38
+#define IM_RX    (1u << 4)
+#define IM_RT    (1u << 6)   /* receive timeout: fewer bytes than the FIFO level wait */
 
 static volatile uint32_t *uart;
 
@@ -27,4 +30,10 @@ int bsp_uart_getc(void)
 	if (!uart || (*reg(UARTFR) & FR_RXFE))
 		return -1;
 	return (int)(*reg(UARTDR) & 0xff);
+}
+
+void bsp_uart_rx_irq(void)
+{
+	if (uart)
+		*reg(UARTIMSC) |= IM_RX | IM_RT;
 }

@@ -46,4 +46,5 @@ const struct bsp_board bsp_board = {
 	.uart_pa = 0x10009000,
 	.gicd_pa = 0x1e001000, .gicc_pa = 0x1e000100,
 	.twd_pa = 0x1e000600, .timer_irq = 29, .timer_hz = 100000000,
+	.uart_irq = 37,
 };

@@ -14,6 +14,7 @@ const struct bsp_board bsp_board = {
 	.uart_pa = 0x09000000,
 	.gicd_pa = 0x08000000, .gicc_pa = 0x08010000,
 	.twd_pa = 0, .timer_irq = 30, .timer_hz = 0,
+	.uart_irq = 33,
 };
 
 void bsp_start_cpu(unsigned cpu, uint32_t entry_pa)

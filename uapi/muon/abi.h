@@ -23,6 +23,11 @@
  *   reply & wait  MU_REPLY|MU_RECV  answer the last call received, then open wait
  *   reply         MU_REPLY          answer without waiting
  * Kernel objects (task, thread, factory, IRQ, console) answer a call at once.
+ *
+ * Results: a kernel object answers with r0 = the result and r1 = MU_TAG(result, 0);
+ * a server answers a call with r0 = MU_OK (the IPC worked) and its result as the
+ * label of the reply tag in r1. So mu_result(r0, r1) = r0 ? r0 : label(r1) reads
+ * both alike, and a server can stand in for a kernel object (the Scheduler).
  */
 #ifndef MUON_ABI_H
 #define MUON_ABI_H
@@ -98,15 +103,31 @@ enum { MU_CAP_NULL = 0, MU_CAP_TASK = 1, MU_CAP_THREAD = 2, MU_CAP_CONSOLE = 3,
  * sigma0 gets r0 = the number of pages of user memory it owns, mapped on
  * demand at MU_SIGMA0_POOL_VA. init gets its task, thread, console, the root
  * factory (all kernel-memory quota), a gate to sigma0 as its pager, and
- * r0 = the size of the tests module, mapped read-only at MU_BOOT_MODULE_VA.
+ * r0 = the size of the module archive, mapped read-only at MU_BOOT_MODULE_VA.
  */
+/*
+ * init's boot modules come as one archive (tools/mkmods.py): this header and
+ * directory, then each module starting on a page boundary (offsets from the
+ * archive's start). Names: the program (`tests`, `balancer`) or the config
+ * file (`test.policy`).
+ */
+struct mu_module { char name[24]; uint32_t offset, size; };
+struct mu_modules { char magic[8]; uint32_t count, reserved; struct mu_module mod[]; };
+#define MU_MODULES_MAGIC "MUONMODS"
+
 #define MU_SIGMA0_POOL_VA 0x10000000u
 #define MU_BOOT_MODULE_VA 0x20000000u
-#define MU_CAP_SLOTS 64
+#define MU_CAP_SLOTS 128
 
 /* Protocol labels of kernel objects. */
 enum {
 	MU_CONSOLE_WRITE = 1,   /* mr[0] = byte count (<= 200), bytes from mr[1] */
+	MU_CONSOLE_READ = 2,    /* never blocks; reply: mr[0] = bytes typed since the last read (0..200), bytes from mr[1] */
+	MU_CONSOLE_TRACE = 3,   /* mr[0] = event (MU_TRACE_USER..0xffff, muon/trace.h), mr[1] = a, mr[2] = b:
+	                           recorded with the time in the calling CPU's trace buffer */
+	MU_CONSOLE_TRACE_DUMP = 4, /* needs MU_W. mr[0] = 0 (or no words): print every CPU's trace buffer (docs/tracing.md),
+	                           1: discard it; then the buffers are empty. Reply mr[0] = records printed or discarded;
+	                           MU_EBUSY while another dump runs */
 	MU_THREAD_EXIT = 16,    /* mr[0] = exit status; never returns */
 	MU_THREAD_SET_TLS = 17, /* mr[0] = TLS pointer, read back with TPIDRURO */
 	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority */
@@ -128,8 +149,10 @@ enum {
  * The Scheduler protocol (the kernel's Scheduler object, and any server that
  * interposes on it, speak it alike):
  *   MU_SCHED_INFO        reply mr[0] = CPU count, mr[1] = set descriptor, mr[2] = online bitmap
- *   MU_SCHED_RUN_THREAD  mr[0] = thread cap, mr[1] = priority (0..255, 255 highest),
- *                        mr[2] = set descriptor, mr[3] = bitmap, mr[4] = quantum in us (0: 10 ms)
+ *   MU_SCHED_RUN_THREAD  tag MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1):
+ *                        mr[0] = priority (0..255, 255 highest), mr[1] = set descriptor,
+ *                        mr[2] = bitmap, mr[3] = quantum in us (0: 10 ms),
+ *                        mr[4..5] = the thread as a capability item (needs MU_W)
  *                        reply mr[0] = the CPU chosen: the thread's own if in the set, else
  *                        the caller's, else the first online one; an empty or offline set
  *                        is MU_EINVAL. The thread stays there: the kernel never moves it.
@@ -141,19 +164,25 @@ enum {
 enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98 };
 #define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
+#define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
+
 /* Object types for MU_FACTORY_CREATE. */
 enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5 };
 /*   task:    -
  *   thread:  mr[2] = task cap, mr[3] = UTCB address in that task
  *   gate:    mr[2] = thread cap to bind (or 0), mr[3] = label
- *   irq:     mr[2] = interrupt number
+ *   irq:     mr[2] = interrupt number (a shared peripheral interrupt), or MU_IRQ_TIMER with
+ *            mr[3] = a period in us (100..1000000): the timer of the CPU that first unmasks it
+ *            fires it every period (one per CPU, else MU_EBUSY on that unmask). Like a device
+ *            it masks itself when it fires; periods that pass masked are counted and the
+ *            next notification says how many (mr[1]). MU_IRQ_TRIGGER does not apply.
  *   factory: mr[2] = quota in bytes (taken from this factory's) */
 
 /* Labels of messages the kernel sends on a thread's behalf. */
 enum {
 	MU_LABEL_PAGEFAULT = 0xfff0,  /* mr[0] = address, mr[1] = pc, mr[2] = 1 if write */
 	MU_LABEL_EXCEPTION = 0xfff1,  /* mr[0..16] = r0..r12, sp, lr, pc, cpsr; mr[17] = kind */
-	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number */
+	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number, mr[1] = periods missed (MU_IRQ_TIMER) */
 	MU_LABEL_EXIT = 0xfff3,       /* a task tells its parent (MU_CAP_PARENT) it ends: mr[0] = status */
 };
 /* Exception reply: label 0 resumes with mr[0..16] as the registers; MU_EXC_KILL kills. */

@@ -46,6 +46,25 @@ static inline int mu_reply_wait(uint32_t tag, uint32_t timeout, uint32_t *rtag, 
 	return mu_ipc(0, tag, MU_REPLY | MU_RECV, timeout, rtag, label);
 }
 
+/* A call to a kernel object or a server, read alike: r0 if the IPC failed, else the reply's label. */
+static inline int mu_rpc(uint32_t cap, uint32_t tag)
+{
+	uint32_t rtag;
+	int err = mu_ipc(cap, tag, MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0);
+	return err ? err : (int)MU_TAG_LABEL(rtag);
+}
+
+/* The Scheduler protocol (abi.h): the kernel's object or a balancer instance alike. */
+static inline int mu_run_thread(uint32_t sched, uint32_t thread, uint32_t prio, uint32_t desc, uint32_t map,
+				uint32_t quantum_us)
+{
+	uint32_t *mr = mu_utcb()->mr;
+	mr[0] = prio; mr[1] = desc; mr[2] = map; mr[3] = quantum_us;
+	mr[4] = MU_ITEM_CAP | (MU_RIGHTS_ALL << 4); mr[5] = thread;
+	int err = mu_rpc(sched, MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1));
+	return err ? -err : (int)mr[0];
+}
+
 extern uint32_t mu_start_arg;   /* the argument the creator passed in r0 */
 
 int mu_console_write(const char *s, uint32_t n);

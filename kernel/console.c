@@ -1,0 +1,98 @@
+/*
+ * The console object beyond MU_CONSOLE_WRITE: input typed on the serial
+ * line, and the trace buffer (MU_CONSOLE_TRACE, MU_CONSOLE_TRACE_DUMP).
+ * Input arrives by the UART's receive interrupt (routed to CPU0, like every
+ * shared interrupt) into a small ring; a read drains the UART as well, so
+ * nothing depends on which CPU takes the interrupt. In a MUON_KDEBUG build
+ * the KDB_KEY byte enters the debug console instead of the ring.
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "bsp.h"
+#include "gic.h"
+#include "console.h"
+#include "kdb.h"
+#include "trace.h"
+
+#define IN_SIZE 256   /* a power of two */
+
+static spinlock_t in_lock;
+static char in_buf[IN_SIZE];       /* guarded by in_lock */
+static uint32_t in_head, in_tail;  /* guarded by in_lock: bytes in, bytes out */
+
+void console_init(void)
+{
+	bsp_uart_rx_irq();
+	if (bsp_board.uart_irq)
+		gic_enable(bsp_board.uart_irq);
+}
+
+/* Move what the UART holds into the ring (dropping bytes when it is full); true if KDB_KEY came. */
+static bool drain(void)
+{
+	bool key = false;
+	int ch;
+	spin_lock(&in_lock);
+	while ((ch = bsp_uart_getc()) >= 0) {
+		if (MUON_KDEBUG && ch == KDB_KEY)
+			key = true;
+		else if (in_head - in_tail < IN_SIZE)
+			in_buf[in_head++ % IN_SIZE] = (char)ch;
+	}
+	spin_unlock(&in_lock);
+	return key;
+}
+
+/* From irq_dispatch: true if id is the console's interrupt. */
+bool console_irq(unsigned id)
+{
+	if (id != bsp_board.uart_irq || !id)
+		return false;
+	if (drain())
+		kdb_enter();
+	return true;
+}
+
+static int console_read(uint32_t *mr)
+{
+	char buf[MU_CONSOLE_MAX];
+	uint32_t n = 0;
+	if (drain())
+		kdb_enter();
+	spin_lock(&in_lock);
+	while (n < MU_CONSOLE_MAX && in_tail != in_head)
+		buf[n++] = in_buf[in_tail++ % IN_SIZE];
+	spin_unlock(&in_lock);
+	mr[0] = n;
+	kmemcpy(&mr[1], buf, n);
+	return MU_OK;
+}
+
+/* Console labels other than MU_CONSOLE_WRITE; rights are those of the caller's capability. */
+int console_op(struct thread *t, uint8_t rights, uint32_t tag)
+{
+	uint32_t *mr = t->utcb->mr;
+	switch (MU_TAG_LABEL(tag)) {
+	case MU_CONSOLE_READ:
+		return console_read(mr);
+	case MU_CONSOLE_TRACE:
+		if (!MUON_TRACE)
+			return MU_ENOSYS;
+		if (MU_TAG_WORDS(tag) < 3)
+			return MU_EMSG;
+		if (mr[0] < MU_TRACE_USER || mr[0] > MU_TRACE_MAX)
+			return MU_EINVAL;
+		trace(mr[0], mr[1], mr[2]);
+		return MU_OK;
+	case MU_CONSOLE_TRACE_DUMP:
+		if (!MUON_TRACE)
+			return MU_ENOSYS;
+		if (!(rights & MU_W))
+			return MU_EPERM;
+		if (MU_TAG_WORDS(tag) >= 1 && mr[0] > 1)
+			return MU_EINVAL;
+		return trace_dump(MU_TAG_WORDS(tag) == 0 || mr[0] == 0, &mr[0]);
+	default:
+		return MU_ENOSYS;
+	}
+}
