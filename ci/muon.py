@@ -285,18 +285,27 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
         res.add(False, label, "build", str(e))
         return
     lines, reason = run_until(cmd, re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
-    seen = set()
+    # configs/test.policy is written for 4 CPUs ("cpus 4"): with fewer, the balancer must
+    # refuse it, and the tests that need the balancer then report "no balancer".
+    refused = any(re.match(rf"^balancer: policy:\d+:\d+: cpus \d+ but the board has {smp} CPUs$", x) for x in lines)
+    seen, no_balancer = set(), []
     for line in lines:
         m = re.match(r"^TEST (PASS|FAIL) (\S+)(?:: (.*))?$", line)
         if not m:
             continue
         seen.add(m.group(2))
+        if refused and smp < 4 and m.group(1) == "FAIL" and m.group(3) == "no balancer":
+            no_balancer.append(m.group(2))
+            continue
         if malformed_dtb and m.group(2) == "dtb_matches_board":
             # Here the kernel must not have taken the DTB: this test fails for that reason.
             res.add(m.group(3) == "no device tree was parsed", label, "dtb_rejected",
                     f"the kernel's DTB test says: {m.group(1)} {m.group(3) or ''}")
             continue
         res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+    if smp < 4:
+        res.add(refused and no_balancer, label, "balancer_refuses_4cpu_policy",
+                "no refusal of configs/test.policy on the console" if not refused else "no balancer test ran")
     if malformed_dtb:
         warned = any(re.match(r"^muon: warning: no valid device tree at .*: using the .* board table$", x)
                      for x in lines)
