@@ -90,7 +90,9 @@ def board_dtb(bdir, smp):
     """The DTB for QEMU with smp CPUs: board.dtb (4 CPUs), or a variant without the CPUs
     beyond smp, compiled from bsp/BOARD/board.dts plus /delete-node/ lines. QEMU's -dtb
     loader writes the -m size into /memory itself, so memory needs no variant."""
-    board_dts = os.path.join(ROOT, "bsp", os.path.basename(bdir), "board.dts")
+    with open(os.path.join(bdir, "config.h")) as f:   # bdir may be a preset's, e.g. vexpress-a9-kdebug
+        board = re.search(r'#define MUON_BOARD "([^"]+)"', f.read()).group(1)
+    board_dts = os.path.join(ROOT, "bsp", board, "board.dts")
     with open(board_dts) as f:
         cpus = sorted(int(n) for n in re.findall(r"^\s*cpu@(\d+)\s*\{", f.read(), re.M))
     if smp == len(cpus):
@@ -284,7 +286,10 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     except RuntimeError as e:
         res.add(False, label, "build", str(e))
         return
-    lines, reason = run_until(cmd, re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+    # With a malformed DTB, the run ends when init starts: the kernel has then chosen its
+    # platform and run its own tests on it; the user-level tests would only repeat a plain boot.
+    done = r"^init: running \d+ test tasks" if malformed_dtb else r"^TEST DONE"
+    lines, reason = run_until(cmd, re.compile(done), BOOT_TIMEOUT)
     # configs/test.policy is written for 4 CPUs ("cpus 4"): with fewer, the balancer must
     # refuse it, and the tests that need the balancer then report "no balancer".
     refused = any(re.match(rf"^balancer: policy:\d+:\d+: cpus \d+ but the board has {smp} CPUs$", x) for x in lines)
@@ -320,7 +325,8 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     if reason != "done":
         tail = " | ".join(lines[-8:])
         res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
-    check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
+    if not malformed_dtb:
+        check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
     if label == board:   # a property of the build, not of the boot: checked once
         nm = subprocess.run(["arm-none-eabi-nm", os.path.join(bdir, "muon.elf")], stdout=subprocess.PIPE,
                             text=True).stdout
