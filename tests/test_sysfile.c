@@ -248,7 +248,7 @@ static void test_phone_config(void)
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
 		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
 		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
-		   "program at-server module=at-server mode= threads=1 priority=20 scheduler=modem memory=0 kmem=0"
+		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"
 		   "partition appos scheduler=appos memory=33554432 kmem=2097152 restart=manual console=console\n"
 		   "program compute module=apps mode=compute threads=3 priority=10 scheduler=appos memory=0 kmem=0"
@@ -262,6 +262,8 @@ static void test_phone_config(void)
 		   "program dialer module=apps mode=dialer threads=1 priority=50 scheduler=appos memory=0 kmem=0"
 		   " serve= ^console=console at=gate:at-server.at data=gate:modem-stack.data"
 		   " data-ring=shared:data-ring\n"
+		   "program probe module=apps mode=probe threads=1 priority=5 scheduler=appos memory=0 kmem=0"
+		   " serve= ^console=console\n"
 		   "shared data-ring size=16384 users=2\n");
 }
 
@@ -272,7 +274,7 @@ static void test_stress_config(void)
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
 		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
 		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
-		   "program at-server module=at-server mode= threads=1 priority=20 scheduler=modem memory=0 kmem=0"
+		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"
 		   "partition appos scheduler=appos memory=41943040 kmem=4194304 restart=manual console=console\n"
 		   "program compute module=apps mode=compute threads=8 priority=10 scheduler=appos"
@@ -674,10 +676,10 @@ static void test_check_quotas(void)
 	CHECK_MSG(!strcmp(msg, "phone.system:25:22: shared region 'data-ring' brings memory to 40976K, "
 			       "more than the 40972K available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 39 * MIB, 64 * MIB, msg, sizeof msg), SYSFILE_E_QUOTA);
-	CHECK_MSG(!strcmp(msg, "phone.system:39:12: memory quotas add up to 40M at partition 'appos', "
+	CHECK_MSG(!strcmp(msg, "phone.system:41:12: memory quotas add up to 40M at partition 'appos', "
 			       "more than the 39M available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 64 * MIB, 2 * MIB, msg, sizeof msg), SYSFILE_E_QUOTA);
-	CHECK_MSG(!strcmp(msg, "phone.system:40:10: kmem quotas add up to 2560K at partition 'appos', "
+	CHECK_MSG(!strcmp(msg, "phone.system:42:10: kmem quotas add up to 2560K at partition 'appos', "
 			       "more than the 2M available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 0, 0, NULL, 0), SYSFILE_E_QUOTA);
 }
