@@ -134,7 +134,7 @@ static void dump_grant(struct out *o, const struct system *s, const struct sysfi
 	const struct sysfile_program *srv;
 
 	out_f(o, " %s%s=%s", g->inherited ? "^" : "", g->name, sysfile_grant_kind_name(g->kind));
-	if (g->kind == SYSFILE_GRANT_IRQ)
+	if (g->kind == SYSFILE_GRANT_IRQ || g->kind == SYSFILE_GRANT_TIMER)
 		out_f(o, ":%u", g->irq);
 	if (g->kind == SYSFILE_GRANT_GATE) {
 		srv = &s->partitions[g->partition].programs[g->program];
@@ -247,8 +247,8 @@ static void test_phone_config(void)
 		   "policy configs/default.policy\n"
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
 		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
-		   " memory=4194304 kmem=0 serve=control,data tti=irq:34 data-ring=shared:data-ring trace=trace\n"
-		   "program at-server module=at-server mode= threads=1 priority=20 scheduler=modem memory=0 kmem=0"
+		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
+		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"
 		   "partition appos scheduler=appos memory=33554432 kmem=2097152 restart=manual console=console\n"
 		   "program compute module=apps mode=compute threads=3 priority=10 scheduler=appos memory=0 kmem=0"
@@ -262,6 +262,8 @@ static void test_phone_config(void)
 		   "program dialer module=apps mode=dialer threads=1 priority=50 scheduler=appos memory=0 kmem=0"
 		   " serve= ^console=console at=gate:at-server.at data=gate:modem-stack.data"
 		   " data-ring=shared:data-ring\n"
+		   "program probe module=apps mode=probe threads=1 priority=5 scheduler=appos memory=0 kmem=0"
+		   " serve= ^console=console\n"
 		   "shared data-ring size=16384 users=2\n");
 }
 
@@ -271,8 +273,8 @@ static void test_stress_config(void)
 		   "policy configs/stress.policy\n"
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
 		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
-		   " memory=4194304 kmem=0 serve=control,data tti=irq:34 data-ring=shared:data-ring trace=trace\n"
-		   "program at-server module=at-server mode= threads=1 priority=20 scheduler=modem memory=0 kmem=0"
+		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
+		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"
 		   "partition appos scheduler=appos memory=41943040 kmem=4194304 restart=manual console=console\n"
 		   "program compute module=apps mode=compute threads=8 priority=10 scheduler=appos"
@@ -428,7 +430,7 @@ static const struct bad_file {
 	{ "bad_unknown_restart.system", SYSFILE_E_UNKNOWN_VALUE,
 	  "5:13: unknown restart 'sometimes' (manual, always or never)" },
 	{ "bad_unknown_grant.system", SYSFILE_E_UNKNOWN_VALUE,
-	  "6:15: unknown grant 'consol' (console, trace, irq, gate or shared)" },
+	  "6:15: unknown grant 'consol' (console, trace, irq, gate, shared or timer)" },
 	{ "bad_number.system", SYSFILE_E_NUMBER, "5:17: '5O' is not a number" },
 	{ "bad_size.system", SYSFILE_E_NUMBER, "5:12: '8MB' is not a size (bytes, or a number with K or M)" },
 	{ "bad_size_range.system", SYSFILE_E_RANGE, "6:10: kmem 0 is out of range 4K..1024M" },
@@ -674,10 +676,10 @@ static void test_check_quotas(void)
 	CHECK_MSG(!strcmp(msg, "phone.system:25:22: shared region 'data-ring' brings memory to 40976K, "
 			       "more than the 40972K available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 39 * MIB, 64 * MIB, msg, sizeof msg), SYSFILE_E_QUOTA);
-	CHECK_MSG(!strcmp(msg, "phone.system:39:12: memory quotas add up to 40M at partition 'appos', "
+	CHECK_MSG(!strcmp(msg, "phone.system:41:12: memory quotas add up to 40M at partition 'appos', "
 			       "more than the 39M available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 64 * MIB, 2 * MIB, msg, sizeof msg), SYSFILE_E_QUOTA);
-	CHECK_MSG(!strcmp(msg, "phone.system:40:10: kmem quotas add up to 2560K at partition 'appos', "
+	CHECK_MSG(!strcmp(msg, "phone.system:42:10: kmem quotas add up to 2560K at partition 'appos', "
 			       "more than the 2M available"), "%s", msg);
 	CHECK_EQ(sysfile_check_quotas(&s, 0, 0, NULL, 0), SYSFILE_E_QUOTA);
 }
@@ -928,7 +930,7 @@ static void test_valid_rejects(void)
 	BROKEN(STACK.grants[0].irq = 31);
 	BROKEN(STACK.grants[0].kind = SYSFILE_GRANT_KINDS);
 	BROKEN(STACK.grants[0].inherited = true);
-	BROKEN(MODEM.programs[1].grants[0].kind = SYSFILE_GRANT_IRQ; MODEM.programs[1].grants[0].irq = 34);
+	BROKEN(STACK.grants[0].irq = 99);                   /* a timer's period below 100 us */
 	BROKEN(memcpy(STACK.grants[2].name, "tti", 4));
 	BROKEN(MODEM.programs[1].grants[0].kind = SYSFILE_GRANT_CONSOLE); /* two consoles */
 	BROKEN(STACK.grants[1].shared = 1);

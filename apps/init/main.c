@@ -12,6 +12,7 @@
 #include <string.h>
 #include <muon/user.h>
 #include <muon/lb.h>
+#include "init.h"
 
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
@@ -63,28 +64,27 @@ enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16, LB_FACTORY = 40, LB_BASE = 41,
 #define TEST_QUOTA (1024 * 1024)
 #define CHILD_QUOTA (256 * 1024)
 
-static uint32_t *mr(void) { return mu_utcb()->mr; }
 
-static int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
 	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
 	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
 }
 
-static int delete_cap(uint32_t slot)
+int delete_cap(uint32_t slot)
 {
 	mr()[0] = MU_ITEM_CAP; mr()[1] = slot; mr()[2] = 0; mr()[3] = 1;
 	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
 
-static uint32_t quota_used(uint32_t factory)
+uint32_t quota_used(uint32_t factory)
 {
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
 	return mr()[1];
 }
 
 /* Give task `task` one page with `prot` at va, filled from src (n bytes at offset off). */
-static int give_page(uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off, uint32_t n)
+int give_page(uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off, uint32_t n)
 {
 	uint8_t *scratch = (uint8_t *)SCRATCH_VA;   /* faults in a fresh page from sigma0 */
 	memset(scratch, 0, 4096);
@@ -101,7 +101,7 @@ struct ehdr { uint8_t ident[16]; uint16_t type, machine; uint32_t version, entry
 struct phdr { uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align; };
 
 /* Load the tests module into `task` page by page; returns the entry point or 0. */
-static uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
+uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
 {
 	const struct ehdr *eh = (const void *)img;
 	if (size < sizeof(*eh) || memcmp(img, "\177ELF", 4) || eh->phoff > size ||
@@ -126,11 +126,12 @@ static uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
 	return eh->entry;
 }
 
+uint32_t archive_bytes;
 static const uint8_t *tests_img, *lb_img;
 static uint32_t tests_size, lb_size;
 
 /* A module of the archive at MU_BOOT_MODULE_VA, or NULL. */
-static const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size)
+const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size)
 {
 	const struct mu_modules *m = (const void *)MU_BOOT_MODULE_VA;
 	if (archive_size < sizeof(*m) || memcmp(m->magic, MU_MODULES_MAGIC, 8) ||
@@ -185,19 +186,25 @@ static int spawn(uint32_t base, uint32_t factory, const uint8_t *img, uint32_t s
 }
 
 /* ---- the load balancer: started once, with configs/test.policy, before the tests */
-static bool lb_up;
+bool lb_up;
 
 /* One control call to the balancer: its result. */
-static int lb_call(uint32_t label, uint32_t words)
+int lb_call(uint32_t label, uint32_t words)
 {
 	return mu_rpc(LB_CTL, MU_TAG(label, words));
 }
 
 
-static int start_balancer(uint32_t archive_size)
+/* (Re)start the balancer with policy module `policy` (killing the one running): 0 or -1. */
+int start_balancer(const char *policy_name)
 {
 	uint32_t plen;
-	const uint8_t *policy = module(archive_size, "test.policy", &plen);
+	const uint8_t *policy = module(archive_bytes, policy_name, &plen);
+	for (uint32_t s = LB_BASE; s < LB_BASE + 4; s++)
+		delete_cap(s);
+	delete_cap(LB_CTL);
+	delete_cap(LB_FACTORY);
+	lb_up = false;
 	if (!lb_img || !policy || plen > 16 * 4096)
 		return -1;
 	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, LB_FACTORY, LB_QUOTA, 0) != MU_OK)
@@ -214,7 +221,7 @@ static int start_balancer(uint32_t archive_size)
 }
 
 /* Open an instance by name into slot `slot`: its id, or -1. */
-static int lb_open(const char *name, uint32_t slot)
+int lb_open(const char *name, uint32_t slot)
 {
 	memset(mr(), 0, 24);
 	strncpy((char *)mr(), name, 23);
@@ -351,6 +358,7 @@ static int run(const struct test *t)
 int main(void)
 {
 	uint32_t archive_size = mu_start_arg;
+	archive_bytes = archive_size;
 	unsigned failed = 0;
 	tests_img = module(archive_size, "tests", &tests_size);
 	lb_img = module(archive_size, "balancer", &lb_size);
@@ -366,12 +374,16 @@ int main(void)
 	*(volatile uint8_t *)SCRATCH_VA = 0;
 	mr()[0] = MU_ITEM_MEM; mr()[1] = SCRATCH_VA; mr()[2] = 12; mr()[3] = 1;
 	mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
-	if (start_balancer(archive_size) < 0)
+	if (start_balancer("test.policy") < 0)
 		printf("init: the load balancer did not start\n");
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		failed += run(&tests[i]);
 	unsigned n = sizeof(tests) / sizeof(tests[0]);
+	/* Then the system itself, with its own tests, and the console. */
+	unsigned sys_failed = system_run(MUON_SYSTEM_FILE, true);
+	extern unsigned system_passed(void);
+	n += system_passed() + sys_failed;
+	failed += sys_failed;
 	printf("TEST DONE %u passed, %u failed\n", n - failed, failed);
-	for (;;)
-		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+	console_loop();
 }

@@ -69,6 +69,7 @@ static const char *const grant_names[SYSFILE_GRANT_KINDS] = {
 	[SYSFILE_GRANT_IRQ] = "irq",
 	[SYSFILE_GRANT_GATE] = "gate",
 	[SYSFILE_GRANT_SHARED] = "shared",
+	[SYSFILE_GRANT_TIMER] = "timer",
 };
 
 /* A message being written: cut to size, always NUL-terminated. */
@@ -225,6 +226,7 @@ static void put_grant(struct msgbuf *m, const struct system *sys, const struct s
 	case SYSFILE_GRANT_CONSOLE: put_s(m, "the console"); break;
 	case SYSFILE_GRANT_TRACE: put_s(m, "the trace buffer"); break;
 	case SYSFILE_GRANT_IRQ: put_s(m, "IRQ "); put_u(m, g->irq); break;
+	case SYSFILE_GRANT_TIMER: put_s(m, "a timer of "); put_u(m, g->irq); put_s(m, " us"); break;
 	case SYSFILE_GRANT_GATE:
 		server = &sys->partitions[g->partition].programs[g->program];
 		put_s(m, "gate ");
@@ -614,7 +616,19 @@ static int grant_kind(struct parser *p, enum sysfile_grant_kind *kind)
 		}
 	}
 	return fail(p, SYSFILE_E_UNKNOWN_VALUE, at,
-		    "unknown grant %t (console, trace, irq, gate or shared)", t);
+		    "unknown grant %t (console, trace, irq, gate, shared or timer)", t);
+}
+
+/* A periodic timer: an IRQ object of its own for one program (MU_IRQ_TIMER). */
+static int grant_timer(struct parser *p, struct sysfile_grant *g)
+{
+	if (p->block == B_PARTITION)
+		return fail(p, SYSFILE_E_NOT_APPLICABLE, g->at,
+			    "'grant timer' does not apply to a partition: a timer goes to one program");
+	int err = bounded(p, "period", SYSFILE_TIMER_MIN, SYSFILE_TIMER_MAX, &g->irq);
+	if (!err)
+		copy_str(g->name, "timer", SYSFILE_NAME_MAX);
+	return err;
 }
 
 /* An interrupt goes to one program, once in the system. */
@@ -756,6 +770,7 @@ static int grant_statement(struct parser *p)
 		return fail(p, SYSFILE_E_SYNTAX, g->value_at, "'grant %s' needs a value", grant_names[g->kind]);
 	switch (g->kind) {
 	case SYSFILE_GRANT_IRQ: err = grant_irq(p, g); break;
+	case SYSFILE_GRANT_TIMER: err = grant_timer(p, g); break;
 	case SYSFILE_GRANT_GATE: err = grant_gate(p, g); break;
 	case SYSFILE_GRANT_SHARED: err = grant_shared(p, g); break;
 	default: copy_str(g->name, grant_names[g->kind], SYSFILE_NAME_MAX); break;
@@ -1144,6 +1159,7 @@ static bool same_cap(const struct sysfile_grant *a, const struct sysfile_grant *
 		return false;
 	switch (a->kind) {
 	case SYSFILE_GRANT_IRQ: return a->irq == b->irq;
+	case SYSFILE_GRANT_TIMER: return true;   /* one timer per program */
 	case SYSFILE_GRANT_GATE:
 		return a->partition == b->partition && a->program == b->program && a->service == b->service;
 	case SYSFILE_GRANT_SHARED: return a->shared == b->shared;
@@ -1451,6 +1467,9 @@ static bool grant_ok(const struct system *sys, const struct sysfile_grant *g, bo
 		return false;
 	if (g->kind == SYSFILE_GRANT_IRQ) {
 		if (in_partition || g->irq < SYSFILE_IRQ_MIN || g->irq > SYSFILE_IRQ_MAX)
+			return false;
+	} else if (g->kind == SYSFILE_GRANT_TIMER) {
+		if (in_partition || g->irq < SYSFILE_TIMER_MIN || g->irq > SYSFILE_TIMER_MAX)
 			return false;
 	} else if (g->irq) {
 		return false;

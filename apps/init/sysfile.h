@@ -41,6 +41,8 @@ struct policy; /* loadbalancer/policy.h */
 #define SYSFILE_SIZE_MAX (1024u * 1024 * 1024) /* largest quota or region: 1024M */
 #define SYSFILE_IRQ_MIN 32         /* shared peripheral interrupts of the GIC */
 #define SYSFILE_IRQ_MAX 1019
+#define SYSFILE_TIMER_MIN 100      /* a timer's period in us (MU_IRQ_TIMER) */
+#define SYSFILE_TIMER_MAX 1000000
 
 /* sysfile_parse's results and the checks'. Each kind has a bad example in tests/sysfile/. */
 enum sysfile_err {
@@ -77,6 +79,7 @@ enum sysfile_grant_kind {
 	SYSFILE_GRANT_IRQ,     /* an IRQ object for interrupt `irq`, to bind to a thread */
 	SYSFILE_GRANT_GATE,    /* a client capability to service `service` of program `program` */
 	SYSFILE_GRANT_SHARED,  /* shared region `shared`, mapped read-write */
+	SYSFILE_GRANT_TIMER,   /* a periodic timer IRQ object (MU_IRQ_TIMER), period `irq` in us */
 	SYSFILE_GRANT_KINDS
 };
 

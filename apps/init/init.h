@@ -1,0 +1,29 @@
+/* What init's parts share: main.c (boot tests, the balancer), system.c (partitions, console). */
+#ifndef MUON_INIT_H
+#define MUON_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <muon/user.h>
+
+static inline uint32_t *mr(void) { return mu_utcb()->mr; }
+
+extern uint32_t archive_bytes;   /* the module archive at MU_BOOT_MODULE_VA */
+extern bool lb_up;
+#define LB_THREAD_SLOT 42   /* the balancer's thread, in our table (main.c: LB_BASE + 1) */
+
+int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
+int delete_cap(uint32_t slot);
+uint32_t quota_used(uint32_t factory);
+int give_page(uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off, uint32_t n);
+uint32_t load(uint32_t task, const uint8_t *img, uint32_t size);
+const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size);
+int start_balancer(const char *policy_module);
+int lb_call(uint32_t label, uint32_t words);
+int lb_open(const char *name, uint32_t slot);
+
+/* system.c: build the system file's partitions, test them, then serve the console. */
+unsigned system_run(const char *file, bool tests);
+void console_loop(void);
+
+#endif

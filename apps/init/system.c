@@ -1,0 +1,688 @@
+/*
+ * init's second job: the system the system file describes (docs/system-format.md).
+ * It parses the file and the balancer policy it names, checks one against
+ * the other, restarts the balancer with that policy, and builds each
+ * partition: a factory with its kernel-memory quota, and for each program a
+ * task from its boot module with an environment page (uapi/muon/env.h)
+ * listing exactly what the file grants it. Then it serves the console: a
+ * status line a second and a few commands.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <muon/env.h>
+#include <muon/lb.h>
+#include <muon/modem.h>
+#include "init.h"
+#include "sysfile.h"
+#include "policy.h"
+
+/* init's slots for the system. */
+enum {
+	P_TASK = 56,      /* program k: task 56 + 2k, thread 57 + 2k (k < 16) */
+	P_GATE = 88,      /* the services' gates, in the order they are made (up to 24) */
+	P_FACTORY = 112,  /* partition i's factory: 112 + i */
+	S_INST = 120, S_OBJ = 121, S_FACT = 122,
+};
+#define MAX_PROGS 16
+#define MAX_GATES 24
+#define SHARED_VA 0x40000000u   /* init's view of shared region r: SHARED_VA + r * 1 MiB */
+#define REGION_VA 0x30100000u   /* a program's view of its regions: one after the other from here */
+#define STACK_TOP 0x7ff00000u
+#define PROG_UTCB 0x7fff0000u
+#define PARENT_LABEL 0x4000u    /* a program's reports come through a gate labelled 0x4000 + k */
+#define NO_SLOT 0xffu
+
+static struct system sys;
+static struct policy pol;
+static char msg[240];
+static unsigned ncpus;
+
+struct prog {
+	const struct sysfile_program *sp;
+	unsigned part;
+	bool up;                    /* its task exists */
+	int inst;                   /* its balancer instance id, or -1 */
+	uint32_t reports, status, v1, v2;
+	char text[104];
+	uint32_t slots[2];          /* slots 0..63 installed in it, for the isolation check */
+	bool ended;
+};
+static struct prog progs[MAX_PROGS];
+static unsigned nprogs;
+
+struct gate_rec { unsigned prog, service; uint32_t label; };
+static struct gate_rec gates[MAX_GATES];
+static unsigned ngates;
+
+static bool part_up[SYSFILE_MAX_PARTITIONS];
+static uint32_t root_used_before[SYSFILE_MAX_PARTITIONS];   /* our quota used before it was built */
+static uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT;   /* init's own clients of the modem */
+
+static uint32_t task_of(unsigned k) { return P_TASK + 2 * k; }
+static uint32_t thread_of(unsigned k) { return P_TASK + 2 * k + 1; }
+
+static int give_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
+{
+	mr()[0] = to; mr()[1] = 0;
+	mr()[2] = MU_ITEM_CAP | (rights << 4);
+	mr()[3] = from;
+	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
+}
+
+/* Map n pages of ours at va into task at to (shared: both keep them). */
+static int share_pages(uint32_t task, uint32_t to, uint32_t va, uint32_t bytes)
+{
+	for (uint32_t off = 0; off < bytes; off += 4096) {
+		(void)*(volatile uint8_t *)(va + off);   /* ours first (from sigma0) */
+		mr()[0] = 0; mr()[1] = to + off;
+		mr()[2] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W) << 4) | (12u << 8);
+		mr()[3] = va + off;
+		if (mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static int find_gate(unsigned prog, unsigned service)
+{
+	for (unsigned g = 0; g < ngates; g++)
+		if (gates[g].prog == prog && gates[g].service == service)
+			return (int)g;
+	return -1;
+}
+
+static unsigned prog_index(unsigned part, unsigned prog)
+{
+	for (unsigned k = 0; k < nprogs; k++)
+		if (progs[k].part == part && progs[k].sp == &sys.partitions[part].programs[prog])
+			return k;
+	return MAX_PROGS;
+}
+
+static void env_add(struct mu_env *e, const char *name, uint32_t kind, uint32_t slot, uint32_t addr, uint32_t size,
+		    uint32_t label)
+{
+	if (e->n >= MU_ENV_MAX)
+		return;
+	struct mu_env_entry *x = &e->e[e->n++];
+	strncpy(x->name, name, sizeof(x->name) - 1);
+	x->kind = kind; x->slot = slot; x->addr = addr; x->size = size; x->label = label;
+}
+
+static void mark(struct prog *p, uint32_t slot)
+{
+	if (slot < 64)
+		p->slots[slot / 32] |= 1u << (slot % 32);
+}
+
+/* Pass 1 for program k: its task and first thread, and the gates of its services. */
+static const char *create_program(unsigned k)
+{
+	struct prog *p = &progs[k];
+	uint32_t f = P_FACTORY + p->part;
+	if (fcreate(f, MU_OBJ_TASK, task_of(k), 0, 0) || fcreate(f, MU_OBJ_THREAD, thread_of(k), task_of(k), PROG_UTCB))
+		return "out of kernel memory for its task";
+	for (unsigned s = 0; s < p->sp->n_services; s++) {
+		if (ngates == MAX_GATES)
+			return "too many services";
+		uint32_t label = 0x100u + ngates;
+		if (fcreate(f, MU_OBJ_GATE, P_GATE + ngates, thread_of(k), label))
+			return "out of kernel memory for a service's gate";
+		gates[ngates++] = (struct gate_rec){ k, s, label };
+	}
+	p->up = true;
+	return NULL;
+}
+
+/* Pass 2: memory, capabilities, the environment, and off it goes. */
+static const char *start_program(unsigned k)
+{
+	struct prog *p = &progs[k];
+	const struct sysfile_program *sp = p->sp;
+	const struct sysfile_partition *pa = &sys.partitions[p->part];
+	uint32_t task = task_of(k), thread = thread_of(k), f = P_FACTORY + p->part;
+	static struct mu_env env;
+	uint32_t size;
+	const uint8_t *img = module(archive_bytes, sp->module, &size);
+	if (!img)
+		return "no such boot module";
+	uint32_t entry = load(task, img, size);
+	if (!entry)
+		return "its module is not a program";
+	for (uint32_t va = STACK_TOP - 4 * 4096; va < STACK_TOP; va += 4096)
+		if (give_page(task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
+			return "out of memory for its stack";
+	memset(&env, 0, sizeof(env));
+	memset(p->slots, 0, sizeof(p->slots));
+	env.magic = MU_ENV_MAGIC;
+	memcpy(env.program, sp->name, sizeof(env.program));
+	memcpy(env.partition, pa->name, sizeof(env.partition));
+	memcpy(env.mode, sp->mode, sizeof(env.mode));
+	env.mode_number = sp->mode_number;
+	env.threads = sp->threads;
+	env.priority = sp->priority;
+	env.memory = sp->memory;
+	/* The implicit capabilities: itself, its first thread, its factory, init as parent, its scheduler. */
+	if (give_cap(task, MU_CAP_TASK, task, MU_RIGHTS_ALL) || give_cap(task, MU_CAP_THREAD, thread, MU_RIGHTS_ALL))
+		return "could not give it its own capabilities";
+	if (sp->kmem) {
+		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || give_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
+			return "out of kernel memory for its factory";
+		delete_cap(S_FACT);
+	} else if (give_cap(task, MU_CAP_FACTORY, f, MU_R | MU_W)) {
+		return "could not give it its partition's factory";
+	}
+	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || give_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
+		return "could not make its parent gate";
+	delete_cap(S_OBJ);
+	p->inst = lb_open(sp->scheduler, S_INST);
+	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, S_INST, MU_R))
+		return "the balancer gave it no scheduler";
+	mark(p, MU_CAP_TASK); mark(p, MU_CAP_THREAD); mark(p, MU_CAP_FACTORY); mark(p, MU_CAP_PARENT);
+	mark(p, MU_CAP_SCHED);
+	/* The grants, in the order the file gives them. */
+	uint32_t slot = MU_CAP_FIRST_FREE, region_va = REGION_VA;
+	for (unsigned i = 0; i < sp->n_grants; i++) {
+		const struct sysfile_grant *g = &sp->grants[i];
+		int gi;
+		switch (g->kind) {
+		case SYSFILE_GRANT_CONSOLE:
+		case SYSFILE_GRANT_TRACE:   /* trace events go through the console object */
+			if (!(p->slots[0] & 1u << MU_CAP_CONSOLE) && give_cap(task, MU_CAP_CONSOLE, MU_CAP_CONSOLE, MU_R))
+				return "could not give it the console";
+			mark(p, MU_CAP_CONSOLE);
+			env_add(&env, g->name, MU_ENV_CAP, MU_CAP_CONSOLE, 0, 0, 0);
+			break;
+		case SYSFILE_GRANT_TIMER:
+		case SYSFILE_GRANT_IRQ:
+			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
+			    give_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
+				return "could not make its interrupt object";
+			delete_cap(S_OBJ);
+			mark(p, slot);
+			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
+			break;
+		case SYSFILE_GRANT_GATE: {
+			unsigned server = prog_index(g->partition, g->program);
+			gi = server < MAX_PROGS ? find_gate(server, g->service) : -1;
+			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+				return "the service it is granted has no gate";
+			mark(p, slot);
+			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
+			break;
+		}
+		case SYSFILE_GRANT_SHARED: {
+			uint32_t bytes = sys.shared[g->shared].size;
+			if (share_pages(task, region_va, SHARED_VA + g->shared * 0x100000u, bytes))
+				return "could not map a shared region";
+			env_add(&env, g->name, MU_ENV_SHARED, 0, region_va, bytes, 0);
+			region_va += (bytes + 0xfffffu) & ~0xfffffu;
+			break;
+		}
+		default:
+			return "a grant init does not know";
+		}
+	}
+	for (unsigned s = 0; s < sp->n_services; s++) {
+		int gi = find_gate(k, s);
+		if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+			return "could not give it its service's gate";
+		mark(p, slot);
+		env_add(&env, sp->services[s], MU_ENV_SERVE, slot++, 0, 0, gates[gi].label);
+	}
+	if (give_page(task, MU_ENV_VA, MU_PROT_R, (const uint8_t *)&env, 0, sizeof(env)) != MU_OK)
+		return "out of memory for its environment";
+	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* its exceptions come to us */
+	if (mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
+		return "could not make init its exception handler";
+	mr()[0] = entry; mr()[1] = STACK_TOP; mr()[2] = 0; mr()[3] = 1;
+	if (mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) != MU_OK)
+		return "could not start it";
+	/* Its first thread goes where its scheduler instance says, at its priority. */
+	if (mu_rpc(S_INST, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
+	    mu_run_thread(S_INST, thread, sp->priority, MU_CPUSET(0, 0), mr()[2], 0) < 0)
+		return "its scheduler refused its first thread";
+	delete_cap(S_INST);
+	p->reports = 0;
+	p->ended = false;
+	return NULL;
+}
+
+/* Every program of partition i, or the first error. */
+static bool start_partition(unsigned i)
+{
+	const struct sysfile_partition *pa = &sys.partitions[i];
+	root_used_before[i] = quota_used(MU_CAP_FACTORY);
+	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, 0) != MU_OK) {
+		printf("init: %s: partition %s: not enough kernel memory for its quota\n", sys.file, pa->name);
+		return false;
+	}
+	for (unsigned k = 0; k < nprogs; k++) {
+		if (progs[k].part != i)
+			continue;
+		const char *why = create_program(k);
+		if (why) {
+			printf("init: %s:%u: program %s: %s\n", sys.file, progs[k].sp->line, progs[k].sp->name, why);
+			return false;
+		}
+	}
+	part_up[i] = true;
+	return true;
+}
+
+static bool start_partition_programs(unsigned i)
+{
+	for (unsigned k = 0; k < nprogs; k++) {
+		if (progs[k].part != i)
+			continue;
+		const char *why = start_program(k);
+		if (why) {
+			printf("init: %s:%u: program %s: %s\n", sys.file, progs[k].sp->line, progs[k].sp->name, why);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Kill a partition: its tasks, its services' gates, its balancer instances, its quota. */
+static void kill_partition(unsigned i)
+{
+	for (unsigned k = 0; k < nprogs; k++) {
+		if (progs[k].part != i || !progs[k].up)
+			continue;
+		delete_cap(task_of(k));
+		delete_cap(thread_of(k));
+		for (unsigned g = 0; g < ngates; g++)
+			if (gates[g].prog == k)
+				delete_cap(P_GATE + g);
+		progs[k].up = false;
+	}
+	/* Gates served elsewhere lose this partition as a client: the AT server forgets its session. */
+	if (at_gate != NO_SLOT && progs[gates[at_gate - P_GATE].prog].part != i)
+		mu_rpc(at_gate, MU_TAG(AT_RESET, 0));
+	/* The balancer lets go of the dead threads on its own within a period; then the instances go. */
+	uint32_t dropped = lb_call(LB_STATS, 0) == MU_OK ? mr()[5] : 0;
+	for (unsigned w = 0; w < 50 && lb_call(LB_STATS, 0) == MU_OK && mr()[5] == dropped; w++)
+		mu_wait(20000, 0, 0);
+	for (unsigned k = 0; k < nprogs; k++)
+		if (progs[k].part == i && progs[k].inst >= 0) {
+			mr()[0] = (uint32_t)progs[k].inst;
+			lb_call(LB_CLOSE, 1);
+			progs[k].inst = -1;
+		}
+	part_up[i] = false;
+}
+
+/* The partition's factory: what is still charged to it (bytes), after its objects went. */
+static uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
+
+/* ---- reports from programs */
+static void handle(uint32_t tag, uint32_t label)
+{
+	unsigned k = label - PARENT_LABEL;
+	if (label < PARENT_LABEL || k >= nprogs) {
+		mu_ipc(0, MU_TAG(MU_ENOSYS, 0), MU_REPLY, 0, 0, 0);
+		return;
+	}
+	struct prog *p = &progs[k];
+	switch (MU_TAG_LABEL(tag)) {
+	case MU_APP_REPORT: {
+		p->reports++;
+		p->status = mr()[0];
+		p->v1 = mr()[1];
+		p->v2 = mr()[2];
+		uint32_t n = MU_TAG_WORDS(tag) > 3 ? mr()[3] : 0;
+		if (n > 100 || n > (MU_TAG_WORDS(tag) - 4) * 4)
+			n = 0;
+		memcpy(p->text, &mr()[4], n);
+		p->text[n] = 0;
+		printf("%s/%s: %s%s\n", sys.partitions[p->part].name, p->sp->name, p->text,
+		       p->status ? " (failed)" : "");
+		mu_ipc(0, MU_TAG(MU_OK, 0), MU_REPLY, 0, 0, 0);   /* if it was a call */
+		return;
+	}
+	case MU_LABEL_EXIT:
+	case MU_LABEL_EXCEPTION:
+		p->ended = true;
+		printf("init: %s/%s ended (%s %d)\n", sys.partitions[p->part].name, p->sp->name,
+		       MU_TAG_LABEL(tag) == MU_LABEL_EXIT ? "status" : "exception", (int)(MU_TAG_LABEL(tag) == MU_LABEL_EXIT ? mr()[0] : mr()[17]));
+		if (sys.partitions[p->part].restart == SYSFILE_RESTART_ALWAYS && part_up[p->part]) {
+			kill_partition(p->part);
+			if (start_partition(p->part))
+				start_partition_programs(p->part);
+		}
+		return;
+	default:
+		mu_ipc(0, MU_TAG(MU_ENOSYS, 0), MU_REPLY, 0, 0, 0);
+	}
+}
+
+/* Serve reports for ms milliseconds. */
+static void serve_for(uint32_t ms)
+{
+	uint64_t end, now;
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	now = mr()[0] | (uint64_t)mr()[1] << 32;
+	end = now + ms * 1000000ull;
+	while (now < end) {
+		uint32_t tag, label;
+		if (mu_wait((uint32_t)((end - now) / 1000) + 1, &tag, &label) == MU_OK)
+			handle(tag, label);
+		mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+		now = mr()[0] | (uint64_t)mr()[1] << 32;
+	}
+}
+
+static bool all_reported(unsigned part)
+{
+	for (unsigned k = 0; k < nprogs; k++)
+		if (progs[k].part == part && !progs[k].reports)
+			return false;
+	return true;
+}
+
+static bool wait_reports(unsigned part, unsigned ms)
+{
+	for (unsigned t = 0; t < ms && !all_reported(part); t += 100)
+		serve_for(100);
+	return all_reported(part);
+}
+
+static int modem_stats(uint32_t *v)
+{
+	if (modem_ctl == NO_SLOT || mu_rpc(modem_ctl, MU_TAG(MODEM_STATS, 0)) != MU_OK)
+		return -1;
+	memcpy(v, mr(), 8 * sizeof(uint32_t));
+	return 0;
+}
+
+static int find_part(const char *name)
+{
+	for (unsigned i = 0; i < sys.n_partitions; i++)
+		if (!strcmp(sys.partitions[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int find_prog(const char *name)
+{
+	for (unsigned k = 0; k < nprogs; k++)
+		if (!strcmp(progs[k].sp->name, name))
+			return (int)k;
+	return -1;
+}
+
+static unsigned passed, failed;
+unsigned system_passed(void) { return passed; }
+static void result(const char *name, const char *fail)
+{
+	if (fail) {
+		printf("TEST FAIL %s: %s\n", name, fail);
+		failed++;
+	} else {
+		printf("TEST PASS %s\n", name);
+		passed++;
+	}
+}
+
+/* ---- the system tests (docs/system-format.md: what they show) */
+static void system_tests(void)
+{
+	static char why[160];
+	int appos = find_part("appos"), probe = find_prog("probe"), dialer = find_prog("dialer");
+	uint32_t v[8];
+	bool up = true;
+	for (unsigned i = 0; i < sys.n_partitions; i++)
+		up = wait_reports(i, 30000) && up;
+	why[0] = 0;
+	for (unsigned k = 0; k < nprogs; k++)
+		if (!progs[k].reports)
+			snprintf(why, sizeof(why), "%s never reported", progs[k].sp->name);
+	result("sys_partitions_up", up ? NULL : why);
+
+	if (probe >= 0) {
+		struct prog *p = &progs[probe];
+		serve_for(200);
+		snprintf(why, sizeof(why), "it reaches slots %08x %08x, was given %08x %08x", (unsigned)p->v2,
+			 (unsigned)p->v1, (unsigned)p->slots[1], (unsigned)p->slots[0]);
+		result("sys_isolation", p->reports && p->status == 0 && p->v1 == p->slots[0] && p->v2 == p->slots[1]
+			   ? NULL : why);
+	}
+	if (dialer >= 0) {
+		for (unsigned t = 0; t < 200 && progs[dialer].status != 0; t += 1)
+			serve_for(100);
+		result("sys_at_and_data_path", progs[dialer].reports && progs[dialer].status == 0 ? NULL : progs[dialer].text);
+	}
+	/* The modem under load: the app OS saturates its CPUs meanwhile. */
+	if (modem_ctl != NO_SLOT && mu_rpc(modem_ctl, MU_TAG(MODEM_RESET, 0)) == MU_OK) {
+		for (unsigned t = 0; t < 300 && (modem_stats(v) || v[0] < 1000); t++)
+			serve_for(100);
+		snprintf(why, sizeof(why), "%u TTIs, %u misses, jitter max %u us", (unsigned)v[0], (unsigned)v[1],
+			 (unsigned)(v[4] / 1000));
+		result("sys_modem_1000_ttis_loaded", !modem_stats(v) && v[0] >= 1000 && v[1] == 0 ? NULL : why);
+		printf("init: modem %u TTIs, %u misses, jitter p50 %u us p99 %u us max %u us\n", (unsigned)v[0],
+		       (unsigned)v[1], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000), (unsigned)(v[4] / 1000));
+	}
+	if (appos >= 0) {
+		modem_stats(v);
+		uint32_t misses = v[1];
+		kill_partition((unsigned)appos);
+		serve_for(100);
+		uint32_t left = partition_used((unsigned)appos);
+		delete_cap(P_FACTORY + (unsigned)appos);
+		int over = (int)(quota_used(MU_CAP_FACTORY) - root_used_before[appos]);
+		modem_stats(v);
+		snprintf(why, sizeof(why), "%u bytes left in its factory, %d in ours, modem misses %u -> %u",
+			 (unsigned)left, over, (unsigned)misses, (unsigned)v[1]);
+		bool ok = left == 0 && over == 0 && v[1] == misses;
+		bool back = start_partition((unsigned)appos) && start_partition_programs((unsigned)appos) &&
+			    wait_reports((unsigned)appos, 30000);
+		if (ok && !back)
+			snprintf(why, sizeof(why), "it did not come back");
+		result("sys_kill_restart_appos", ok && back ? NULL : why);
+	}
+}
+
+unsigned system_run(const char *file, bool tests)
+{
+	uint32_t len, plen;
+	const char *text = (const char *)module(archive_bytes, file, &len);
+	passed = failed = 0;
+	if (!text) {
+		printf("init: no system file %s among the boot modules\n", file);
+		return 1;
+	}
+	if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK)
+		return 1;
+	ncpus = mr()[0];
+	int err = sysfile_parse(text, len, file, &sys, msg, sizeof(msg));
+	const char *pname = err ? NULL : strrchr(sys.policy, '/');
+	pname = pname ? pname + 1 : sys.policy;
+	const char *ptext = err ? NULL : (const char *)module(archive_bytes, pname, &plen);
+	if (!err && !ptext) {
+		snprintf(msg, sizeof(msg), "%s:%u: no policy file %s among the boot modules", file, sys.policy_at.line,
+			 pname);
+		err = -1;
+	}
+	if (!err && (err = policy_parse(ptext, plen, pname, ncpus, &pol, msg, sizeof(msg))) == 0)
+		err = sysfile_check_policy(&sys, &pol, msg, sizeof(msg));
+	for (unsigned i = 0; !err && i < sys.n_partitions; i++)
+		for (unsigned j = 0; j < sys.partitions[i].n_programs; j++) {
+			uint32_t n;
+			if (!module(archive_bytes, sys.partitions[i].programs[j].module, &n)) {
+				snprintf(msg, sizeof(msg), "%s:%u: program %s: no boot module '%s'", file,
+					 sys.partitions[i].programs[j].line, sys.partitions[i].programs[j].name,
+					 sys.partitions[i].programs[j].module);
+				err = -1;
+			}
+		}
+	if (err) {
+		printf("init: %s\ninit: boot stopped\n", msg);
+		if (tests)
+			result("sys_config_valid", msg);
+		return failed;
+	}
+	if (start_balancer(pname) < 0) {
+		printf("init: the load balancer did not start with %s\ninit: boot stopped\n", pname);
+		if (tests)
+			result("sys_balancer_up", "no balancer");
+		return failed;
+	}
+	/* The balancer itself runs on the last CPU, out of the modem's way. */
+	mu_run_thread(MU_CAP_SCHED, LB_THREAD_SLOT, 250, MU_CPUSET(ncpus - 1, 0), 1, 0);
+	printf("init: %s: %u partitions, policy %s\n", file, sys.n_partitions, pname);
+	nprogs = 0;
+	for (unsigned i = 0; i < sys.n_partitions; i++)
+		for (unsigned j = 0; j < sys.partitions[i].n_programs && nprogs < MAX_PROGS; j++)
+			progs[nprogs++] = (struct prog){ &sys.partitions[i].programs[j], i, false, -1, 0, 0, 0, 0, "", { 0, 0 },
+							 false };
+	bool ok = true;
+	for (unsigned i = 0; ok && i < sys.n_partitions; i++)
+		ok = start_partition(i);
+	for (unsigned g = 0; g < ngates; g++) {   /* init's own clients: the modem's control, the AT server */
+		const struct sysfile_program *sp = progs[gates[g].prog].sp;
+		if (!strcmp(sp->services[gates[g].service], "control") && modem_ctl == NO_SLOT)
+			modem_ctl = P_GATE + g;
+		if (!strcmp(sp->services[gates[g].service], "at") && at_gate == NO_SLOT)
+			at_gate = P_GATE + g;
+	}
+	for (unsigned i = 0; ok && i < sys.n_partitions; i++)
+		ok = start_partition_programs(i);
+	if (!ok) {
+		printf("init: boot stopped\n");
+		if (tests)
+			result("sys_partitions_up", "a partition could not be built");
+		return failed;
+	}
+	if (tests)
+		system_tests();
+	return failed;
+}
+
+/* ---- the console: a status line a second, and commands */
+static void status_line(void)
+{
+	uint32_t v[8];
+	char load[64];
+	unsigned n = 0;
+	static uint64_t idle0[8], t0;
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	uint64_t now = mr()[0] | (uint64_t)mr()[1] << 32;
+	for (unsigned c = 0; c < ncpus && c < 8; c++) {
+		mr()[0] = c;
+		mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1));
+		uint64_t idle = mr()[0] | (uint64_t)mr()[1] << 32, d = idle - idle0[c];
+		idle0[c] = idle;
+		unsigned busy = t0 && now > t0 ? (unsigned)(100 - (d * 100 / (now - t0) > 100 ? 100 : d * 100 / (now - t0))) : 0;
+		n += (unsigned)snprintf(load + n, sizeof(load) - n, "%s%u%%", c ? " " : "", busy);
+	}
+	t0 = now;
+	uint32_t moves = 0, threads = 0;
+	if (lb_call(LB_STATS, 0) == MU_OK) {
+		threads = mr()[1];
+		moves = mr()[3];
+	}
+	if (modem_stats(v) == 0)
+		printf("status: tti %u miss %u jitter p50 %u us p99 %u us max %u us | cpu %s | lb %u threads %u moves\n",
+		       (unsigned)v[0], (unsigned)v[1], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000),
+		       (unsigned)(v[4] / 1000), load, (unsigned)threads, (unsigned)moves);
+	else
+		printf("status: modem down | cpu %s | lb %u threads %u moves\n", load, (unsigned)threads, (unsigned)moves);
+}
+
+static void help(void)
+{
+	printf("commands: help, status, threads, policy, kill <partition|program>, restart <partition>, trace\n");
+}
+
+static void command(char *line)
+{
+	char *arg = strchr(line, ' ');
+	if (arg) {
+		*arg++ = 0;
+		while (*arg == ' ')
+			arg++;
+	}
+	if (!strcmp(line, "help")) {
+		help();
+	} else if (!strcmp(line, "status")) {
+		status_line();
+	} else if (!strcmp(line, "threads")) {
+		for (unsigned k = 0; k < nprogs; k++)
+			printf("  %s/%s: %s, %u threads, scheduler %s, %u reports%s%s\n", sys.partitions[progs[k].part].name,
+			       progs[k].sp->name, progs[k].up ? "up" : "down", progs[k].sp->threads, progs[k].sp->scheduler,
+			       (unsigned)progs[k].reports, progs[k].text[0] ? ": " : "", progs[k].text);
+	} else if (!strcmp(line, "policy")) {
+		for (unsigned c = 0; c < pol.n_clients; c++)
+			printf("  client %s: %s, cpus 0x%x (usable 0x%x), priorities %u-%u\n", pol.clients[c].name,
+			       policy_kind_name(pol.clients[c].kind), (unsigned)pol.clients[c].cpus,
+			       (unsigned)pol.clients[c].usable, pol.clients[c].prio_lo, pol.clients[c].prio_hi);
+		for (unsigned g = 0; g < pol.n_groups; g++)
+			printf("  group %s of %s: %s, %u threads\n", pol.groups[g].name,
+			       pol.clients[pol.groups[g].client].name, policy_kind_name(pol.groups[g].kind),
+			       pol.groups[g].threads);
+		lb_call(LB_DUMP, 0);
+	} else if (!strcmp(line, "kill") && arg) {
+		int i = find_part(arg), k = find_prog(arg);
+		if (i >= 0 && part_up[i]) {
+			kill_partition((unsigned)i);
+			delete_cap(P_FACTORY + (unsigned)i);
+			printf("init: partition %s killed\n", arg);
+		} else if (k >= 0 && progs[k].up) {
+			delete_cap(task_of((unsigned)k));
+			delete_cap(thread_of((unsigned)k));
+			progs[k].up = false;
+			printf("init: program %s killed\n", arg);
+		} else {
+			printf("init: no running partition or program '%s'\n", arg);
+		}
+	} else if (!strcmp(line, "restart") && arg) {
+		int i = find_part(arg);
+		if (i < 0)
+			printf("init: no partition '%s'\n", arg);
+		else if (sys.partitions[i].restart == SYSFILE_RESTART_NEVER)
+			printf("init: partition %s is never restarted (system file)\n", arg);
+		else {
+			if (part_up[i]) {
+				kill_partition((unsigned)i);
+				delete_cap(P_FACTORY + (unsigned)i);
+			}
+			bool ok = start_partition((unsigned)i) && start_partition_programs((unsigned)i);
+			printf("init: partition %s %s\n", arg, ok ? "restarted" : "did not restart");
+		}
+	} else if (!strcmp(line, "trace")) {
+		mr()[0] = 0;
+		mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0);
+	} else if (line[0]) {
+		printf("unknown command '%s'\n", line);
+		help();
+	}
+}
+
+void console_loop(void)
+{
+	static char line[80];
+	unsigned n = 0, ticks = 0;
+	for (;;) {
+		serve_for(100);
+		mr()[0] = 0;
+		if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_READ, 0), 0) == MU_OK) {
+			uint32_t got = mr()[0] > MU_CONSOLE_MAX ? 0 : mr()[0];
+			char in[MU_CONSOLE_MAX];
+			memcpy(in, &mr()[1], got);
+			for (uint32_t i = 0; i < got; i++) {
+				char c = in[i];
+				if (c == '\r' || c == '\n') {
+					line[n] = 0;
+					if (n)
+						command(line);
+					n = 0;
+				} else if (c >= ' ' && c < 127 && n < sizeof(line) - 1) {
+					line[n++] = c;
+				}
+			}
+		}
+		if (++ticks % 10 == 0 && nprogs)
+			status_line();
+	}
+}
