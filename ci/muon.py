@@ -290,17 +290,20 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     # platform and run its own tests on it; the user-level tests would only repeat a plain boot.
     done = r"^init: running \d+ test tasks" if malformed_dtb else r"^TEST DONE"
     lines, reason = run_until(cmd, re.compile(done), BOOT_TIMEOUT)
-    # configs/test.policy is written for 4 CPUs ("cpus 4"): with fewer, the balancer must
-    # refuse it, and the tests that need the balancer then report "no balancer".
-    refused = any(re.match(rf"^balancer: policy:\d+:\d+: cpus \d+ but the board has {smp} CPUs$", x) for x in lines)
-    seen, no_balancer = set(), []
+    # The policies in configs/ are written for 4 CPUs ("cpus 4"). With fewer, the balancer
+    # must refuse configs/test.policy, and the tests that need it then report "no balancer";
+    # the system-file check must refuse default.policy alike. Both are one check below.
+    board_rx = rf"cpus \d+ but the board has {smp} CPUs$"
+    refused = any(re.match(rf"^balancer: policy:\d+:\d+: {board_rx}", x) for x in lines)
+    seen, refusals = set(), []
     for line in lines:
         m = re.match(r"^TEST (PASS|FAIL) (\S+)(?:: (.*))?$", line)
         if not m:
             continue
         seen.add(m.group(2))
-        if refused and smp < 4 and m.group(1) == "FAIL" and m.group(3) == "no balancer":
-            no_balancer.append(m.group(2))
+        if smp < 4 and m.group(1) == "FAIL" and (refused and m.group(3) == "no balancer" or
+                                                  re.search(board_rx, m.group(3) or "")):
+            refusals.append(m.group(2))
             continue
         if malformed_dtb and m.group(2) == "dtb_matches_board":
             # Here the kernel must not have taken the DTB: this test fails for that reason.
@@ -309,7 +312,7 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
             continue
         res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
     if smp < 4:
-        res.add(refused and no_balancer, label, "balancer_refuses_4cpu_policy",
+        res.add(refused and bool(refusals), label, "policies_refuse_cpu_count",
                 "no refusal of configs/test.policy on the console" if not refused else "no balancer test ran")
     if malformed_dtb:
         warned = any(re.match(r"^muon: warning: no valid device tree at .*: using the .* board table$", x)
