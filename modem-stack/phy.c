@@ -164,14 +164,18 @@ static void attach_crc(const struct phy_cfg *cfg, const uint8_t *tb, uint8_t *bl
 
 static void conv_encode(const uint8_t *block, size_t nbits, uint8_t *coded)
 {
+	uint8_t out[2 * STATES];
 	unsigned reg = 0, b;
 	size_t i;
 
+	for (reg = 0; reg < 2 * STATES; reg++)
+		out[reg] = (uint8_t)(parity7(reg & G0) << 1 | parity7(reg & G1));
+	reg = 0;
 	for (i = 0; i < nbits; i++) {
 		b = i < nbits - PHY_TAIL_BITS ? get_bit(block, i) : 0;
 		reg = ((reg << 1) | b) & 0x7fu;
-		coded[2 * i] = (uint8_t)parity7(reg & G0);
-		coded[2 * i + 1] = (uint8_t)parity7(reg & G1);
+		coded[2 * i] = out[reg] >> 1;
+		coded[2 * i + 1] = out[reg] & 1u;
 	}
 }
 
@@ -241,40 +245,70 @@ static void combine(const struct phy_cfg *cfg, uint32_t tti, const int8_t *air,
 	}
 }
 
-/* Soft-decision Viterbi over nbits steps ending in state 0. */
-static void viterbi(const int16_t *soft, size_t nbits, uint64_t *surv, uint8_t *block)
+/*
+ * Which of the four output pairs (o0 << 1 | o1) the branch j -> 2j emits,
+ * for j = 0..31: the (133, 171) code's outputs for register value 2j.
+ * A wrong entry breaks decoding, which test_phy.c's round trips catch.
+ */
+static const uint8_t conv_q[STATES / 2] = {
+	0, 2, 0, 2, 3, 1, 3, 1, 3, 1, 3, 1, 0, 2, 0, 2,
+	1, 3, 1, 3, 2, 0, 2, 0, 2, 0, 2, 0, 1, 3, 1, 3,
+};
+
+/*
+ * One add-compare-select pair for butterfly j: states j and j + 32 lead to
+ * 2j and 2j + 1 with branch metrics +a, -a (into 2j) and -a, +a (into
+ * 2j + 1). The decisions (1: from j + 32) enter dd at the top.
+ */
+static inline uint32_t butterfly(const int32_t *pm, int32_t *next, unsigned j,
+				 int32_t a, uint32_t dd)
+{
+	int32_t m0 = pm[j] + a, m1 = pm[j + 32] - a;
+	int32_t m2 = pm[j] - a, m3 = pm[j + 32] + a;
+	/* Metrics stay far below 2^30, so differences cannot overflow. */
+	uint32_t d0 = (uint32_t)(m0 - m1) >> 31, d1 = (uint32_t)(m2 - m3) >> 31;
+
+	next[2 * j] = d0 ? m1 : m0;
+	next[2 * j + 1] = d1 ? m3 : m2;
+	return dd >> 2 | d0 << 30 | d1 << 31;
+}
+
+/*
+ * Soft-decision Viterbi over nbits steps ending in state 0. The state is
+ * the last 6 input bits, newest in bit 0; states j and j + 32 lead to 2j
+ * and 2j + 1. Both polynomials tap the newest and the oldest bit, so the
+ * four branches of a butterfly have metrics +A, -A, -A, +A: one metric per
+ * butterfly. Decisions go into two 32-bit words per step (states 0-31,
+ * 32-63), which suits the 32-bit target.
+ */
+static void viterbi(const int16_t *soft, size_t nbits, uint32_t (*surv)[2], uint8_t *block)
 {
 	int32_t buf_a[STATES], buf_b[STATES], *pm = buf_a, *next = buf_b, *tmp;
-	int32_t bm[4], m0, m1;
-	uint8_t out[2 * STATES];
-	unsigned reg, s, ns, x;
-	uint64_t d;
+	int32_t bm[4];
+	uint32_t dd;
+	unsigned j, s, x;
 	size_t t;
 
-	for (reg = 0; reg < 2 * STATES; reg++)
-		out[reg] = (uint8_t)(parity7(reg & G0) << 1 | parity7(reg & G1));
 	for (s = 0; s < STATES; s++)
 		pm[s] = s == 0 ? 0 : -(1 << 28);
 	for (t = 0; t < nbits; t++) {
 		int32_t y0 = soft[2 * t], y1 = soft[2 * t + 1];
 
-		/* Correlation with the symbols the branch would have sent. */
+		/* Correlation with the symbols a branch would have sent. */
 		bm[0] = y0 + y1;
 		bm[1] = y0 - y1;
-		bm[2] = -y0 + y1;
-		bm[3] = -y0 - y1;
-		d = 0;
-		for (ns = 0; ns < STATES; ns++) {
-			m0 = pm[ns >> 1] + bm[out[ns]];
-			m1 = pm[(STATES | ns) >> 1] + bm[out[STATES | ns]];
-			if (m1 > m0) {
-				next[ns] = m1;
-				d |= (uint64_t)1 << ns;
-			} else {
-				next[ns] = m0;
-			}
-		}
-		surv[t] = d;
+		bm[2] = -bm[1];
+		bm[3] = -bm[0];
+		dd = 0;
+#pragma GCC unroll 16
+		for (j = 0; j < 16; j++)
+			dd = butterfly(pm, next, j, bm[conv_q[j]], dd);
+		surv[t][0] = dd;
+		dd = 0;
+#pragma GCC unroll 16
+		for (j = 16; j < 32; j++)
+			dd = butterfly(pm, next, j, bm[conv_q[j]], dd);
+		surv[t][1] = dd;
 		tmp = pm;
 		pm = next;
 		next = tmp;
@@ -286,7 +320,7 @@ static void viterbi(const int16_t *soft, size_t nbits, uint64_t *surv, uint8_t *
 	for (t = nbits; t-- > 0;) {
 		if (t < nbits - PHY_TAIL_BITS && (s & 1u))
 			block[t / 8] |= (uint8_t)(0x80u >> (t % 8));
-		x = (unsigned)(surv[t] >> s) & 1u;
+		x = (surv[t][s >> 5] >> (s & 31)) & 1u;
 		s = ((x << 6) | s) >> 1;
 	}
 }

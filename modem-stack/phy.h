@@ -64,7 +64,7 @@ struct phy_scratch {
 	uint16_t perm[PHY_MAX_CODED];  /* interleaver: k-th sent bit's index */
 	int16_t soft[PHY_MAX_CODED];   /* combined soft values */
 	uint8_t coded[PHY_MAX_CODED];  /* coded bits, one per byte */
-	uint64_t surv[PHY_MAX_BITS];   /* Viterbi decisions, a bit per state */
+	uint32_t surv[PHY_MAX_BITS][2]; /* Viterbi decisions, a bit per state */
 	uint8_t block[PHY_MAX_TB + PHY_CRC_BYTES];
 };
 
