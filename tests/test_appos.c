@@ -148,6 +148,22 @@ static void test_at_has_csq(void)
 	CHECK_EQ(at_csq("OK", 2, &rssi, &ber), -1);
 }
 
+static int creg(const char *s) { return at_creg(s, strlen(s)); }
+
+static void test_at_creg(void)
+{
+	CHECK_EQ(creg("\r\n+CREG: 0,1\r\n\r\nOK\r\n"), 1);
+	CHECK_EQ(creg("\r\n+CREG: 0,2\r\n\r\nOK\r\n"), 2);
+	CHECK_EQ(creg("+CREG: 2,1,\"00C3\",\"0000A13F\""), 1);
+	CHECK_EQ(creg("+CREG:1,5"), 5);
+	CHECK_EQ(creg("+CREG: 0,6"), -1);
+	CHECK_EQ(creg("+CREG: 0,"), -1);
+	CHECK_EQ(creg("+CREG: 1"), -1);     /* the URC form has no n: not what AT+CREG? answers */
+	CHECK_EQ(creg("+CREG: x,1"), -1);
+	CHECK_EQ(creg("OK"), -1);
+	CHECK_EQ(at_creg("+CREG: 0,1", 8), -1);
+}
+
 /* ---- packets */
 
 static void test_packet_round_trip(void)
@@ -306,6 +322,7 @@ int main(void)
 	RUN(test_env_names);
 	RUN(test_at_final);
 	RUN(test_at_has_csq);
+	RUN(test_at_creg);
 	RUN(test_packet_round_trip);
 	RUN(test_packet_damage);
 	RUN(test_tally);

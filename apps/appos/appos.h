@@ -49,6 +49,8 @@ enum at_final at_final(const char *resp, size_t len);
 bool at_has(const char *resp, size_t len, const char *needle);
 /* "+CSQ: <rssi>,<ber>": 0 and the values if found and in range (rssi 0..31 or 99, ber 0..7 or 99), else -1. */
 int at_csq(const char *resp, size_t len, unsigned *rssi, unsigned *ber);
+/* "+CREG: <n>,<stat>[,...]" (the read form): stat 0..5 (1 home, 5 roaming: registered), else -1. */
+int at_creg(const char *resp, size_t len);
 
 /* ---- test packets (packet.c) */
 

@@ -87,3 +87,22 @@ int at_csq(const char *resp, size_t len, unsigned *rssi, unsigned *ber)
 	}
 	return -1;
 }
+
+int at_creg(const char *resp, size_t len)
+{
+	static const char key[] = "+CREG:";
+	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++) {
+		if (memcmp(resp + i, key, sizeof(key) - 1))
+			continue;
+		const char *p = resp + i + sizeof(key) - 1, *end = resp + len;
+		while (p < end && *p == ' ')
+			p++;
+		int n = number(&p, end);
+		if (n < 0 || p >= end || *p != ',')
+			return -1;
+		p++;
+		int stat = number(&p, end);
+		return stat >= 0 && stat <= 5 ? stat : -1;
+	}
+	return -1;
+}

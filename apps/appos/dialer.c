@@ -84,7 +84,7 @@ static const struct at_case good[] = {
 	{ "AT+CGDCONT=1,\"IP\",\"internet\"", NULL },
 	{ "AT+CGDCONT?", "+CGDCONT: 1,\"IP\",\"internet\"" },
 	{ "AT+CFUN?", "+CFUN: 1" },
-	{ "AT+CREG?", "+CREG: 0," },
+	{ "AT+CREG?", "+CREG: " },
 	{ "ATD12345;", NULL },
 	{ "ATH", NULL },
 };
@@ -93,8 +93,10 @@ static bool run_good(const struct at_case *c)
 {
 	int err = at(c->line);
 	unsigned rssi, ber;
+	int reg = at_creg(resp, resp_len);
 	bool ok = !err && at_final(resp, resp_len) == AT_OK && (!c->has || at_has(resp, resp_len, c->has)) &&
-		  (strcmp(c->line, "AT+CSQ") || at_csq(resp, resp_len, &rssi, &ber) == 0);
+		  (strcmp(c->line, "AT+CSQ") || at_csq(resp, resp_len, &rssi, &ber) == 0) &&
+		  (strcmp(c->line, "AT+CREG?") || reg == 1 || reg == 5);
 	if (!ok)
 		app_log("%s: error %d, answer \"%s\"", c->line, err, flat());
 	return ok;
@@ -148,7 +150,8 @@ static bool registered(void)
 {
 	uint64_t until = app_now_ns() + REG_WAIT_MS * 1000000ull;
 	do {
-		if (!at("AT+CREG?") && (at_has(resp, resp_len, "+CREG: 0,1") || at_has(resp, resp_len, "+CREG: 0,5")))
+		int stat = at("AT+CREG?") ? -1 : at_creg(resp, resp_len);
+		if (stat == 1 || stat == 5)
 			return true;
 		app_sleep_ms(100);
 	} while (app_now_ns() < until);
