@@ -172,10 +172,10 @@ static void test_packet_round_trip(void)
 	unsigned sizes_seen_min = 0, sizes_seen_max = 0;
 	uint32_t lo = PKT_MAX, hi = 0;
 	for (uint32_t seq = 0; seq < 5000; seq++) {
-		uint32_t len = pkt_build(seq, buf, sizeof(buf)), got = ~0u;
+		uint32_t len = pkt_build(seq, PKT_MAX, buf, sizeof(buf)), got = ~0u;
 		CHECK(len >= PKT_MIN && len <= PKT_MAX);
-		CHECK_EQ(len, pkt_size(seq));
-		CHECK_EQ(pkt_check(buf, len, &got), PKT_INTACT);
+		CHECK_EQ(len, pkt_size(seq, PKT_MAX));
+		CHECK_EQ(pkt_check(buf, len, PKT_MAX, &got), PKT_INTACT);
 		CHECK_EQ(got, seq);
 		lo = len < lo ? len : lo;
 		hi = len > hi ? len : hi;
@@ -185,7 +185,25 @@ static void test_packet_round_trip(void)
 	CHECK_EQ(lo, PKT_MIN);
 	CHECK_EQ(hi, PKT_MAX);
 	CHECK(sizes_seen_min >= 1 && sizes_seen_max >= 1);
-	CHECK_EQ(pkt_build(1, buf, PKT_MAX - 1), 0u);   /* too small a buffer */
+	CHECK_EQ(pkt_build(1, PKT_MAX, buf, PKT_MAX - 1), 0u);   /* too small a buffer */
+}
+
+static void test_packet_max(void)
+{
+	static uint8_t buf[PKT_MAX];
+	uint32_t seq;
+	for (uint32_t max = 0; max < PKT_MAX + 50; max += 7) {
+		uint32_t want = max < PKT_MIN ? PKT_MIN : max > PKT_MAX ? PKT_MAX : max;
+		CHECK_EQ(pkt_size(1, max), want);
+		for (uint32_t s = 0; s < 200; s++) {
+			uint32_t len = pkt_build(s, max, buf, sizeof(buf));
+			CHECK(len >= PKT_MIN && len <= want);
+			CHECK_EQ(pkt_check(buf, len, max, &seq), PKT_INTACT);
+		}
+	}
+	/* Built for one MTU, checked against another: the length no longer fits the sequence number. */
+	uint32_t len = pkt_build(1, 500, buf, sizeof(buf));
+	CHECK_EQ(pkt_check(buf, len, 600, &seq), PKT_LENGTH);
 }
 
 static void test_packet_damage(void)
@@ -193,15 +211,15 @@ static void test_packet_damage(void)
 	static uint8_t buf[PKT_MAX], copy[PKT_MAX];
 	uint32_t seq;
 	for (uint32_t s = 0; s < 40; s++) {
-		uint32_t len = pkt_build(s, buf, sizeof(buf));
+		uint32_t len = pkt_build(s, PKT_MAX, buf, sizeof(buf));
 		for (uint32_t i = 0; i < len; i++)
 			for (unsigned bit = 0; bit < 8; bit++) {
 				memcpy(copy, buf, len);
 				copy[i] ^= (uint8_t)(1u << bit);
-				CHECK(pkt_check(copy, len, &seq) != PKT_INTACT);
+				CHECK(pkt_check(copy, len, PKT_MAX, &seq) != PKT_INTACT);
 			}
-		CHECK(pkt_check(buf, len - 1, &seq) != PKT_INTACT);     /* truncated */
-		CHECK_EQ(pkt_check(buf, PKT_MIN - 1, &seq), PKT_SHORT);
+		CHECK(pkt_check(buf, len - 1, PKT_MAX, &seq) != PKT_INTACT);     /* truncated */
+		CHECK_EQ(pkt_check(buf, PKT_MIN - 1, PKT_MAX, &seq), PKT_SHORT);
 	}
 	/* Random bytes are never taken for a packet. */
 	srand(7);
@@ -215,7 +233,7 @@ static void test_packet_damage(void)
 			buf[2] = (uint8_t)len;
 			buf[3] = (uint8_t)(len >> 8);
 		}
-		CHECK(pkt_check(buf, len, &seq) != PKT_INTACT);
+		CHECK(pkt_check(buf, len, PKT_MAX, &seq) != PKT_INTACT);
 	}
 }
 
@@ -223,25 +241,25 @@ static void test_tally(void)
 {
 	static uint8_t buf[PKT_MAX];
 	struct pkt_tally t;
-	tally_start(&t, 100, 4);
+	tally_start(&t, 100, 4, PKT_MAX);
 	for (uint32_t s = 100; s < 104; s++) {
 		CHECK(!tally_complete(&t));
-		tally_add(&t, buf, pkt_build(s, buf, sizeof(buf)));
+		tally_add(&t, buf, pkt_build(s, PKT_MAX, buf, sizeof(buf)));
 	}
 	CHECK(tally_complete(&t));
-	tally_add(&t, buf, pkt_build(101, buf, sizeof(buf)));   /* again */
-	tally_add(&t, buf, pkt_build(99, buf, sizeof(buf)));    /* before the window */
-	tally_add(&t, buf, pkt_build(104, buf, sizeof(buf)));   /* after it */
-	uint32_t len = pkt_build(102, buf, sizeof(buf));
+	tally_add(&t, buf, pkt_build(101, PKT_MAX, buf, sizeof(buf)));   /* again */
+	tally_add(&t, buf, pkt_build(99, PKT_MAX, buf, sizeof(buf)));    /* before the window */
+	tally_add(&t, buf, pkt_build(104, PKT_MAX, buf, sizeof(buf)));   /* after it */
+	uint32_t len = pkt_build(102, PKT_MAX, buf, sizeof(buf));
 	buf[len / 2] ^= 1;
 	tally_add(&t, buf, len);
 	CHECK_EQ(t.intact, 4u);
 	CHECK_EQ(t.duplicate, 1u);
 	CHECK_EQ(t.foreign, 2u);
 	CHECK_EQ(t.damaged, 1u);
-	tally_start(&t, 0xfffffffeu, 300);   /* the window is at most 256, and may wrap */
+	tally_start(&t, 0xfffffffeu, 300, PKT_MAX);   /* the window is at most 256, and may wrap */
 	CHECK_EQ(t.count, 256u);
-	tally_add(&t, buf, pkt_build(1, buf, sizeof(buf)));
+	tally_add(&t, buf, pkt_build(1, PKT_MAX, buf, sizeof(buf)));
 	CHECK_EQ(t.intact, 1u);
 }
 
@@ -324,6 +342,7 @@ int main(void)
 	RUN(test_at_has_csq);
 	RUN(test_at_creg);
 	RUN(test_packet_round_trip);
+	RUN(test_packet_max);
 	RUN(test_packet_damage);
 	RUN(test_tally);
 	RUN(test_work_block);

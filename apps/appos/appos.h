@@ -62,21 +62,24 @@ int at_creg(const char *resp, size_t len);
 #define PKT_MIN 16u
 #define PKT_MAX 1000u
 enum pkt_err { PKT_INTACT = 0, PKT_SHORT, PKT_MAGIC, PKT_LENGTH, PKT_SUM, PKT_PAYLOAD };
-uint32_t pkt_size(uint32_t seq);   /* PKT_MIN..PKT_MAX, varied; seq 0 is PKT_MIN, seq 1 PKT_MAX */
+/* Packet seq's length, varied over PKT_MIN..max (max is clamped to PKT_MIN..PKT_MAX, the data path's
+ * MTU): seq 0 is the shortest, seq 1 the longest. */
+uint32_t pkt_size(uint32_t seq, uint32_t max);
 /* Build packet seq into buf: its length, or 0 if cap is too small. */
-uint32_t pkt_build(uint32_t seq, uint8_t *buf, uint32_t cap);
-/* Check a packet as received; *seq gets its sequence number if the header is readable. */
-enum pkt_err pkt_check(const uint8_t *buf, uint32_t len, uint32_t *seq);
+uint32_t pkt_build(uint32_t seq, uint32_t max, uint8_t *buf, uint32_t cap);
+/* Check a packet as received (built with the same max); *seq gets its sequence number if the header
+ * is readable. */
+enum pkt_err pkt_check(const uint8_t *buf, uint32_t len, uint32_t max, uint32_t *seq);
 uint32_t fnv1a(const void *p, size_t n, uint32_t h);
 #define FNV_SEED 2166136261u
 
 /* Which of `count` packets from `base` came back, intact, once (a window of at most 256). */
 struct pkt_tally {
-	uint32_t base, count;
+	uint32_t base, count, max;
 	uint32_t seen[8];
 	unsigned intact, damaged, duplicate, foreign;
 };
-void tally_start(struct pkt_tally *t, uint32_t base, uint32_t count);
+void tally_start(struct pkt_tally *t, uint32_t base, uint32_t count, uint32_t max);
 void tally_add(struct pkt_tally *t, const uint8_t *buf, uint32_t len);
 bool tally_complete(const struct pkt_tally *t);
 
@@ -169,10 +172,17 @@ void group_tend(struct group *g);
 /* "CPUs 1,2,3" for the threads' CPUs now, into buf. */
 void group_cpus(const struct group *g, char *buf, size_t size);
 
-/* The data path's rings in the shared region `data-ring` (datapath.c): attach (0, or -1 if the region
- * does not hold them), put a packet on the uplink (0, or -1 if it is full), take one from the downlink
- * (its length, 0 if there is none, -1 for an entry that was damaged and skipped). */
+/*
+ * The data path (datapath.c): the shared region `data-ring` holds the uplink ring (we produce) in its
+ * first half and the downlink ring (we consume) in its second, in the modem's ring format
+ * (modem-stack/ring.h). dp_attach: 0, or a negative enum ring_err (not formatted yet, or corrupt: try
+ * again later). dp_put: 0, 1 if the uplink is full, negative if the ring broke. dp_get: the packet's
+ * length, 0 if none waits, negative if the ring broke. A broken ring needs dp_attach again (the modem
+ * formats it anew when it restarts).
+ */
 int dp_attach(void *base, uint32_t size);
+bool dp_ready(void);
+uint32_t dp_mtu(void);
 int dp_put(const uint8_t *pkt, uint32_t len);
 int dp_get(uint8_t *buf, uint32_t cap);
 

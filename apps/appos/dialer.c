@@ -21,7 +21,7 @@
 #define RESP_MAX ((MU_MR_COUNT - 1) * 4)
 
 static uint32_t at_slot, data_slot;
-static bool have_ring;
+static const struct mu_env_entry *ring;   /* the region `data-ring` */
 static char resp[RESP_MAX + 1];
 static uint32_t resp_len;
 static uint32_t next_seq;
@@ -160,49 +160,67 @@ static bool registered(void)
 
 /* ---- data */
 
-/* Send `count` packets from next_seq, take back what comes: how many came back intact (t has the rest). */
-static unsigned round_trip(uint32_t count, struct pkt_tally *t, int *err)
+#define DP_BROKEN (-1)   /* a round's error: the rings broke (see dp_attach) */
+
+/* The rings, attached if they were not (or broke): whether they can be used. */
+static bool data_ready(void)
+{
+	if (!data_slot || !ring)
+		return false;
+	return dp_ready() || dp_attach((void *)ring->addr, ring->size) == 0;
+}
+
+/*
+ * Send `count` packets from next_seq and take back what comes, until all of
+ * ours are back or DATA_PATIENCE waits brought nothing; t tells what came.
+ * *err: MU_OK, the last IPC error on `data`, or DP_BROKEN.
+ */
+static void round_trip(uint32_t count, struct pkt_tally *t, int *err)
 {
 	static uint8_t pkt[PKT_MAX];
 	uint32_t sent = 0, idle = 0;
 	*err = MU_OK;
-	tally_start(t, next_seq, count);
+	tally_start(t, next_seq, count, dp_mtu());
 	next_seq += count;
-	while (t->intact + t->damaged + t->duplicate + t->foreign < count && idle < DATA_PATIENCE) {
+	while (t->intact + t->damaged + t->duplicate < count && idle < DATA_PATIENCE) {
 		uint32_t pushed = 0;
-		while (sent < count) {
-			uint32_t len = pkt_build(t->base + sent, pkt, sizeof(pkt));
-			if (dp_put(pkt, len) != 0)
-				break;   /* the uplink is full: let the modem drain it */
+		int r = 0;
+		while (sent < count && (r = dp_put(pkt, pkt_build(t->base + sent, t->max, pkt, sizeof(pkt)))) == 0) {
 			sent++;
 			pushed++;
+		}
+		if (r < 0) {
+			*err = DP_BROKEN;
+			return;
 		}
 		if (pushed) {
 			int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_KICK, 0), MU_SEND, AT_TIMEOUT_US, 0, 0);
 			if (e)
 				*err = e;
 		}
-		uint32_t before = t->intact + t->damaged + t->duplicate + t->foreign;
+		bool got = false;
 		int n;
-		while ((n = dp_get(pkt, sizeof(pkt))) != 0)
-			if (n > 0)
-				tally_add(t, pkt, (uint32_t)n);
-			else
-				t->damaged++;
-		if (t->intact + t->damaged + t->duplicate + t->foreign > before) {
+		while ((n = dp_get(pkt, sizeof(pkt))) > 0) {
+			tally_add(t, pkt, (uint32_t)n);
+			got = true;
+		}
+		if (n < 0) {
+			*err = DP_BROKEN;
+			return;
+		}
+		if (got) {
 			idle = 0;
 			continue;
 		}
+		/* Nothing yet: the modem answers when the downlink has packets, or after DATA_WAIT_MS. */
 		mr()[0] = DATA_WAIT_MS;
-		uint32_t rtag;
-		int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_WAIT, 1), MU_SEND | MU_RECV, AT_TIMEOUT_US, &rtag, 0);
+		int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_WAIT, 1), MU_SEND | MU_RECV, AT_TIMEOUT_US, 0, 0);
 		if (e) {
 			*err = e;
 			app_sleep_ms(DATA_WAIT_MS);
 		}
 		idle++;
 	}
-	return t->intact;
 }
 
 /* ---- the session, then the slow loop */
@@ -212,18 +230,15 @@ void mode_dialer(void)
 	struct group g;
 	group_start(&g, 1, NULL);
 	group_report(&g, "thread");
-	const struct mu_env_entry *a = env_find(app_env, "at", MU_ENV_CAP), *d = env_find(app_env, "data", MU_ENV_CAP),
-				  *r = env_find(app_env, "data-ring", MU_ENV_SHARED);
+	const struct mu_env_entry *a = env_find(app_env, "at", MU_ENV_CAP), *d = env_find(app_env, "data", MU_ENV_CAP);
+	ring = env_find(app_env, "data-ring", MU_ENV_SHARED);
 	at_slot = a ? a->slot : 0;
 	data_slot = d ? d->slot : 0;
-	have_ring = r && d && dp_attach((void *)r->addr, r->size) == 0;
-	if (!at_slot || !have_ring)
-		app_report(APP_EGRANT, 0, 0, "missing grants:%s%s%s", a ? "" : " at", d ? "" : " data",
-			   r ? (have_ring ? "" : " data-ring (unusable)") : " data-ring");
+	if (!a || !d || !ring)
+		app_report(APP_EGRANT, 0, 0, "not granted:%s%s%s", a ? "" : " at", d ? "" : " data", ring ? "" : " data-ring");
 
-	/* The session. */
+	/* The session: AT commands good and bad, then packets through the modem and back. */
 	unsigned at_ok = 0, tried = 0, refused = 0, intact = 0;
-	int ipc_err = MU_OK;
 	bool reg = at_slot && registered();
 	for (unsigned i = 0; at_slot && i < sizeof(good) / sizeof(good[0]); i++)
 		at_ok += (reg || strncmp(good[i].line, "ATD", 3)) && run_good(&good[i]);
@@ -231,23 +246,30 @@ void mode_dialer(void)
 		refused = run_malformed(&tried);
 	if (at_slot && !reg)
 		app_log("the network did not register us: no call");
-	if (have_ring) {
+	bool rings = false;
+	for (unsigned w = 0; w < 50 && !(rings = data_ready()) && data_slot && ring; w++)
+		app_sleep_ms(100);   /* the modem formats the rings when it starts */
+	int derr = MU_OK;
+	if (rings) {
 		struct pkt_tally t;
-		intact = round_trip(SESSION_PACKETS, &t, &ipc_err);
+		round_trip(SESSION_PACKETS, &t, &derr);
+		intact = t.intact;
 		if (intact != SESSION_PACKETS)
 			app_log("packets: %u intact, %u damaged, %u twice, %u foreign of %u (error %d)", t.intact, t.damaged,
-				t.duplicate, t.foreign, SESSION_PACKETS, ipc_err);
+				t.duplicate, t.foreign, SESSION_PACKETS, derr);
+	} else if (data_slot && ring) {
+		app_log("the data-ring region holds no rings");
 	}
 	unsigned ngood = sizeof(good) / sizeof(good[0]);
-	uint32_t status = !at_slot || !have_ring ? APP_EGRANT
+	uint32_t status = !a || !d || !ring ? APP_EGRANT
 			  : at_ok != ngood || refused != tried ? APP_EAT
-			  : intact != SESSION_PACKETS ? (ipc_err ? APP_ESERVER : APP_EDATA)
-			  : APP_OK;
+			  : intact == SESSION_PACKETS ? APP_OK
+			  : derr > 0 ? APP_ESERVER : APP_EDATA;
 	app_report(status, at_ok | tried << 8 | refused << 16 | ngood << 24, intact | SESSION_PACKETS << 16,
 		   "%u/%u AT ok, %u/%u malformed rejected, %u/%u packets intact", at_ok, ngood, refused, tried, intact,
 		   SESSION_PACKETS);
 
-	/* The slow loop. */
+	/* The slow loop: one AT+CSQ and a few packets a period; a report when that starts or stops failing. */
 	bool failing = status != APP_OK;
 	uint32_t rounds = 0, round_fail = 0;
 	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
@@ -256,26 +278,27 @@ void mode_dialer(void)
 		group_tend(&g);
 		rounds++;
 		int err = at("AT+CSQ");
-		unsigned rssi = 0, ber = 0;
+		unsigned rssi = 0, ber = 0, back = 0;
 		bool at_good = !err && at_final(resp, resp_len) == AT_OK && !at_csq(resp, resp_len, &rssi, &ber);
-		unsigned back = 0;
-		int derr = MU_OK;
-		if (have_ring) {
+		derr = MU_OK;
+		if (data_ready()) {
 			struct pkt_tally t;
-			back = round_trip(ROUND_PACKETS, &t, &derr);
+			round_trip(ROUND_PACKETS, &t, &derr);
+			back = t.intact;
+		} else {
+			derr = DP_BROKEN;
 		}
-		bool good_round = at_good && (!have_ring || back == ROUND_PACKETS);
+		bool good_round = at_good && back == ROUND_PACKETS;
 		if (!good_round) {
 			round_fail++;
 			if (!failing)
-				app_report(!at_good ? (err && err != MU_EMSG ? APP_ESERVER : APP_EAT)
-						    : derr ? APP_ESERVER : APP_EDATA,
-					   (uint32_t)err, back,
+				app_report(err > 0 && err != MU_EMSG ? APP_ESERVER : !at_good ? APP_EAT
+					   : derr > 0 ? APP_ESERVER : APP_EDATA, (uint32_t)err, back,
 					   "round %u: AT+CSQ %s (error %d), %u/%u packets back (error %d)", (unsigned)rounds,
 					   at_good ? "ok" : "failed", err, back, ROUND_PACKETS, derr);
 			failing = true;
 		} else if (failing) {
-			app_report(APP_OK, rounds, round_fail, "round %u: AT and data path work again", (unsigned)rounds);
+			app_report(APP_OK, rounds, round_fail, "round %u: AT and data path work", (unsigned)rounds);
 			failing = false;
 		}
 		if (app_due(&next_progress, APP_PROGRESS_MS))

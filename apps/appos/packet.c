@@ -14,13 +14,14 @@ uint32_t fnv1a(const void *p, size_t n, uint32_t h)
 	return h;
 }
 
-uint32_t pkt_size(uint32_t seq)
+uint32_t pkt_size(uint32_t seq, uint32_t max)
 {
+	max = max < PKT_MIN ? PKT_MIN : max > PKT_MAX ? PKT_MAX : max;
 	if (seq == 0)
 		return PKT_MIN;
 	if (seq == 1)
-		return PKT_MAX;
-	return PKT_MIN + ((seq * 2654435761u) >> 16) % (PKT_MAX - PKT_MIN + 1);
+		return max;
+	return PKT_MIN + ((seq * 2654435761u) >> 16) % (max - PKT_MIN + 1);
 }
 
 static uint32_t gen_seed(uint32_t seq)
@@ -42,9 +43,9 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); 
 static uint32_t get16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
 static uint32_t get32(const uint8_t *p) { return get16(p) | get16(p + 2) << 16; }
 
-uint32_t pkt_build(uint32_t seq, uint8_t *buf, uint32_t cap)
+uint32_t pkt_build(uint32_t seq, uint32_t max, uint8_t *buf, uint32_t cap)
 {
-	uint32_t len = pkt_size(seq);
+	uint32_t len = pkt_size(seq, max);
 	if (cap < len)
 		return 0;
 	buf[0] = 'M';
@@ -58,14 +59,14 @@ uint32_t pkt_build(uint32_t seq, uint8_t *buf, uint32_t cap)
 	return len;
 }
 
-enum pkt_err pkt_check(const uint8_t *buf, uint32_t len, uint32_t *seq)
+enum pkt_err pkt_check(const uint8_t *buf, uint32_t len, uint32_t max, uint32_t *seq)
 {
 	if (len < PKT_MIN)
 		return PKT_SHORT;
 	if (buf[0] != 'M' || buf[1] != 'P')
 		return PKT_MAGIC;
 	*seq = get32(buf + 4);
-	if (get16(buf + 2) != len || len != pkt_size(*seq))
+	if (get16(buf + 2) != len || len != pkt_size(*seq, max))
 		return PKT_LENGTH;
 	if (get32(buf + len - TRAILER) != fnv1a(buf, len - TRAILER, FNV_SEED))
 		return PKT_SUM;
@@ -76,17 +77,18 @@ enum pkt_err pkt_check(const uint8_t *buf, uint32_t len, uint32_t *seq)
 	return PKT_INTACT;
 }
 
-void tally_start(struct pkt_tally *t, uint32_t base, uint32_t count)
+void tally_start(struct pkt_tally *t, uint32_t base, uint32_t count, uint32_t max)
 {
 	memset(t, 0, sizeof(*t));
 	t->base = base;
+	t->max = max;
 	t->count = count > 256 ? 256 : count;
 }
 
 void tally_add(struct pkt_tally *t, const uint8_t *buf, uint32_t len)
 {
 	uint32_t seq = 0;
-	if (pkt_check(buf, len, &seq) != PKT_INTACT) {
+	if (pkt_check(buf, len, t->max, &seq) != PKT_INTACT) {
 		t->damaged++;
 		return;
 	}
