@@ -108,10 +108,12 @@ void mode_prodcons(void)
 			int e = produce(produced, &count);
 			if (e) {
 				failed++;
-				if (!failing)
-					app_report(e == PC_BAD ? APP_EWORK : APP_ESERVER, produced, (uint32_t)e,
-						   "item %u not taken: %s %d", (unsigned)produced,
-						   e == PC_BAD ? "consumer found it damaged," : "error", e);
+				if (!failing && e == PC_BAD)
+					app_report(APP_EWORK, produced, (uint32_t)e, "item %u not taken: the consumer found it damaged",
+						   (unsigned)produced);
+				else if (!failing)
+					app_report(APP_ESERVER, produced, (uint32_t)e, "item %u not taken: error %d",
+						   (unsigned)produced, e);
 				failing = true;
 				app_sleep_ms(APP_RETRY_MS);
 				break;
