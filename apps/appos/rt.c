@@ -144,7 +144,8 @@ static struct {
 	void (*fn)(uint32_t);
 	uint32_t arg;
 } threads[APP_MAX_THREADS] = { [0] = { MU_CAP_THREAD, 0, 0 } };
-static uint64_t stacks[APP_MAX_THREADS][512] __attribute__((aligned(8)));
+static uint64_t stacks[APP_MAX_THREADS][256] __attribute__((aligned(8)));   /* 2 KiB each */
+union app_scratch app_scratch[APP_MAX_THREADS];
 
 uint32_t app_thread_cap(unsigned idx)
 {
@@ -184,7 +185,7 @@ int app_thread(unsigned idx, void (*fn)(uint32_t), uint32_t arg)
 	if ((err = mu_invoke(slot, MU_TAG(MU_THREAD_CONTROL, 2), 0)) != MU_OK)
 		return err;
 	mr()[0] = (uint32_t)thread_entry;
-	mr()[1] = (uint32_t)(stacks[idx] + 512);
+	mr()[1] = (uint32_t)(stacks[idx] + 256);
 	mr()[2] = idx;
 	mr()[3] = prio;
 	return mu_invoke(slot, MU_TAG(MU_THREAD_START, 4), 0);
