@@ -120,6 +120,9 @@ uint32_t meter_mean(const struct meter *m);
 #define APP_MAX_THREADS 32       /* a program's threads in the system file: 1..32 */
 #define APP_PROGRESS_MS 30000u   /* progress lines on the console this often */
 #define APP_RETRY_MS 1000u       /* a failed server or scheduler is asked again this often */
+/* How long a call waits for a server to take it. A server that is gone fails the call at once; this
+ * only bounds a server that is alive but busy, and QEMU on a loaded host can stall a CPU for a while. */
+#define APP_SEND_TIMEOUT_US 3000000u
 
 extern const struct mu_env *app_env;
 void app_set_name(const char *partition, const char *program);   /* "partition/program" on console lines */

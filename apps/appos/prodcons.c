@@ -23,7 +23,6 @@
 #define PC_WORDS 8u
 #define PC_BURST 32u
 #define PC_REST_MS 5u
-#define PC_TIMEOUT_US 1000000u
 
 static unsigned nstages;                  /* threads: the producer and the stages */
 static uint32_t gates[APP_MAX_THREADS];   /* gates[k]: bound to thread k (k >= 1) */
@@ -60,7 +59,7 @@ static bool item_ok(const uint32_t *w)
 static int pass_on(unsigned k)
 {
 	uint32_t rtag;
-	int err = mu_ipc(gates[k], MU_TAG(PC_ITEM, PC_WORDS), MU_SEND | MU_RECV, PC_TIMEOUT_US, &rtag, 0);
+	int err = mu_ipc(gates[k], MU_TAG(PC_ITEM, PC_WORDS), MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, &rtag, 0);
 	return err ? err : (int)MU_TAG_LABEL(rtag);
 }
 
