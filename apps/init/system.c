@@ -22,6 +22,7 @@ enum {
 	P_GATE = 88,      /* the services' gates, in the order they are made (up to 24) */
 	P_FACTORY = 112,  /* partition i's factory: 112 + i */
 	S_INST = 120, S_OBJ = 121, S_FACT = 122,
+	P_INST = 16,      /* program k's balancer instance: 16 + k (the boot tests' slots, free by now) */
 };
 #define MAX_PROGS 16
 #define MAX_GATES 24
@@ -68,6 +69,21 @@ static int give_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
 	mr()[3] = from;
 	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
 }
+
+/*
+ * Move our capability `from` into the task (grant): ours is empty after it.
+ * For what we make only to hand over: a mapped copy would be a child of
+ * ours, and deleting ours revokes its children, the program's copy too.
+ */
+static int grant_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
+{
+	mr()[0] = to; mr()[1] = 0;
+	mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (rights << 4);
+	mr()[3] = from;
+	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
+}
+
+static uint32_t inst_of(unsigned k) { return P_INST + k; }
 
 /* Map n pages of ours at va into task at to (shared: both keep them). */
 static int share_pages(uint32_t task, uint32_t to, uint32_t va, uint32_t bytes)
@@ -166,17 +182,19 @@ static const char *start_program(unsigned k)
 	if (give_cap(task, MU_CAP_TASK, task, MU_RIGHTS_ALL) || give_cap(task, MU_CAP_THREAD, thread, MU_RIGHTS_ALL))
 		return "could not give it its own capabilities";
 	if (sp->kmem) {
-		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || give_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
+		delete_cap(S_FACT);   /* empty unless a grant failed before */
+		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || grant_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
 			return "out of kernel memory for its factory";
-		delete_cap(S_FACT);
 	} else if (give_cap(task, MU_CAP_FACTORY, f, MU_R | MU_W)) {
 		return "could not give it its partition's factory";
 	}
-	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || give_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
+	delete_cap(S_OBJ);   /* empty unless a grant failed before */
+	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || grant_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
 		return "could not make its parent gate";
-	delete_cap(S_OBJ);
-	p->inst = lb_open(sp->scheduler, S_INST);
-	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, S_INST, MU_R))
+	/* Ours stays until the partition goes (kill_partition): deleting it would revoke the program's. */
+	delete_cap(inst_of(k));
+	p->inst = lb_open(sp->scheduler, inst_of(k));
+	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, inst_of(k), MU_R))
 		return "the balancer gave it no scheduler";
 	mark(p, MU_CAP_TASK); mark(p, MU_CAP_THREAD); mark(p, MU_CAP_FACTORY); mark(p, MU_CAP_PARENT);
 	mark(p, MU_CAP_SCHED);
@@ -195,10 +213,10 @@ static const char *start_program(unsigned k)
 			break;
 		case SYSFILE_GRANT_TIMER:
 		case SYSFILE_GRANT_IRQ:
-			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
-			    give_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
-				return "could not make its interrupt object";
 			delete_cap(S_OBJ);
+			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
+			    grant_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
+				return "could not make its interrupt object";
 			mark(p, slot);
 			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
 			break;
@@ -239,10 +257,9 @@ static const char *start_program(unsigned k)
 	if (mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) != MU_OK)
 		return "could not start it";
 	/* Its first thread goes where its scheduler instance says, at its priority. */
-	if (mu_rpc(S_INST, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
-	    mu_run_thread(S_INST, thread, sp->priority, MU_CPUSET(0, 0), mr()[2], 0) < 0)
+	if (mu_rpc(inst_of(k), MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
+	    mu_run_thread(inst_of(k), thread, sp->priority, MU_CPUSET(0, 0), mr()[2], 0) < 0)
 		return "its scheduler refused its first thread";
-	delete_cap(S_INST);
 	p->reports = 0;
 	p->ended = false;
 	return NULL;
@@ -309,6 +326,7 @@ static void kill_partition(unsigned i)
 			mr()[0] = (uint32_t)progs[k].inst;
 			lb_call(LB_CLOSE, 1);
 			progs[k].inst = -1;
+			delete_cap(inst_of(k));
 		}
 	part_up[i] = false;
 }
