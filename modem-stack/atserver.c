@@ -124,20 +124,17 @@ void at_main(const struct mu_env *env)
 	uint64_t next_tick = clock_ns();
 	at_init(&at, (uint32_t)next_tick ^ 0x41542b43u);
 	next_tick += TICK_NS;
+	uint32_t wait = 0;
 	for (;;) {
 		/* The reply goes out with the next receive: nothing may use the message registers
 		 * between composing it and that (the clock and the pipeline's calls do). */
-		uint64_t now = clock_ns();
-		uint32_t wait = now >= next_tick ? 0 : (uint32_t)((next_tick - now) / 1000) + 1;
-		if (!reported && wait > 100000)
-			wait = 100000;
 		if (reply)
 			mu_ipc(0, rtag, MU_REPLY, 0, 0, 0);
 		int err = mu_ipc(0, 0, MU_RECV, wait, &tag, &label);
 		reply = false;
 		if (err == MU_OK)
 			memcpy(in, mr(), MU_TAG_WORDS(tag) * sizeof(uint32_t));
-		now = clock_ns();
+		uint64_t now = clock_ns();
 		for (unsigned k = 0; now >= next_tick && k < 10; k++, next_tick += TICK_NS)
 			tick();
 		if (now >= next_tick)   /* more than a second behind: the network's time jumps */
@@ -145,6 +142,10 @@ void at_main(const struct mu_env *env)
 		if (!reported)   /* init may be calling us (AT_RESET) right now: do not wait behind it */
 			reported = report(serve ? 0 : 1, 0, 0, serve ? "at-server: ready" : "at-server: no 'at' service to serve",
 					  20000) != MU_ETIMEDOUT;
+		now = clock_ns();
+		wait = now >= next_tick ? 0 : (uint32_t)((next_tick - now) / 1000) + 1;
+		if (!reported && wait > 100000)
+			wait = 100000;
 		if (err != MU_OK)
 			continue;
 		reply = true;

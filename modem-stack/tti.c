@@ -553,6 +553,29 @@ static uint32_t control(uint32_t tag)
 
 /* ---- start */
 
+/*
+ * What a TTI costs at work factor w: the four stage pairs run here n times
+ * in a row, without the threads and IPC around them (the service thread,
+ * before any of them runs). ns[k] gets stage pair k's mean; returns the
+ * mean of all four. The pipeline starts afresh afterwards.
+ */
+static uint32_t calibrate(uint32_t w, unsigned n, uint32_t ns[NSTAGE])
+{
+	uint64_t sum[NSTAGE] = { 0 }, all = 0;
+	work_cfg(w, &pl.cfg);
+	for (unsigned i = 1; i <= n; i++)
+		for (unsigned k = 0; k < NSTAGE; k++) {
+			uint64_t t0 = clock_ns();
+			stage_fn[k](i);
+			sum[k] += clock_ns() - t0;
+		}
+	for (unsigned k = 0; k < NSTAGE; k++) {
+		ns[k] = (uint32_t)(sum[k] / n);
+		all += ns[k];
+	}
+	return (uint32_t)all;
+}
+
 static int make(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
 	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
@@ -636,6 +659,21 @@ void pipeline_main(const struct mu_env *env)
 		why = "modem: no timer granted as 'tti'";
 	else if (pl_init(&pl, &cfg) != PL_OK)
 		why = "modem: the pipeline's configuration is invalid";
+	uint32_t cost = 0;
+	if (!why) {
+		uint32_t ns[NSTAGE];
+		static const uint32_t ws[] = { 1, 2, 4, 8, 16, 32, 64 };
+		for (unsigned i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+			uint32_t c = calibrate(ws[i], 20, ns);
+			printf("MODEM calibrate work=%u tti=%u stages=%u/%u/%u/%u\n", (unsigned)ws[i], (unsigned)c,
+			       (unsigned)ns[0], (unsigned)ns[1], (unsigned)ns[2], (unsigned)ns[3]);
+			if (ws[i] == MODEM_WORK_DEFAULT)
+				cost = c;
+		}
+		memset(&cnt, 0, sizeof(cnt));
+		work_cfg(work_now, &cfg);
+		(void)pl_init(&pl, &cfg);
+	}
 	if (!why && reg && (ring_slots = modem_ring_slots(reg->size)) > 0) {
 		ring_base = (uint8_t *)reg->addr;
 		ring_half = reg->size / 2;
@@ -656,8 +694,8 @@ void pipeline_main(const struct mu_env *env)
 		report(1, atomic_load(&tti_seq), 0, why, MU_TIMEOUT_NEVER);
 		park();
 	}
-	snprintf(text, sizeof(text), "modem: pipeline up, 1 ms TTI on cpu %u, work factor %u, data ring %s",
-		 (unsigned)atomic_load(&tti_cpu), (unsigned)work_now, have_ring ? "ok" : "missing");
+	snprintf(text, sizeof(text), "modem: pipeline up, 1 ms TTI on cpu %u, work factor %u (%u us a TTI), data ring %s",
+		 (unsigned)atomic_load(&tti_cpu), (unsigned)work_now, (unsigned)(cost / 1000), have_ring ? "ok" : "missing");
 	bool reported = report(0, st.ttis, st.misses, text, 20000) != MU_ETIMEDOUT, reply = false;
 	uint32_t rtag = 0, tag, label, ctl_label = ctl ? ctl->label : ~0u;
 	for (;;) {
