@@ -111,25 +111,16 @@ static uint32_t scrambling_init(const struct phy_cfg *cfg, uint32_t tti)
 	return ((tti / 10) % 1024) << 14 | (tti % 10) << 9 | cfg->cell_id;
 }
 
-/* Flips the sign of air[n] where c(n) = 1, in place. */
-static void scramble(const struct phy_cfg *cfg, uint32_t tti, int8_t *air, size_t len)
+/*
+ * Repetition r starts at another point of the interleaved sequence, like a
+ * redundancy version: its first symbol carries interleaved bit
+ * rep_start(r), and it wraps around.
+ */
+static size_t rep_start(size_t ncoded, unsigned r, unsigned reps)
 {
-	struct gold g;
-	uint32_t c = 0;
-	size_t n;
-	unsigned left = 0;
+	size_t shift = r * ncoded / reps;
 
-	gold_init(&g, scrambling_init(cfg, tti));
-	for (n = 0; n < len; n++) {
-		if (left == 0) {
-			c = gold_next28(&g);
-			left = 28;
-		}
-		if (c & 1u)
-			air[n] = (int8_t)(air[n] == -128 ? 127 : -air[n]);
-		c >>= 1;
-		left--;
-	}
+	return shift == 0 ? 0 : ncoded - shift;
 }
 
 /* Row-in, column-out order: perm[k] is the k-th transmitted coded bit. */
@@ -182,8 +173,10 @@ static void conv_encode(const uint8_t *block, size_t nbits, uint8_t *coded)
 int phy_encode(const struct phy_cfg *cfg, uint32_t tti, const uint8_t *tb,
 	       struct phy_scratch *sc, int8_t *air, size_t cap)
 {
-	size_t nbits, ncoded, k, shift, pos, i;
-	unsigned r;
+	size_t nbits, ncoded, k, i, n = 0;
+	struct gold g;
+	uint32_t c = 0;
+	unsigned r, left = 0;
 
 	if (phy_cfg_check(cfg) != PHY_OK)
 		return PHY_E_ARG;
@@ -198,18 +191,23 @@ int phy_encode(const struct phy_cfg *cfg, uint32_t tti, const uint8_t *tb,
 		for (i = 0; i < nbits; i++)
 			sc->coded[i] = (uint8_t)get_bit(sc->block, i);
 	build_perm(ncoded, cfg->columns, sc->perm);
+	/* Interleave, repeat, map to symbols and scramble in one pass over
+	 * the burst, so the scrambling bits come in order. */
+	gold_init(&g, scrambling_init(cfg, tti));
 	for (r = 0; r < cfg->reps; r++) {
-		/* Each repetition starts at another point of the interleaved
-		 * sequence, like a redundancy version. */
-		shift = r * ncoded / cfg->reps;
-		pos = r * ncoded + shift;
-		for (k = 0; k < ncoded; k++) {
-			air[pos] = sc->coded[sc->perm[k]] ? -PHY_AMPLITUDE : PHY_AMPLITUDE;
-			if (++pos == (r + 1) * ncoded)
-				pos = r * ncoded;
+		k = rep_start(ncoded, r, cfg->reps);
+		for (i = 0; i < ncoded; i++, n++) {
+			if (left == 0) {
+				c = gold_next28(&g);
+				left = 28;
+			}
+			air[n] = (sc->coded[sc->perm[k]] ^ (c & 1u)) ? -PHY_AMPLITUDE : PHY_AMPLITUDE;
+			c >>= 1;
+			left--;
+			if (++k == ncoded)
+				k = 0;
 		}
 	}
-	scramble(cfg, tti, air, phy_air_len(cfg));
 	return (int)phy_air_len(cfg);
 }
 
@@ -227,9 +225,7 @@ static void combine(const struct phy_cfg *cfg, uint32_t tti, const int8_t *air,
 	build_perm(ncoded, cfg->columns, sc->perm);
 	gold_init(&g, scrambling_init(cfg, tti));
 	for (r = 0; r < cfg->reps; r++) {
-		k = ncoded - r * ncoded / cfg->reps; /* symbol 0 of the repetition is bit k */
-		if (k == ncoded)
-			k = 0;
+		k = rep_start(ncoded, r, cfg->reps);
 		for (size_t i = 0; i < ncoded; i++, n++) {
 			if (left == 0) {
 				c = gold_next28(&g);

@@ -13,7 +13,7 @@ void pl_cfg_default(struct pl_cfg *cfg)
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->n_bearers = 2;
-	cfg->tb_bytes = 256;
+	cfg->tb_bytes = 64;
 	cfg->phy_reps = 1;
 	cfg->phy_fec = PHY_FEC_CONV;
 	cfg->phy_columns = 32;

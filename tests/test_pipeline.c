@@ -188,7 +188,8 @@ static void test_loop_configs(void)
 		size_t lo, hi;
 	} cases[] = {
 		{ 1, 16, 1, PHY_FEC_CONV, 1, 8, 8 },         /* smallest TB: 8-byte SDUs */
-		{ 2, 256, 1, PHY_FEC_CONV, 32, 16, 96 },     /* the default */
+		{ 2, 64, 1, PHY_FEC_CONV, 32, 8, 24 },       /* the default */
+		{ 2, 256, 1, PHY_FEC_CONV, 32, 16, 96 },
 		{ 4, 128, 2, PHY_FEC_NONE, 7, 8, 40 },
 		{ 3, 1024, 1, PHY_FEC_NONE, 64, 100, 600 },  /* SDUs bigger than... */
 		{ 2, 64, 3, PHY_FEC_CONV, 16, 200, 1500 },   /* ...the TB: segmented */
@@ -227,6 +228,7 @@ static void test_loop_exact(void)
 	struct pl_cfg c;
 
 	pl_cfg_default(&c);
+	c.tb_bytes = 256;
 	(void)run_loop(&l, &c, 500, 16, 96);
 	CHECK_EQ(p.ul_rlc.queue_drops, 0);
 	CHECK_EQ(l.got, l.sent);
@@ -246,6 +248,7 @@ static void test_loop_damaged_air(void)
 	unsigned t;
 
 	pl_cfg_default(&c);
+	c.tb_bytes = 256;
 	c.phy_fec = PHY_FEC_NONE;
 	memset(&l, 0, sizeof l);
 	l.seed = 5;
@@ -290,6 +293,7 @@ static void test_pipelined_stages(void)
 
 	pl_cfg_default(&c);
 	c.n_bearers = 3;
+	c.tb_bytes = 256;
 	memset(&l, 0, sizeof l);
 	l.seed = 11;
 	CHECK_EQ(pl_init(&p, &c), PL_OK);

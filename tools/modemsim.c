@@ -89,8 +89,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	pl_cfg_default(&o->cfg);
 	o->name = "default";
 	o->ttis = 2000;
-	o->sdu_min = 16;
-	o->sdu_max = 96;
+	o->sdu_min = 8;
+	o->sdu_max = 24;
 	o->flip = 0;
 	o->noise = 0;
 	o->seed = 1;
