@@ -50,8 +50,8 @@ enum { M_RUN = 1, M_GO = 2, M_SIGNAL = 3 };   /* message labels inside the task 
 #define STACK_WORDS 2048u       /* 16 KiB per thread */
 #define REPORT_AFTER 10u        /* TTIs run before the pipeline reports itself up */
 #define TRACE_EVERY 10u         /* a MODEM_TTI trace event every 10th TTI */
-#define STAGE_TRACE_EVERY 100u  /* MODEM_STAGE events every 100th TTI */
-#define UL_PER_TTI 8u           /* uplink packets taken off the ring per TTI at most */
+#define STAGE_EVERY 16u         /* each stage timed on every 16th TTI (a clock read costs a system call) */
+#define STAGE_TRACE_EVERY 128u  /* and recorded as MODEM_STAGE events on every 128th */
 #define DL_QUEUE 32u            /* downlink packets waiting for room in the ring */
 #define CONNECT_TTIS 200u       /* MODEM_CALL: dialling becomes connected after 200 ms */
 #define SELF_SEED 0x6d6f646du   /* the self-check traffic on bearer 1 (pl_sdu_make) */
@@ -67,16 +67,19 @@ static uint32_t work_now;
 static uint32_t timer_slot, trace_slot;
 
 /*
- * The work factor w: the transport block is 16 w bytes (16..1024), coded
- * with the K=7 convolutional code and decoded with the soft Viterbi
- * decoder, so PHY work per TTI grows linearly with w; MAC, RLC and PDCP
- * carry what the bigger block lets through. docs/modem.md has the costs.
+ * The work factor w: the transport block is 8 w bytes (at least 16, so
+ * 16..512), sent once (no repetitions) without the convolutional code: CRC,
+ * interleaving, scrambling and soft combining over every coded bit, so the
+ * PHY's work per TTI grows linearly with w, and MAC, RLC and PDCP carry what
+ * the bigger block lets through. The Viterbi decoder, 520 instructions per
+ * bit, would not leave a TTI's work a small part of the TTI under QEMU.
+ * docs/modem.md has the costs.
  */
 static void work_cfg(uint32_t w, struct pl_cfg *cfg)
 {
-	cfg->tb_bytes = 16u * w;
+	cfg->tb_bytes = 8u * w < PL_MIN_TB ? PL_MIN_TB : 8u * w;
 	cfg->phy_reps = 1;
-	cfg->phy_fec = PHY_FEC_CONV;
+	cfg->phy_fec = PHY_FEC_NONE;
 }
 
 /* ---- the data path's rings (MODEM_RING_* in muon/modem.h) */
@@ -102,7 +105,8 @@ static struct {
 /* ---- the TTI thread's figures: written by it alone, read by the service thread */
 struct tti_stats {
 	uint32_t ttis, misses, longest_ns, timer_missed;
-	uint64_t stage_ns[NSTAGE];   /* summed over the TTIs, for the means */
+	uint32_t stage_samples;      /* TTIs with their stages timed */
+	uint64_t stage_ns[NSTAGE];   /* summed over those, for the means */
 	struct jitter_hist jit;
 };
 static struct tti_stats st;
@@ -152,22 +156,21 @@ static uint32_t dl_waiting(void)
 static void uplink_collect(uint32_t tti)
 {
 	pl_batch_clear(&ul_in, tti);
-	unsigned queued = rlc_tx_queued(&pl.ul_rlc.tx[0]);
-	unsigned room = queued < RLC_TX_QUEUE ? RLC_TX_QUEUE - queued : 0;
-	if (room > UL_PER_TTI)
-		room = UL_PER_TTI;
-	if (!have_ring || dl_n > DL_QUEUE / 4)
-		room = 0;   /* the app is not taking the downlink: leave its packets in the uplink ring */
-	for (unsigned k = 0; k < room && pl_batch_room(&ul_in) >= MODEM_RING_SLOT_BYTES; k++) {
+	/*
+	 * A packet comes off the ring only when the bearer's RLC queue is about
+	 * to run dry, one a TTI at most: the air carries a transport block a
+	 * TTI anyway, and PDCP's work (80 instructions a byte) then comes a
+	 * packet at a time rather than a ring at a time. Nothing is taken while
+	 * the app leaves the downlink full.
+	 */
+	if (have_ring && dl_n <= DL_QUEUE / 4 && rlc_tx_bo(&pl.ul_rlc.tx[0]) < pl.cfg.tb_bytes) {
 		int n = ring_pop(&ul_ring, pl_batch_tail(&ul_in), pl_batch_room(&ul_in));
-		if (n == RING_E_EMPTY)
-			break;
-		if (n <= 0) {
-			ring_restart(0);
-			break;
+		if (n > 0) {
+			pl_batch_commit(&ul_in, 0, (size_t)n);
+			cnt.ul_packets++;
+		} else if (n != RING_E_EMPTY) {
+			ring_restart(0);   /* RING_E_SPACE cannot be: the batch is empty, larger than a slot */
 		}
-		pl_batch_commit(&ul_in, 0, (size_t)n);
-		cnt.ul_packets++;
 	}
 	if (rlc_tx_queued(&pl.ul_rlc.tx[1]) < 2) {
 		size_t hi = pl.cfg.tb_bytes / 4 > 16 ? pl.cfg.tb_bytes / 4 : 16;
@@ -303,7 +306,8 @@ static void apply_work(void)
 	work_now = w;
 }
 
-static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t skipped, const uint32_t *dur, uint64_t end)
+static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t skipped, const uint32_t *dur, uint64_t end,
+		       bool timed)
 {
 	uint32_t want = atomic_load_explicit(&reset_req, memory_order_acquire);
 	if (atomic_load_explicit(&reset_done, memory_order_relaxed) != want) {
@@ -317,8 +321,11 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 	jh_add(&st.jit, jitter);
 	if (took > st.longest_ns)
 		st.longest_ns = took > 0xffffffffu ? 0xffffffffu : (uint32_t)took;
-	for (unsigned k = 0; k < NSTAGE; k++)
-		st.stage_ns[k] += dur[k];
+	if (timed) {
+		st.stage_samples++;
+		for (unsigned k = 0; k < NSTAGE; k++)
+			st.stage_ns[k] += dur[k];
+	}
 	if (skipped) {   /* periods that passed with no TTI run: each a miss */
 		st.misses += skipped;
 		st.timer_missed += skipped;
@@ -331,15 +338,16 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 	}
 	if (tti % TRACE_EVERY == 0)
 		trace(MU_TRACE_MODEM_TTI, tti, jitter);
-	if (tti % STAGE_TRACE_EVERY == 0)
+	if (timed && tti % STAGE_TRACE_EVERY == 0)
 		for (unsigned k = 0; k < NSTAGE; k++)
 			trace(MU_TRACE_MODEM_STAGE, k + 1, dur[k]);
 }
 
-/* One TTI: the four stage threads in turn, each a call. */
+/* One TTI: the four stage threads in turn, each a call (its time includes the call and the reply). */
 static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 {
-	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE], rtag;
+	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE] = { 0 }, rtag;
+	bool timed = tti % STAGE_EVERY == 0;
 	uint64_t t = woke;
 	apply_work();
 	for (unsigned k = 0; k < NSTAGE; k++) {
@@ -347,11 +355,13 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 		if (mu_ipc(G_STAGE + k, MU_TAG(M_RUN, 1), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0) != MU_OK ||
 		    MU_TAG_LABEL(rtag) != MU_OK)
 			cnt.stage_errors++;
-		uint64_t now = clock_ns();
-		dur[k] = (uint32_t)(now - t);
-		t = now;
+		if (timed || k == NSTAGE - 1) {
+			uint64_t now = clock_ns();
+			dur[k] = (uint32_t)(now - t);
+			t = now;
+		}
 	}
-	tti_record(tti, woke, ideal, skipped, dur, t);
+	tti_record(tti, woke, ideal, skipped, dur, t, timed);
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
 
@@ -513,7 +523,7 @@ static uint32_t op_stats(uint32_t words)
 	uint32_t p50 = jh_quantile(&s.jit, 500), p99 = jh_quantile(&s.jit, 990), max = jh_quantile(&s.jit, 1000);
 	uint32_t cpu = atomic_load(&tti_cpu);
 	if (print) {
-		uint32_t n = s.ttis ? s.ttis : 1;
+		uint32_t n = s.stage_samples ? s.stage_samples : 1;
 		printf("MODEM load=%s ttis=%u misses=%u p50=%u p99=%u max=%u cpus_used=%u\n", load_name(load),
 		       (unsigned)s.ttis, (unsigned)s.misses, (unsigned)p50, (unsigned)p99, (unsigned)max, (unsigned)cpus);
 		printf("MODEM stages");
@@ -522,6 +532,9 @@ static uint32_t op_stats(uint32_t words)
 		printf(" tti_max=%u work=%u tb=%u selfcheck_ok=%u selfcheck_bad=%u selfcheck_lost=%u\n",
 		       (unsigned)s.longest_ns, (unsigned)work_now, (unsigned)pl.cfg.tb_bytes, (unsigned)cnt.self_ok,
 		       (unsigned)cnt.self_bad, (unsigned)cnt.self_lost);
+		printf("MODEM data ul_packets=%u dl_packets=%u dl_drops=%u ring_resets=%u kicks=%u stage_errors=%u\n",
+		       (unsigned)cnt.ul_packets, (unsigned)cnt.dl_packets, (unsigned)cnt.dl_drops,
+		       (unsigned)cnt.ring_resets, (unsigned)cnt.kicks, (unsigned)cnt.stage_errors);
 	}
 	mr()[0] = s.ttis; mr()[1] = s.misses; mr()[2] = p50; mr()[3] = p99; mr()[4] = max;
 	mr()[5] = cpu; mr()[6] = s.longest_ns; mr()[7] = s.timer_missed;
@@ -663,13 +676,14 @@ void pipeline_main(const struct mu_env *env)
 	if (!why) {
 		uint32_t ns[NSTAGE];
 		static const uint32_t ws[] = { 1, 2, 4, 8, 16, 32, 64 };
+		printf("modem-stack: a TTI's stages take (us by work factor)");
 		for (unsigned i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
-			uint32_t c = calibrate(ws[i], 20, ns);
-			printf("MODEM calibrate work=%u tti=%u stages=%u/%u/%u/%u\n", (unsigned)ws[i], (unsigned)c,
-			       (unsigned)ns[0], (unsigned)ns[1], (unsigned)ns[2], (unsigned)ns[3]);
+			uint32_t c = calibrate(ws[i], 16, ns);
+			printf(" %u:%u", (unsigned)ws[i], (unsigned)((c + 500) / 1000));
 			if (ws[i] == MODEM_WORK_DEFAULT)
 				cost = c;
 		}
+		printf("\n");
 		memset(&cnt, 0, sizeof(cnt));
 		work_cfg(work_now, &cfg);
 		(void)pl_init(&pl, &cfg);
