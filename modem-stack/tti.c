@@ -53,6 +53,7 @@ enum { M_RUN = 1, M_GO = 2, M_SIGNAL = 3 };   /* message labels inside the task 
 #define STAGE_EVERY 16u         /* each stage timed on every 16th TTI (a clock read costs a system call) */
 #define STAGE_TRACE_EVERY 128u  /* and recorded as MODEM_STAGE events on every 128th */
 #define DL_QUEUE 32u            /* downlink packets waiting for room in the ring */
+#define TIMER_QUIET_US 50000u   /* the TTI thread unmasks again after 50 ms without a tick */
 #define CONNECT_TTIS 200u       /* MODEM_CALL: dialling becomes connected after 200 ms */
 #define SELF_SEED 0x6d6f646du   /* the self-check traffic on bearer 1 (pl_sdu_make) */
 #define MAX_WORK 64u
@@ -99,7 +100,9 @@ static struct {
 	uint32_t dl_packets, dl_drops;                     /* stage 4 */
 	uint32_t self_ok, self_bad, self_lost;             /* stage 4: intact, damaged, missing in sequence */
 	uint32_t self_next;                                /* stage 4: the self-check SDU expected next */
-	uint32_t stage_errors, kicks;                      /* TTI thread; data thread */
+	uint32_t stage_errors, unmask_retries;             /* TTI thread */
+	uint32_t kicks;                                    /* data thread */
+	uint32_t dials;                                    /* service thread: MODEM_CALL dials accepted */
 } cnt;
 
 /* ---- the TTI thread's figures: written by it alone, read by the service thread */
@@ -385,7 +388,13 @@ static void tti_thread(uint32_t arg)
 	while (err)   /* nothing to pace us: wait for good (the service thread reports it) */
 		mu_ipc(G_START, 0, MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
 	for (;;) {
-		if (mu_wait(MU_TIMEOUT_NEVER, &tag, &label) != MU_OK || label != L_TIMER || MU_TAG_LABEL(tag) != MU_LABEL_IRQ)
+		int e = mu_wait(TIMER_QUIET_US, &tag, &label);
+		if (e == MU_ETIMEDOUT) {   /* 50 periods without a notification: unmask again (it cannot hurt) */
+			cnt.unmask_retries++;
+			mu_rpc(timer_slot, MU_TAG(MU_IRQ_UNMASK, 0));
+			continue;
+		}
+		if (e != MU_OK || label != L_TIMER || MU_TAG_LABEL(tag) != MU_LABEL_IRQ)
 			continue;
 		uint32_t skipped = mr()[1];   /* periods that passed while the object was masked */
 		uint64_t woke = clock_ns();
@@ -484,6 +493,7 @@ static uint32_t op_call(uint32_t words)
 		else {
 			memcpy(call_number, num, sizeof(call_number));
 			call_state = 1;
+			cnt.dials++;
 			call_since = atomic_load_explicit(&tti_seq, memory_order_relaxed);
 		}
 	} else if (op == 2) {
@@ -532,9 +542,10 @@ static uint32_t op_stats(uint32_t words)
 		printf(" tti_max=%u work=%u tb=%u selfcheck_ok=%u selfcheck_bad=%u selfcheck_lost=%u\n",
 		       (unsigned)s.longest_ns, (unsigned)work_now, (unsigned)pl.cfg.tb_bytes, (unsigned)cnt.self_ok,
 		       (unsigned)cnt.self_bad, (unsigned)cnt.self_lost);
-		printf("MODEM data ul_packets=%u dl_packets=%u dl_drops=%u ring_resets=%u kicks=%u stage_errors=%u\n",
-		       (unsigned)cnt.ul_packets, (unsigned)cnt.dl_packets, (unsigned)cnt.dl_drops,
-		       (unsigned)cnt.ring_resets, (unsigned)cnt.kicks, (unsigned)cnt.stage_errors);
+		printf("MODEM data ul_packets=%u dl_packets=%u dl_drops=%u ring_resets=%u kicks=%u dials=%u "
+		       "stage_errors=%u unmask_retries=%u\n", (unsigned)cnt.ul_packets, (unsigned)cnt.dl_packets,
+		       (unsigned)cnt.dl_drops, (unsigned)cnt.ring_resets, (unsigned)cnt.kicks, (unsigned)cnt.dials,
+		       (unsigned)cnt.stage_errors, (unsigned)cnt.unmask_retries);
 	}
 	mr()[0] = s.ttis; mr()[1] = s.misses; mr()[2] = p50; mr()[3] = p99; mr()[4] = max;
 	mr()[5] = cpu; mr()[6] = s.longest_ns; mr()[7] = s.timer_missed;

@@ -443,6 +443,82 @@ static void result(const char *name, const char *fail)
 	}
 }
 
+/* MODEM_CALL through the modem's control service: its result, the state in *state. */
+static int modem_call(uint32_t op, const char *number, uint32_t *state)
+{
+	memset(&mr()[1], 0, 16);
+	if (number)
+		memcpy(&mr()[1], number, strlen(number) < 16 ? strlen(number) : 16);
+	mr()[0] = op;
+	int e = mu_rpc(modem_ctl, MU_TAG(MODEM_CALL, 5));
+	*state = mr()[0];
+	return e;
+}
+
+/* One AT_COMMAND of len bytes claiming `claim`, `words` message words: the reply's label, the text in out. */
+static int at_line(const char *line, uint32_t len, uint32_t claim, uint32_t words, char *out, uint32_t cap)
+{
+	uint32_t rtag;
+	mr()[0] = claim;
+	memcpy(&mr()[1], line, len);
+	int e = mu_ipc(at_gate, MU_TAG(AT_COMMAND, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0);
+	out[0] = 0;
+	if (e)
+		return e;
+	uint32_t n = mr()[0];
+	if (MU_TAG_WORDS(rtag) >= 1 && n < cap && n <= (MU_TAG_WORDS(rtag) - 1) * 4) {
+		memcpy(out, &mr()[1], n);
+		out[n] = 0;
+	}
+	return (int)MU_TAG_LABEL(rtag);
+}
+
+/* The modem's control protocol as a client sees it, and the AT server's answers to good and malformed lines. */
+static const char *modem_control(void)
+{
+	static char text[260];
+	uint32_t state, was;
+	if (modem_ctl == NO_SLOT || at_gate == NO_SLOT)
+		return "no control or AT service";
+	mr()[0] = 0;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL || mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 0)) != MU_EINVAL)
+		return "MODEM_LOAD took a factor 0, or none";
+	mr()[0] = 65;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL)
+		return "MODEM_LOAD took a factor 65";
+	mr()[0] = 8;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK)
+		return "MODEM_LOAD refused a factor 8";
+	was = mr()[0];
+	serve_for(50);
+	mr()[0] = was;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK || mr()[0] != 8)
+		return "MODEM_LOAD did not give back the factor before";
+	if (modem_call(1, "", &state) != MU_EINVAL || modem_call(1, "12a4", &state) != MU_EINVAL ||
+	    modem_call(9, NULL, &state) != MU_EINVAL)
+		return "MODEM_CALL took a bad number or operation";
+	if (modem_call(1, "5551234", &state) != MU_OK || state != 1 || modem_call(1, "5551234", &state) != MU_EBUSY)
+		return "MODEM_CALL did not dial once";
+	for (unsigned t = 0; t < 100 && modem_call(3, NULL, &state) == MU_OK && state != 2; t++)
+		serve_for(50);
+	if (state != 2)
+		return "the call never connected";
+	if (modem_call(2, NULL, &state) != MU_OK || state != 0)
+		return "MODEM_CALL did not hang up";
+	if (mu_rpc(modem_ctl, MU_TAG(0x3ff, 0)) != MU_ENOSYS)
+		return "the control service answered an unknown operation";
+	static const char junk[] = "AT+CGDCONT=1,\"IP\",\"\x01\x7f\"";
+	if (at_line("AT", 2, 2, 2, text, sizeof(text)) != MU_OK || !strstr(text, "OK"))
+		return "AT did not answer OK";
+	if (at_line(junk, sizeof(junk) - 1, sizeof(junk) - 1, 1 + (sizeof(junk) + 2) / 4, text, sizeof(text)) != MU_OK ||
+	    !strstr(text, "ERROR"))
+		return "a line with control characters was not answered ERROR";
+	if (at_line("AT", 2, 129, 34, text, sizeof(text)) != MU_EINVAL || at_line("AT", 2, 8, 2, text, sizeof(text)) != MU_EINVAL ||
+	    at_line("", 0, 0, 0, text, sizeof(text)) != MU_EINVAL)
+		return "a length out of range or beyond the message was not refused";
+	return NULL;
+}
+
 /* ---- the system tests (docs/system-format.md: what they show) */
 static void system_tests(void)
 {
@@ -480,6 +556,7 @@ static void system_tests(void)
 		result("sys_modem_1000_ttis_loaded", !modem_stats(v) && v[0] >= 1000 && v[1] == 0 ? NULL : why);
 		printf("init: modem %u TTIs, %u misses, jitter p50 %u us p99 %u us max %u us\n", (unsigned)v[0],
 		       (unsigned)v[1], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000), (unsigned)(v[4] / 1000));
+		result("sys_modem_control", modem_control());
 	}
 	if (appos >= 0) {
 		modem_stats(v);
