@@ -246,7 +246,7 @@ static void test_phone_config(void)
 	CHECK_GOOD("configs/phone.system", "configs/default.policy",
 		   "policy configs/default.policy\n"
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
-		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
+		   "program modem-stack module=modem-stack mode=pipeline threads=7 priority=40 scheduler=modem"
 		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
 		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"
@@ -272,7 +272,7 @@ static void test_stress_config(void)
 	CHECK_GOOD("configs/stress.system", "configs/stress.policy",
 		   "policy configs/stress.policy\n"
 		   "partition modem scheduler=modem memory=8388608 kmem=524288 restart=always\n"
-		   "program modem-stack module=modem-stack mode=pipeline threads=5 priority=40 scheduler=modem"
+		   "program modem-stack module=modem-stack mode=pipeline threads=7 priority=40 scheduler=modem"
 		   " memory=4194304 kmem=0 serve=control,data tti=timer:1000 data-ring=shared:data-ring trace=trace\n"
 		   "program at-server module=modem-stack mode=at threads=1 priority=20 scheduler=modem memory=0 kmem=0"
 		   " serve=at control=gate:modem-stack.control console=console\n"

@@ -22,6 +22,7 @@ enum {
 	P_GATE = 88,      /* the services' gates, in the order they are made (up to 24) */
 	P_FACTORY = 112,  /* partition i's factory: 112 + i */
 	S_INST = 120, S_OBJ = 121, S_FACT = 122,
+	P_INST = 16,      /* program k's balancer instance: 16 + k (the boot tests' slots, free by now) */
 };
 #define MAX_PROGS 16
 #define MAX_GATES 24
@@ -68,6 +69,21 @@ static int give_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
 	mr()[3] = from;
 	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
 }
+
+/*
+ * Move our capability `from` into the task (grant): ours is empty after it.
+ * For what we make only to hand over: a mapped copy would be a child of
+ * ours, and deleting ours revokes its children, the program's copy too.
+ */
+static int grant_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
+{
+	mr()[0] = to; mr()[1] = 0;
+	mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (rights << 4);
+	mr()[3] = from;
+	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
+}
+
+static uint32_t inst_of(unsigned k) { return P_INST + k; }
 
 /* Map n pages of ours at va into task at to (shared: both keep them). */
 static int share_pages(uint32_t task, uint32_t to, uint32_t va, uint32_t bytes)
@@ -169,17 +185,19 @@ static const char *start_program(unsigned k)
 	if (give_cap(task, MU_CAP_TASK, task, MU_RIGHTS_ALL) || give_cap(task, MU_CAP_THREAD, thread, MU_RIGHTS_ALL))
 		return "could not give it its own capabilities";
 	if (sp->kmem) {
-		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || give_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
+		delete_cap(S_FACT);   /* empty unless a grant failed before */
+		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || grant_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
 			return "out of kernel memory for its factory";
-		delete_cap(S_FACT);
 	} else if (give_cap(task, MU_CAP_FACTORY, f, MU_R | MU_W)) {
 		return "could not give it its partition's factory";
 	}
-	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || give_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
+	delete_cap(S_OBJ);   /* empty unless a grant failed before */
+	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || grant_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
 		return "could not make its parent gate";
-	delete_cap(S_OBJ);
-	p->inst = lb_open(sp->scheduler, S_INST);
-	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, S_INST, MU_R))
+	/* Ours stays until the partition goes (kill_partition): deleting it would revoke the program's. */
+	delete_cap(inst_of(k));
+	p->inst = lb_open(sp->scheduler, inst_of(k));
+	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, inst_of(k), MU_R))
 		return "the balancer gave it no scheduler";
 	mark(p, MU_CAP_TASK); mark(p, MU_CAP_THREAD); mark(p, MU_CAP_FACTORY); mark(p, MU_CAP_PARENT);
 	mark(p, MU_CAP_SCHED);
@@ -198,10 +216,10 @@ static const char *start_program(unsigned k)
 			break;
 		case SYSFILE_GRANT_TIMER:
 		case SYSFILE_GRANT_IRQ:
-			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
-			    give_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
-				return "could not make its interrupt object";
 			delete_cap(S_OBJ);
+			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
+			    grant_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
+				return "could not make its interrupt object";
 			mark(p, slot);
 			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
 			break;
@@ -242,10 +260,9 @@ static const char *start_program(unsigned k)
 	if (mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) != MU_OK)
 		return "could not start it";
 	/* Its first thread goes where its scheduler instance says, at its priority. */
-	if (mu_rpc(S_INST, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
-	    mu_run_thread(S_INST, thread, sp->priority, MU_CPUSET(0, 0), mr()[2], 0) < 0)
+	if (mu_rpc(inst_of(k), MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
+	    mu_run_thread(inst_of(k), thread, sp->priority, MU_CPUSET(0, 0), mr()[2], 0) < 0)
 		return "its scheduler refused its first thread";
-	delete_cap(S_INST);
 	p->reports = 0;
 	p->ended = false;
 	return NULL;
@@ -312,6 +329,7 @@ static void kill_partition(unsigned i)
 			mr()[0] = (uint32_t)progs[k].inst;
 			lb_call(LB_CLOSE, 1);
 			progs[k].inst = -1;
+			delete_cap(inst_of(k));
 		}
 	part_up[i] = false;
 }
@@ -428,6 +446,82 @@ static void result(const char *name, const char *fail)
 	}
 }
 
+/* MODEM_CALL through the modem's control service: its result, the state in *state. */
+static int modem_call(uint32_t op, const char *number, uint32_t *state)
+{
+	memset(&mr()[1], 0, 16);
+	if (number)
+		memcpy(&mr()[1], number, strlen(number) < 16 ? strlen(number) : 16);
+	mr()[0] = op;
+	int e = mu_rpc(modem_ctl, MU_TAG(MODEM_CALL, 5));
+	*state = mr()[0];
+	return e;
+}
+
+/* One AT_COMMAND of len bytes claiming `claim`, `words` message words: the reply's label, the text in out. */
+static int at_line(const char *line, uint32_t len, uint32_t claim, uint32_t words, char *out, uint32_t cap)
+{
+	uint32_t rtag;
+	mr()[0] = claim;
+	memcpy(&mr()[1], line, len);
+	int e = mu_ipc(at_gate, MU_TAG(AT_COMMAND, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0);
+	out[0] = 0;
+	if (e)
+		return e;
+	uint32_t n = mr()[0];
+	if (MU_TAG_WORDS(rtag) >= 1 && n < cap && n <= (MU_TAG_WORDS(rtag) - 1) * 4) {
+		memcpy(out, &mr()[1], n);
+		out[n] = 0;
+	}
+	return (int)MU_TAG_LABEL(rtag);
+}
+
+/* The modem's control protocol as a client sees it, and the AT server's answers to good and malformed lines. */
+static const char *modem_control(void)
+{
+	static char text[260];
+	uint32_t state, was;
+	if (modem_ctl == NO_SLOT || at_gate == NO_SLOT)
+		return "no control or AT service";
+	mr()[0] = 0;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL || mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 0)) != MU_EINVAL)
+		return "MODEM_LOAD took a factor 0, or none";
+	mr()[0] = 65;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL)
+		return "MODEM_LOAD took a factor 65";
+	mr()[0] = 8;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK)
+		return "MODEM_LOAD refused a factor 8";
+	was = mr()[0];
+	serve_for(50);
+	mr()[0] = was;
+	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK || mr()[0] != 8)
+		return "MODEM_LOAD did not give back the factor before";
+	if (modem_call(1, "", &state) != MU_EINVAL || modem_call(1, "12a4", &state) != MU_EINVAL ||
+	    modem_call(9, NULL, &state) != MU_EINVAL)
+		return "MODEM_CALL took a bad number or operation";
+	if (modem_call(1, "5551234", &state) != MU_OK || state != 1 || modem_call(1, "5551234", &state) != MU_EBUSY)
+		return "MODEM_CALL did not dial once";
+	for (unsigned t = 0; t < 100 && modem_call(3, NULL, &state) == MU_OK && state != 2; t++)
+		serve_for(50);
+	if (state != 2)
+		return "the call never connected";
+	if (modem_call(2, NULL, &state) != MU_OK || state != 0)
+		return "MODEM_CALL did not hang up";
+	if (mu_rpc(modem_ctl, MU_TAG(0x3ff, 0)) != MU_ENOSYS)
+		return "the control service answered an unknown operation";
+	static const char junk[] = "AT+CGDCONT=1,\"IP\",\"\x01\x7f\"";
+	if (at_line("AT", 2, 2, 2, text, sizeof(text)) != MU_OK || !strstr(text, "OK"))
+		return "AT did not answer OK";
+	if (at_line(junk, sizeof(junk) - 1, sizeof(junk) - 1, 1 + (sizeof(junk) + 2) / 4, text, sizeof(text)) != MU_OK ||
+	    !strstr(text, "ERROR"))
+		return "a line with control characters was not answered ERROR";
+	if (at_line("AT", 2, 129, 34, text, sizeof(text)) != MU_EINVAL || at_line("AT", 2, 8, 2, text, sizeof(text)) != MU_EINVAL ||
+	    at_line("", 0, 0, 0, text, sizeof(text)) != MU_EINVAL)
+		return "a length out of range or beyond the message was not refused";
+	return NULL;
+}
+
 /* ---- the system tests (docs/system-format.md: what they show) */
 static void system_tests(void)
 {
@@ -469,6 +563,7 @@ static void system_tests(void)
 		result("sys_modem_1000_ttis_loaded", !modem_stats(v) && v[0] >= 1000 && v[1] == 0 ? NULL : why);
 		printf("init: modem %u TTIs, %u misses, jitter p50 %u us p99 %u us max %u us\n", (unsigned)v[0],
 		       (unsigned)v[1], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000), (unsigned)(v[4] / 1000));
+		result("sys_modem_control", modem_control());
 	}
 	if (appos >= 0) {
 		modem_stats(v);
