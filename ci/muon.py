@@ -24,7 +24,7 @@ import uboot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = ["realview-eb-mpcore", "vexpress-a9", "virt"]
-BOOT_TIMEOUT = 180  # seconds of real time for one boot under TCG on a slow machine
+BOOT_TIMEOUT = 300  # seconds of real time for one boot under TCG on a slow machine
 # The largest -m each board is tested with. QEMU's realview-eb-mpcore maps at most 256 MiB
 # of RAM at address 0 (the board's peripherals start at 0x10000000): it accepts a larger
 # -m but gives the guest, and writes into the DTB's /memory, only 256 MiB.

@@ -644,8 +644,9 @@ unsigned system_run(const char *file, bool tests)
 			result("sys_balancer_up", "no balancer");
 		return failed;
 	}
-	/* The balancer itself runs on the last CPU, out of the modem's way. */
+	/* The balancer and init itself run on the last CPU, out of the modem's way (CPU 0 is its). */
 	mu_run_thread(MU_CAP_SCHED, LB_THREAD_SLOT, 250, MU_CPUSET(ncpus - 1, 0), 1, 0);
+	mu_run_thread(MU_CAP_SCHED, MU_CAP_THREAD, 150, MU_CPUSET(ncpus - 1, 0), 1, 0);
 	printf("init: %s: %u partitions, policy %s\n", file, sys.n_partitions, pname);
 	nprogs = 0;
 	for (unsigned i = 0; i < sys.n_partitions; i++)
