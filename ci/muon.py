@@ -571,8 +571,12 @@ def cmd_bench(a):
         emit(b, "kernel_data_bytes", data, "bytes")
         emit(b, "kernel_bss_bytes", bss, "bytes", note="includes boot page table and per-CPU stacks")
         runs, figures = [], {}
-        for _ in range(a.runs):
+        for run in range(a.runs):
             lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+            done = [x for x in lines if x.startswith("TEST DONE")]
+            failed = [x.split()[2].rstrip(":") for x in lines if x.startswith("TEST FAIL")]
+            print(f"muon: {b}: run {run + 1}: {done[0] if done else reason + ': ' + ' | '.join(lines[-3:])}"
+                  f"{' (failed: ' + ', '.join(failed) + ')' if failed else ''}", file=sys.stderr)
             for line in lines:
                 m = re.match(r"^muon: boot took (\d+) ns", line)
                 if m:
@@ -587,14 +591,19 @@ def cmd_bench(a):
         else:
             print(f"muon: {b}: no boot time reported", file=sys.stderr)
         notes = {
-            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
-                         "has a CPU of its own (period 20 ms); virtual ns = instructions, -icount shift=0",
-            "lb_decision": "balancer: one lb_plan call over the snapshot, median of the last 64 periods, "
+            "ipi_latency": "kernel boot test: CPU0 sends an SGI, CPU1's handler reads the clock; median of 21, "
                            "-icount shift=0",
+            "timer_irq_to_thread": "a thread waits with a 1 ms timeout: the time beyond 1 ms until it runs; "
+                                   "median of 21, -icount shift=0, other CPUs idle in WFI",
+            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
+                         "has a CPU of its own (period 20 ms); virtual time, -icount shift=0",
+            "lb_decision": "balancer: one lb_plan call, median of its last 64 (periods and placements) when "
+                           "lb_balance_settles ends, -icount shift=0",
         }
+        units = {"lb_settle": "ns"}
         for metric, vals in figures.items():
             vals.sort()
-            emit(b, metric, vals[len(vals) // 2], "instructions", runs=len(vals),
+            emit(b, metric, vals[len(vals) // 2], units.get(metric, "instructions"), runs=len(vals),
                  note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
                                         "other CPUs idle in WFI"))
     if not a.boards:

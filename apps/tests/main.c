@@ -446,7 +446,7 @@ static int test_irq(void)
 	/* Masked for about 10 periods: the next notification counts them. */
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	for (t0 = clock_ns(); clock_ns() - t0 < 10500000;)
-		;
+		mu_relax();
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
@@ -499,6 +499,7 @@ static void worker(uint32_t id)
 	while (!w_stop) {
 		for (volatile int k = 0; k < 2000; k++)
 			;
+		mu_relax();
 		mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
 		uint32_t cpu = mu_utcb()->mr[0];
 		if (w_iters[id]++ == 0)
@@ -786,7 +787,7 @@ static uint32_t thread_id(uint32_t slot)
 static void spin_until(uint64_t t)
 {
 	while (clock_ns() < t)
-		;
+		mu_relax();
 }
 
 static void sleep_until(uint64_t t)
