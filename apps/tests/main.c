@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <muon/user.h>
 #include <muon/trace.h>
 
@@ -580,17 +581,31 @@ static int test_smp(void)
 	CHECK(idle_time(n - 1) - before > 25000000);
 	for (uint32_t i = 0; i < n; i++)
 		EXPECT(delete_cap(W_SLOT + i), MU_OK);
-	/* Round robin: two equals on CPU1 with 5 ms quanta share it fairly. */
+	/*
+	 * Round robin: two equals on CPU1 with 5 ms quanta share it fairly, within
+	 * a quarter over 100 ms. On a loaded host QEMU's thread for CPU1 may stall
+	 * for tens of ms, and the thread whose quantum it stalls in is charged the
+	 * stall: of up to three windows, one must be fair (a kernel that is not
+	 * fails all three).
+	 */
 	w_stop = 0;
 	for (uint32_t i = 0; i < 2; i++) {
 		w_iters[i] = 0;
 		EXPECT(new_worker(i, worker, 60), MU_OK);
 		EXPECT(run_thread(W_SLOT + i, 60, MU_CPUSET(1, 0), 1, 5000), 1);
 	}
-	sleep_us(100000);
-	uint64_t a = consumed(W_SLOT), b = consumed(W_SLOT + 1);
-	CHECK(a > 30000000 && b > 30000000);
-	CHECK(a < b + b / 4 && b < a + a / 4);
+	uint64_t a = 0, b = 0;
+	bool fair = false;
+	for (int w = 0; w < 3 && !fair; w++) {
+		uint64_t a0 = consumed(W_SLOT), b0 = consumed(W_SLOT + 1);
+		sleep_us(100000);
+		a = consumed(W_SLOT) - a0;
+		b = consumed(W_SLOT + 1) - b0;
+		fair = a > 30000000 && b > 30000000 && a < b + b / 4 && b < a + a / 4;
+		if (!fair)
+			printf("tests: round robin window %d: %u/%u ms\n", w, (unsigned)(a / 1000000), (unsigned)(b / 1000000));
+	}
+	CHECK(fair);
 	/* A higher priority sent to CPU1 preempts both spinners at once (placed before it starts). */
 	EXPECT(create(MU_OBJ_THREAD, W_SLOT + 2, MU_CAP_TASK, 0x7ff80000u - 2 * 0x10000u), MU_OK);
 	EXPECT(run_thread(W_SLOT + 2, 150, MU_CPUSET(1, 0), 1, 0), 1);
