@@ -44,7 +44,7 @@ struct cpu {
 	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
 	uint64_t slice_start;             /* owned by this CPU: when current's time began */
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
-	bool tick;                        /* owned by this CPU: the timer fired, or an equal arrived, since the last decision */
+	bool tick;                        /* owned by this CPU: the timer fired, an equal arrived, or the timer must be set again, since the last decision */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
 	struct irq *pacer;                /* owned by this CPU: its periodic timer IRQ object (MU_IRQ_TIMER), or NULL */
 	uint64_t pacer_next;              /* owned by this CPU: when it fires next */

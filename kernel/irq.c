@@ -209,7 +209,8 @@ int irq_unmask(struct irq *q)
 		q->cpu = (int)c->id;
 		c->pacer_next = bsp_clock_ns() + q->period_ns;
 		c->pacer = q;
-		c->deadline = 1;   /* program_timer looks again */
+		c->deadline = 1;   /* program_timer looks again, */
+		c->tick = true;    /* at the next schedule() even if the caller runs on */
 	}
 	__atomic_store_n(&q->masked, false, __ATOMIC_RELEASE);
 	return MU_OK;

@@ -122,12 +122,18 @@ void sched_timer(void)
 	arch_sev();   /* the boot tests wait for timer counts in WFE */
 }
 
-/* A new timeout may be nearer than what the timer is set for. */
+/*
+ * A new timeout may be nearer than what the timer is set for. The running
+ * thread may go on (a sender from another CPU queued here): tick makes the
+ * next schedule() set the timer even then.
+ */
 void sched_timer_update(void)
 {
 	struct cpu *c = this_cpu();
-	if (c->timeouts && c->timeouts->timeout < c->deadline)
+	if (c->timeouts && c->timeouts->timeout < c->deadline) {
 		c->deadline = 1;   /* differs from anything program_timer computes: reprogram */
+		c->tick = true;
+	}
 }
 
 void schedule(void)
@@ -142,12 +148,9 @@ void schedule(void)
 		/*
 		 * The same thread goes on: its quantum is still on the timer and its
 		 * time is charged at the next switch or timer interrupt. No clock read.
-		 * Unless the timer must be set again (deadline 1): a timeout nearer
-		 * than it came meanwhile (a sender from another CPU queued here) or a
-		 * timer IRQ object started pacing this CPU.
 		 */
 		struct rq_link *top = rq_pick(&c->rq);
-		if (top && c->current && top == &c->current->link && !c->tick && c->deadline != 1)
+		if (top && c->current && top == &c->current->link && !c->tick)
 			arch_user_return(&c->current->regs);
 		c->tick = false;
 		uint64_t now = bsp_clock_ns();

@@ -708,8 +708,11 @@ static void irq_waiter(uint32_t id)
 static void busy(uint32_t id)
 {
 	(void)id;
-	for (;;)
+	for (;;) {
+		for (volatile int k = 0; k < 2000; k++)
+			;
 		mu_relax();
+	}
 }
 
 /* Sends to the busy thread's gate with a 20 ms timeout. */
