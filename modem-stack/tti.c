@@ -348,18 +348,21 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 			trace(MU_TRACE_MODEM_STAGE, k + 1, dur[k]);
 }
 
+static uint64_t last_end;   /* the TTI thread's: when the last TTI it ran ended */
+
 /* One TTI: the four stage threads in turn, each a call (its time includes the call and the reply). */
 static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 {
 	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE] = { 0 }, rtag;
 	bool timed = tti % STAGE_EVERY == 0;
 	uint64_t t = woke;
-	if (woke >= ideal + TTI_NS) {
+	if (woke >= ideal + TTI_NS && last_end > ideal) {
 		/*
-		 * Woken after this TTI's deadline (the CPU was overloaded, or the
-		 * emulator's host was): its work could only end later still, and
-		 * running it would leave nothing of the CPU to the threads below us.
-		 * A miss either way; shed it.
+		 * Our own work overran into this TTI and we start it only after its
+		 * deadline: it could only end later still, and TTIs run back to back
+		 * would leave the CPU to nobody below the modem, init included. A
+		 * miss either way; shed it. (Late for other reasons, the emulator's
+		 * host not running us, say, it runs: late data beats no data.)
 		 */
 		cnt.shed++;
 		tti_record(tti, woke, ideal, skipped, dur, woke, false, false);
@@ -378,6 +381,7 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 			t = now;
 		}
 	}
+	last_end = t;
 	tti_record(tti, woke, ideal, skipped, dur, t, timed, true);
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
