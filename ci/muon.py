@@ -3,7 +3,8 @@
 
 Every board is built with CMake (one preset per board) and booted with QEMU's
 -kernel (the raw image, so QEMU boots it like a Linux zImage: DTB address in
-r2, secondary CPUs in the board's holding pen or powered off behind PSCI).
+r2, secondary CPUs in the board's holding pen or powered off behind PSCI), or
+through U-Boot from a disk image (ci/uboot.py, docs/booting.md).
 """
 import argparse
 import json
@@ -12,15 +13,23 @@ import re
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+import uboot
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = ["realview-eb-mpcore", "vexpress-a9", "virt"]
-BOOT_TIMEOUT = 180  # seconds of real time for one boot under TCG on a slow machine
+BOOT_TIMEOUT = 300  # seconds of real time for one boot under TCG on a slow machine
+# The largest -m each board is tested with. QEMU's realview-eb-mpcore maps at most 256 MiB
+# of RAM at address 0 (the board's peripherals start at 0x10000000): it accepts a larger
+# -m but gives the guest, and writes into the DTB's /memory, only 256 MiB.
+BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
+QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
 KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import muontrace  # noqa: E402  (tools/muontrace.py: the trace converter)
@@ -60,20 +69,106 @@ def free_port():
         return s.getsockname()[1]
 
 
-def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
+def machine_args(bdir, mem=None):
+    """The board's QEMU machine arguments (-M, -cpu, -m) from build/BOARD/qemu.args."""
     with open(os.path.join(bdir, "qemu.args")) as f:
         args = f.read().split()
     if mem:
         args[args.index("-m") + 1] = mem
-    cmd = ["qemu-system-arm", *args, "-smp", str(smp), "-kernel", os.path.join(bdir, "muon.bin"), "-no-reboot"]
+    return args
+
+
+def mem_mb(board, bdir, mem=None):
+    """The RAM in MiB that QEMU gives the board for -m mem (or the board's default)."""
+    args = machine_args(bdir, mem)
+    m = re.fullmatch(r"(\d+)([MG]?)", args[args.index("-m") + 1])
+    size = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+    return min(size, QEMU_MAX_MEM_MB.get(board, size))
+
+
+def board_dtb(bdir, smp):
+    """The DTB for QEMU with smp CPUs: board.dtb (4 CPUs), or a variant without the CPUs
+    beyond smp, compiled from bsp/BOARD/board.dts plus /delete-node/ lines. QEMU's -dtb
+    loader writes the -m size into /memory itself, so memory needs no variant."""
+    with open(os.path.join(bdir, "config.h")) as f:   # bdir may be a preset's, e.g. vexpress-a9-kdebug
+        board = re.search(r'#define MUON_BOARD "([^"]+)"', f.read()).group(1)
+    board_dts = os.path.join(ROOT, "bsp", board, "board.dts")
+    with open(board_dts) as f:
+        cpus = sorted(int(n) for n in re.findall(r"^\s*cpu@(\d+)\s*\{", f.read(), re.M))
+    if smp == len(cpus):
+        return os.path.join(bdir, "board.dtb")
+    if not 0 < smp < len(cpus):
+        die(f"{board_dts} describes {len(cpus)} CPUs: cannot make a DTB for -smp {smp}")
+    vdir = os.path.join(bdir, "dtb")
+    os.makedirs(vdir, exist_ok=True)
+    dts, dtb = os.path.join(vdir, f"board-smp{smp}.dts"), os.path.join(vdir, f"board-smp{smp}.dtb")
+    deletes = "".join(f"\t\t/delete-node/ cpu@{n};\n" for n in cpus[smp:])
+    with open(dts, "w") as f:
+        f.write(f'/* The board with {smp} CPUs, for QEMU -smp {smp} (written by ci/muon.py). */\n'
+                f'/include/ "board.dts"\n\n/ {{\n\tcpus {{\n{deletes}\t}};\n}};\n')
+    r = subprocess.run(["dtc", "-q", "-i", os.path.dirname(board_dts), "-I", "dts", "-O", "dtb", "-o", dtb, dts],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"dtc {dts}: {r.stdout.strip()}")
+    return dtb
+
+
+def bad_dtb(bdir):
+    """A malformed copy of board.dtb: the GIC node's interrupt-controller property names a
+    string beyond the strings block. QEMU's loader (libfdt) walks the tree to patch /memory
+    and would refuse a broken token stream, but it tolerates this; the kernel's checker
+    must reject the whole blob and fall back to the board table."""
+    with open(os.path.join(bdir, "board.dtb"), "rb") as f:
+        d = bytearray(f.read())
+    o_st, o_str = struct.unpack_from(">II", d, 8)
+    n_str, n_st = struct.unpack_from(">II", d, 32)
+    off = o_st
+    while off < o_st + n_st:
+        tag, = struct.unpack_from(">I", d, off)
+        off += 4
+        if tag == 1:      # FDT_BEGIN_NODE: name, NUL, padding
+            off = (d.index(0, off) + 4) & ~3
+        elif tag == 3:    # FDT_PROP: len, nameoff, value
+            length, nameoff = struct.unpack_from(">II", d, off)
+            if d[o_str + nameoff:d.index(0, o_str + nameoff)] == b"interrupt-controller":
+                struct.pack_into(">I", d, off + 4, n_str + 0x100)
+                path = os.path.join(bdir, "dtb", "bad.dtb")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(d)
+                return path
+            off = (off + 8 + length + 3) & ~3
+        elif tag == 9:    # FDT_END
+            break
+    raise RuntimeError("board.dtb has no interrupt-controller property to corrupt")
+
+
+def console_args(interactive):
+    return ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+
+
+def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
+    """QEMU with -kernel muon.bin; dtb: True for the board's (for smp CPUs), a path, or False."""
+    cmd = ["qemu-system-arm", *machine_args(bdir, mem), "-smp", str(smp), "-kernel", os.path.join(bdir, "muon.bin"),
+           "-no-reboot"]
     if dtb:
-        cmd += ["-dtb", os.path.join(bdir, "board.dtb")]
+        cmd += ["-dtb", board_dtb(bdir, smp) if dtb is True else dtb]
     if icount:
         # One instruction per virtual nanosecond; idle time jumps to the next
         # timer deadline instead of following the host clock, so runs repeat.
         cmd += ["-icount", "shift=0,sleep=off"]
-    cmd += ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
-    return cmd
+    return cmd + console_args(interactive)
+
+
+def uboot_cmd(board, bdir, smp=4, mem=None, interactive=False):
+    """QEMU booting the board through U-Boot from build/BOARD/image/disk.img, or None if
+    there is no U-Boot for the board."""
+    p = uboot.make_images(board, bdir)
+    extra = uboot.uboot_qemu_args(board, p["disk.img"], log=lambda m: print(f"muon: {m}", file=sys.stderr))
+    if extra is None:
+        return None
+    return ["qemu-system-arm", *machine_args(bdir, mem), "-smp", str(smp), *extra, "-no-reboot",
+            *console_args(interactive)]
 
 
 def qemu_env():
@@ -124,7 +219,12 @@ def run_until(cmd, done_re, timeout):
 def cmd_qemu(a):
     check_board(a.board)
     bdir = build(a.board)
-    cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
+    if a.uboot:
+        cmd = uboot_cmd(a.board, bdir, a.smp, a.mem, interactive=True)
+        if cmd is None:
+            die(f"no U-Boot for {a.board} (docs/booting.md)")
+    else:
+        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
     print("ci/qemu:", " ".join(cmd), file=sys.stderr)
     if a.timeout is None:
         os.execvpe(cmd[0], cmd, qemu_env())
@@ -172,30 +272,86 @@ def host_tests(res):
         res.add(False, "host", "ctest", "no host test reported a result")
 
 
-def target_tests(res, board, smp=4, mem=None, label=None):
+def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False):
+    """Boots board once and reports its TEST lines and the boot checks. via_uboot: through
+    U-Boot from the disk image; malformed_dtb: -dtb with bad_dtb(), which the kernel must
+    reject with a warning and replace by the board table."""
     label = label or board
     try:
         bdir = build(board, quiet=True)
+        if via_uboot:
+            cmd = uboot_cmd(board, bdir, smp, mem)
+        else:
+            cmd = qemu_cmd(bdir, smp, mem, dtb=bad_dtb(bdir) if malformed_dtb else True)
     except RuntimeError as e:
         res.add(False, label, "build", str(e))
         return
-    lines, reason = run_until(qemu_cmd(bdir, smp, mem), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
-    seen = set()
+    # With a malformed DTB, the run ends when init starts: the kernel has then chosen its
+    # platform and run its own tests on it; the user-level tests would only repeat a plain boot.
+    done = r"^init: running \d+ test tasks" if malformed_dtb else r"^TEST DONE"
+    lines, reason = run_until(cmd, re.compile(done), BOOT_TIMEOUT)
+    # The policies in configs/ are written for 4 CPUs ("cpus 4"). With fewer, the balancer
+    # must refuse configs/test.policy, and the tests that need it then report "no balancer";
+    # the system-file check must refuse default.policy alike. Both are one check below.
+    board_rx = rf"cpus \d+ but the board has {smp} CPUs$"
+    refused = any(re.match(rf"^balancer: policy:\d+:\d+: {board_rx}", x) for x in lines)
+    seen, refusals = set(), []
     for line in lines:
         m = re.match(r"^TEST (PASS|FAIL) (\S+)(?:: (.*))?$", line)
-        if m:
-            seen.add(m.group(2))
-            res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+        if not m:
+            continue
+        seen.add(m.group(2))
+        if smp < 4 and m.group(1) == "FAIL" and (refused and m.group(3) == "no balancer" or
+                                                  re.search(board_rx, m.group(3) or "")):
+            refusals.append(m.group(2))
+            continue
+        if malformed_dtb and m.group(2) == "dtb_matches_board":
+            # Here the kernel must not have taken the DTB: this test fails for that reason.
+            res.add(m.group(3) == "no device tree was parsed", label, "dtb_rejected",
+                    f"the kernel's DTB test says: {m.group(1)} {m.group(3) or ''}")
+            continue
+        res.add(m.group(1) == "PASS", label, m.group(2), m.group(3) or "")
+    if smp < 4:
+        res.add(refused and bool(refusals), label, "policies_refuse_cpu_count",
+                "no refusal of configs/test.policy on the console" if not refused else "no balancer test ran")
+    if malformed_dtb:
+        warned = any(re.match(r"^muon: warning: no valid device tree at .*: using the .* board table$", x)
+                     for x in lines)
+        res.add(warned, label, "fallback_warning", "no 'no valid device tree' warning on the console")
     online = [int(m.group(1)) for m in (re.match(r"^muon: (\d+) cpus online", x) for x in lines) if m]
     res.add(online == [smp], label, "smp_matches_qemu",
             f"kernel reports {online[0] if online else 'no'} cpus online, QEMU has {smp}")
+    want_mb = mem_mb(board, bdir, mem)
+    got = [int(m.group(1)) for m in (re.match(r"^muon: memory (\d+) MiB at", x) for x in lines) if m]
+    res.add(got == [want_mb], label, "mem_matches_qemu",
+            f"kernel reports {got[0] if got else 'no'} MiB of memory, QEMU has {want_mb} MiB")
     if reason != "done":
         tail = " | ".join(lines[-8:])
         res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
-    check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
-    nm = subprocess.run(["arm-none-eabi-nm", os.path.join(bdir, "muon.elf")], stdout=subprocess.PIPE, text=True).stdout
-    kdb = [x.split()[-1] for x in nm.splitlines() if "kdb" in x.lower()]
-    res.add(not kdb, label, "release_has_no_kdb", f"kdb symbols in the default build: {' '.join(kdb[:5])}")
+    if not malformed_dtb:
+        check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
+    if label == board:   # a property of the build, not of the boot: checked once
+        nm = subprocess.run(["arm-none-eabi-nm", os.path.join(bdir, "muon.elf")], stdout=subprocess.PIPE,
+                            text=True).stdout
+        kdb = [x.split()[-1] for x in nm.splitlines() if "kdb" in x.lower()]
+        res.add(not kdb, label, "release_has_no_kdb", f"kdb symbols in the default build: {' '.join(kdb[:5])}")
+
+
+def image_tests(res, board):
+    """The DTS compiles warning-free; ci/image's uImage and FIT check out with mkimage -l, and
+    dumpimage gives back the DTB and kernel that went in."""
+    dts = os.path.join(ROOT, "bsp", board, "board.dts")
+    r = subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", os.devnull, dts],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    res.add(r.returncode == 0 and not r.stdout.strip(), board, "dts_warning_free",
+            f"dtc: {r.stdout.strip()[:500]}")
+    try:
+        bdir = build(board, quiet=True)
+        p = uboot.make_images(board, bdir)
+    except RuntimeError as e:
+        res.add(False, board, "image", str(e))
+        return
+    uboot.check_images(lambda ok, name, why="": res.add(ok, board, name, why), board, p)
 
 
 def check_trace(res, label, lines, smp, elf):
@@ -351,8 +507,16 @@ def cmd_test(a):
     res = Results()
     host_tests(res)
     for b in boards:
+        image_tests(res, b)
         target_tests(res, b)
         gdb_tests(res, b)
+        # The same image on other machines: fewer CPUs (with a DTB that says so), the most
+        # memory (QEMU writes -m into the DTB), a malformed DTB, and through U-Boot.
+        target_tests(res, b, smp=2, label=f"{b}-smp2")
+        target_tests(res, b, mem=BIG_MEM[b], label=f"{b}-{BIG_MEM[b]}")
+        target_tests(res, b, malformed_dtb=True, label=f"{b}-bad-dtb")
+        if uboot.has_uboot(b):
+            target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
     if "vexpress-a9" in boards:
         kdb_tests(res)
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
@@ -407,8 +571,12 @@ def cmd_bench(a):
         emit(b, "kernel_data_bytes", data, "bytes")
         emit(b, "kernel_bss_bytes", bss, "bytes", note="includes boot page table and per-CPU stacks")
         runs, figures = [], {}
-        for _ in range(a.runs):
+        for run in range(a.runs):
             lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^TEST DONE"), BOOT_TIMEOUT)
+            done = [x for x in lines if x.startswith("TEST DONE")]
+            failed = [x.split()[2].rstrip(":") for x in lines if x.startswith("TEST FAIL")]
+            print(f"muon: {b}: run {run + 1}: {done[0] if done else reason + ': ' + ' | '.join(lines[-3:])}"
+                  f"{' (failed: ' + ', '.join(failed) + ')' if failed else ''}", file=sys.stderr)
             for line in lines:
                 m = re.match(r"^muon: boot took (\d+) ns", line)
                 if m:
@@ -423,14 +591,19 @@ def cmd_bench(a):
         else:
             print(f"muon: {b}: no boot time reported", file=sys.stderr)
         notes = {
-            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
-                         "has a CPU of its own (period 20 ms); virtual ns = instructions, -icount shift=0",
-            "lb_decision": "balancer: one lb_plan call over the snapshot, median of the last 64 periods, "
+            "ipi_latency": "kernel boot test: CPU0 sends an SGI, CPU1's handler reads the clock; median of 21, "
                            "-icount shift=0",
+            "timer_irq_to_thread": "a thread waits with a 1 ms timeout: the time beyond 1 ms until it runs; "
+                                   "median of 21, -icount shift=0, other CPUs idle in WFI",
+            "lb_settle": "balancer: from three spinning threads on one CPU handed to the balance policy until each "
+                         "has a CPU of its own (period 20 ms); virtual time, -icount shift=0",
+            "lb_decision": "balancer: one lb_plan call, median of its last 64 (periods and placements) when "
+                           "lb_balance_settles ends, -icount shift=0",
         }
+        units = {"lb_settle": "ns"}
         for metric, vals in figures.items():
             vals.sort()
-            emit(b, metric, vals[len(vals) // 2], "instructions", runs=len(vals),
+            emit(b, metric, vals[len(vals) // 2], units.get(metric, "instructions"), runs=len(vals),
                  note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
                                         "other CPUs idle in WFI"))
     if not a.boards:
@@ -505,6 +678,7 @@ def main():
     q.add_argument("--smp", type=int, default=4)
     q.add_argument("--mem")
     q.add_argument("--no-dtb", action="store_true")
+    q.add_argument("--uboot", action="store_true")
     t = sub.add_parser("test")
     t.add_argument("boards", nargs="*")
     b = sub.add_parser("bench")

@@ -42,9 +42,8 @@ static bool wait_for(bool (*cond)(void), unsigned ms)
 
 static const char *t_cpus_online(void)
 {
-	if (cpus_online() != platform.ncpus)
-		return "not every CPU the platform describes came online";
-	return platform.ncpus == MUON_EXPECT_CPUS ? NULL : "CPU count differs from the expected count";
+	/* Whether that is the count QEMU was given, ci/muon.py checks from the console. */
+	return cpus_online() == platform.ncpus ? NULL : "not every CPU the platform describes came online";
 }
 
 static bool all_pairs_pinged(void)
@@ -137,8 +136,9 @@ static const char *t_dtb_matches_board(void)
 	    platform.gicc_pa != bsp_board.gicc_pa || platform.twd_pa != bsp_board.twd_pa ||
 	    platform.timer_irq != bsp_board.timer_irq)
 		return "device addresses differ from the board's";
-	if (platform.ram_base != bsp_board.ram_base || platform.ram_size != (uint64_t)MUON_EXPECT_MEM_MB << 20)
-		return "memory differs from what QEMU was given";
+	/* The size may be anything (-m); ci/muon.py compares the printed size with it. */
+	if (platform.ram_base != bsp_board.ram_base || platform.ram_size < SECTION_SIZE)
+		return "memory base differs from the board's";
 	return NULL;
 }
 

@@ -89,6 +89,8 @@ static void memory_init(void)
 	root_factory.quota = page_free_count() * PAGE_SIZE;
 	kprintf("muon: memory %llu MiB at %08llx, %u pages free\n", platform.ram_size >> 20,
 		platform.ram_base, page_free_count());
+	if (size < platform.ram_size - offset)
+		kprintf("muon: warning: only the first %llu MiB are used (linear map limit)\n", (offset + size) >> 20);
 }
 
 void kmain(uint32_t r2)

@@ -9,7 +9,8 @@
  * thread. Protocol: uapi/muon/lb.h; design: docs/balancer.md.
  *
  * One thread serves everything: the control gate (init), the instances, and
- * the period, as the timeout of its open wait.
+ * the period, as the timeout of its open wait. With no thread to manage it has
+ * no period: it waits without a timeout and costs its CPU nothing.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -239,17 +240,31 @@ static void drop(struct thr *t)
 	t->used = false;
 }
 
+static unsigned managed(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < LB_MAX_THREADS; i++)
+		n += thrs[i].used;
+	return n;
+}
+
+/* Each CPU's busy per-mille since the last measurement (el ns ago). */
+static void measure_cpus(uint64_t el)
+{
+	for (unsigned c = 0; c < ncpus; c++) {
+		uint64_t idle = kernel_idle(c), d = idle - cpu_idle[c];
+		cpu_idle[c] = idle;
+		cpu_busy[c] = d >= el ? 0 : (unsigned)(1000 - d * 1000 / el);
+	}
+}
+
 /* Once a period: measure, drop the dead, plan. */
 static void period(void)
 {
 	uint64_t now = now_ns(), el = now - last_ns;
 	if (!el)
 		return;
-	for (unsigned c = 0; c < ncpus; c++) {
-		uint64_t idle = kernel_idle(c), d = idle - cpu_idle[c];
-		cpu_idle[c] = idle;
-		cpu_busy[c] = d >= el ? 0 : (unsigned)(1000 - d * 1000 / el);
-	}
+	measure_cpus(el);
 	for (unsigned i = 0; i < LB_MAX_THREADS; i++) {
 		struct thr *t = &thrs[i];
 		unsigned cpu, state;
@@ -344,6 +359,12 @@ static int run_thread(unsigned ii, uint32_t slot, uint32_t *cpu_out)
 				t = &thrs[i];
 		if (!t)
 			return MU_ENOMEM;
+		if (!managed()) {   /* we slept without periods: the CPUs' load since then, and periods from now */
+			uint64_t now = now_ns();
+			if (now > last_ns)
+				measure_cpus(now - last_ns);
+			last_ns = now;
+		}
 		*t = (struct thr){ .used = true, .slot = slot, .kid = kid, .cpu = LB_NONE, .consumed_ns = used,
 				   .moved_at_ms = now_ms() };
 		slot_used[slot] = 1;
@@ -582,13 +603,17 @@ int main(void)
 		}
 		uint32_t keep[8];   /* the reply waits in the message registers */
 		memcpy(keep, mr(), sizeof(keep));
-		uint64_t now = now_ns(), next = last_ns + tick_ms * 1000000ull;
-		if (now >= next) {
-			period();
-			now = now_ns();
-			next = last_ns + tick_ms * 1000000ull;
+		if (managed()) {
+			uint64_t now = now_ns(), next = last_ns + tick_ms * 1000000ull;
+			if (now >= next) {
+				period();
+				now = now_ns();
+				next = last_ns + tick_ms * 1000000ull;
+			}
+			timeout = next > now ? (uint32_t)((next - now) / 1000) : 0;
+		} else {
+			timeout = MU_TIMEOUT_NEVER;   /* nothing to watch: no periods until a thread comes */
 		}
-		timeout = next > now ? (uint32_t)((next - now) / 1000) : 0;
 		memcpy(mr(), keep, sizeof(keep));
 	}
 }

@@ -142,9 +142,12 @@ void schedule(void)
 		/*
 		 * The same thread goes on: its quantum is still on the timer and its
 		 * time is charged at the next switch or timer interrupt. No clock read.
+		 * Unless the timer must be set again (deadline 1): a timeout nearer
+		 * than it came meanwhile (a sender from another CPU queued here) or a
+		 * timer IRQ object started pacing this CPU.
 		 */
 		struct rq_link *top = rq_pick(&c->rq);
-		if (top && c->current && top == &c->current->link && !c->tick)
+		if (top && c->current && top == &c->current->link && !c->tick && c->deadline != 1)
 			arch_user_return(&c->current->regs);
 		c->tick = false;
 		uint64_t now = bsp_clock_ns();

@@ -321,16 +321,21 @@ static void test_meter(void)
 	CHECK_EQ(meter_mean(&m), 0u);
 	meter_add(&m, 1, 1000000);         /* warm-up: not counted */
 	CHECK_EQ(meter_mean(&m), 0u);
-	meter_add(&m, 40, 4000000);        /* 10 per ms */
-	meter_add(&m, 80, 4000000);        /* 20 */
-	meter_add(&m, 20, 4000000);        /* 5 */
-	CHECK_EQ(m.best, 20u);
-	CHECK_EQ(m.worst, 5u);
-	CHECK_EQ(m.last, 5u);
+	meter_add(&m, 40, 4000000);        /* 10 per ms: 10000 per second */
+	meter_add(&m, 80, 4000000);        /* 20000 */
+	meter_add(&m, 20, 4000000);        /* 5000 */
+	CHECK_EQ(m.best, 20000u);
+	CHECK_EQ(m.worst, 5000u);
+	CHECK_EQ(m.last, 5000u);
 	CHECK_EQ(meter_dip(&m), 25u);
-	CHECK_EQ(meter_mean(&m), 11u);
+	CHECK_EQ(meter_mean(&m), 11666u);
+	meter_add(&m, 60, 250000000);      /* a burst held up for 250 ms: 240 per second, still counted */
+	CHECK_EQ(m.worst, 240u);
+	CHECK_EQ(meter_dip(&m), 1u);
 	meter_add(&m, 5, 0);               /* no time: no division by zero */
-	CHECK(m.best > 20u);
+	CHECK(m.best > 20000u);
+	meter_add(&m, 0xffffffffu, 1);     /* saturates */
+	CHECK_EQ(m.last, 0xffffffffu);
 }
 
 int main(void)

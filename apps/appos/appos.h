@@ -101,10 +101,10 @@ uint32_t work_task(struct work_state *w, uint32_t task);
 void pattern_fill(uint32_t *buf, size_t n, uint32_t pass);
 size_t pattern_check(const uint32_t *buf, size_t n, uint32_t pass);
 
-/* Progress of a busy loop, burst by burst: units of work per ms in each burst; best, worst, mean. */
+/* Progress of a busy loop, burst by burst: units of work per second in each burst; best, worst, mean. */
 struct meter {
 	uint32_t bursts;                 /* counted, the first (warm-up: placement, page faults) left out */
-	uint32_t last, best, worst;      /* units per ms */
+	uint32_t last, best, worst;      /* units per second */
 	uint64_t sum;
 };
 void meter_add(struct meter *m, uint64_t units, uint64_t elapsed_ns);
@@ -117,9 +117,12 @@ uint32_t meter_mean(const struct meter *m);
 
 #include <muon/user.h>
 
-#define APP_MAX_THREADS 8
+#define APP_MAX_THREADS 32       /* a program's threads in the system file: 1..32 */
 #define APP_PROGRESS_MS 30000u   /* progress lines on the console this often */
 #define APP_RETRY_MS 1000u       /* a failed server or scheduler is asked again this often */
+/* How long a call waits for a server to take it. A server that is gone fails the call at once; this
+ * only bounds a server that is alive but busy, and QEMU on a loaded host can stall a CPU for a while. */
+#define APP_SEND_TIMEOUT_US 3000000u
 
 extern const struct mu_env *app_env;
 void app_set_name(const char *partition, const char *program);   /* "partition/program" on console lines */
@@ -186,11 +189,19 @@ uint32_t dp_mtu(void);
 int dp_put(const uint8_t *pkt, uint32_t len);
 int dp_get(uint8_t *buf, uint32_t cap);
 
+/* Per-thread working memory of the modes (one mode runs in a program). */
+union app_scratch {
+	struct work_state work;   /* compute, sensitive, spin */
+	uint32_t page[1024];      /* vm: a page of guest memory */
+};
+extern union app_scratch app_scratch[APP_MAX_THREADS];
+
 /* Modes. */
 void mode_compute(void);
 void mode_prodcons(void);
 void mode_sensitive(void);
 void mode_vm(void);
+void mode_spin(void);      /* "spin" or a numeric mode */
 void mode_dialer(void);
 void mode_probe(void);
 

@@ -20,7 +20,6 @@
 
 static uint32_t next_task;
 static volatile uint32_t done[APP_MAX_THREADS];
-static struct work_state state[APP_MAX_THREADS];
 static struct work_state check_state;
 
 /* The last published result of each thread, under a sequence lock (odd: being written). */
@@ -31,7 +30,7 @@ static struct sample {
 static void one_task(unsigned idx)
 {
 	uint32_t task = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED);
-	uint32_t result = work_task(&state[idx], task);
+	uint32_t result = work_task(&app_scratch[idx].work, task);
 	done[idx]++;
 	if (done[idx] % SAMPLE_EVERY == 0) {
 		struct sample *s = &sample[idx];

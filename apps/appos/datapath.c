@@ -6,13 +6,16 @@
  * only attach, and attach again when a ring breaks (the modem formats
  * afresh when it restarts, which our old indexes see as corruption).
  *
- * The geometry: the modem writes it into each ring's header. Until both
- * sides share it as constants we take it from there once per attach;
- * ring_attach still checks that it fits the half region, so a lying
- * header costs packets, never an access outside the region.
+ * The geometry both sides agree on is MODEM_RING_SLOT_BYTES-byte slots,
+ * modem_ring_slots(region) of them (uapi/muon/modem.h). Where that header
+ * does not define them yet, the geometry the modem wrote into each ring's
+ * header is taken, once per attach; ring_attach checks that it fits the
+ * half region either way, so a lying header costs packets, never an access
+ * outside the region.
  */
 #include "appos.h"
 #include "ring.h"
+#include <muon/modem.h>
 
 #define DP_BUF 4096u   /* the largest slot we accept: a packet we cannot hold could never be taken */
 
@@ -22,9 +25,13 @@ static bool attached;
 static int attach_half(struct ring *r, uint8_t *mem, uint32_t size, enum ring_role role)
 {
 	const volatile struct ring_shared *sh = (const volatile struct ring_shared *)mem;
-	uint32_t n_slots = sh->n_slots, slot_bytes = sh->slot_bytes;   /* read once */
 	if (size < RING_HDR_BYTES || sh->magic != RING_MAGIC)
 		return RING_E_EMPTY;   /* not formatted yet */
+#ifdef MODEM_RING_SLOT_BYTES
+	uint32_t n_slots = modem_ring_slots(2 * size), slot_bytes = MODEM_RING_SLOT_BYTES;
+#else
+	uint32_t n_slots = sh->n_slots, slot_bytes = sh->slot_bytes;   /* read once */
+#endif
 	if (slot_bytes > DP_BUF)
 		return RING_E_ARG;
 	return ring_attach(r, mem, size, n_slots, slot_bytes, role);

@@ -14,7 +14,7 @@
 #define DIAL_PERIOD_MS 500u
 #define SESSION_PACKETS 64u
 #define ROUND_PACKETS 4u
-#define AT_TIMEOUT_US 1000000u    /* for the server to take a call */
+#define AT_TRIES 3u               /* a command the server did not take in time is sent again */
 #define DATA_WAIT_MS 100u         /* MODEM_DATA_WAIT's own timeout */
 #define DATA_PATIENCE 30u         /* waits without a packet before the rest count as lost */
 #define REG_WAIT_MS 10000u        /* for the simulated network to register us */
@@ -35,9 +35,13 @@ static int at_raw(const char *line, uint32_t len, uint32_t claim)
 	if (!at_slot)
 		return MU_ECAP;
 	uint32_t rtag;
-	mr()[0] = claim;
-	memcpy(&mr()[1], line, len);
-	int err = mu_ipc(at_slot, MU_TAG(AT_COMMAND, 1 + (len + 3) / 4), MU_SEND | MU_RECV, AT_TIMEOUT_US, &rtag, 0);
+	int err = MU_ETIMEDOUT;
+	for (unsigned tries = 0; tries < AT_TRIES && err == MU_ETIMEDOUT; tries++) {
+		mr()[0] = claim;
+		memcpy(&mr()[1], line, len);
+		err = mu_ipc(at_slot, MU_TAG(AT_COMMAND, 1 + (len + 3) / 4), MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, &rtag,
+			     0);
+	}
 	resp_len = 0;
 	resp[0] = 0;
 	if (err)
@@ -194,7 +198,7 @@ static void round_trip(uint32_t count, struct pkt_tally *t, int *err)
 			return;
 		}
 		if (pushed) {
-			int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_KICK, 0), MU_SEND, AT_TIMEOUT_US, 0, 0);
+			int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_KICK, 0), MU_SEND, APP_SEND_TIMEOUT_US, 0, 0);
 			if (e)
 				*err = e;
 		}
@@ -214,7 +218,7 @@ static void round_trip(uint32_t count, struct pkt_tally *t, int *err)
 		}
 		/* Nothing yet: the modem answers when the downlink has packets, or after DATA_WAIT_MS. */
 		mr()[0] = DATA_WAIT_MS;
-		int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_WAIT, 1), MU_SEND | MU_RECV, AT_TIMEOUT_US, 0, 0);
+		int e = mu_ipc(data_slot, MU_TAG(MODEM_DATA_WAIT, 1), MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, 0, 0);
 		if (e) {
 			*err = e;
 			app_sleep_ms(DATA_WAIT_MS);

@@ -16,7 +16,19 @@ static const struct {
 	{ "vm", mode_vm },
 	{ "dialer", mode_dialer },
 	{ "probe", mode_probe },
+	{ "spin", mode_spin },
 };
+
+/* A mode given as a number in the system file (`mode 7`): spinners. */
+static bool numeric(const char *mode)
+{
+	if (!*mode)
+		return false;
+	for (; *mode; mode++)
+		if (*mode < '0' || *mode > '9')
+			return false;
+	return true;
+}
 
 int main(void)
 {
@@ -37,7 +49,10 @@ int main(void)
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (env_mode_is(env, modes[i].name))
 			modes[i].run();   /* never returns */
-	app_report(APP_EMODE, 0, 0, "unknown mode '%s' (compute, prodcons, sensitive, vm, dialer or probe)", mode);
+	if (numeric(mode))
+		mode_spin();
+	app_report(APP_EMODE, 0, 0, "unknown mode '%s' (compute, prodcons, sensitive, vm, dialer, probe, spin or a number)",
+		   mode);
 	app_log("unknown mode '%s': idle", mode);
 	for (;;)
 		app_sleep_ms(60000);

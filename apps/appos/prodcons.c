@@ -1,25 +1,32 @@
 /*
- * prodcons: a producer (thread 0) and a consumer (thread 1) exchanging
- * items over IPC, through a gate bound to the consumer; the instance's
- * `together` group keeps them on one CPU. An item is PC_WORDS words: a
- * sequence number, payload computed from it, a checksum. The consumer
- * checks each and answers with how many it has taken; the producer checks
- * that count. Items go in bursts of PC_BURST, then the producer rests
- * PC_REST_MS, so programs of lower priority on the CPU progress too.
+ * prodcons: a producer and its consumer exchanging items over IPC; the
+ * instance's `together` group keeps them on one CPU. With more than two
+ * threads it is a pipeline (decoder, mixer, output...): the producer is
+ * thread 0, every other thread k is a stage with a gate bound to it, and
+ * each stage hands the item on to the next with a call of its own before it
+ * answers; the last stage is the consumer.
+ *
+ * An item is PC_WORDS words: a sequence number, payload computed from it
+ * (the producer's work), an FNV-1a checksum. Every stage checks the whole
+ * item; the consumer also checks the order and answers with how many items
+ * it has taken, which comes back up the chain to the producer, who checks
+ * it against its own count. Items go in bursts of PC_BURST, then the
+ * producer rests PC_REST_MS, so programs of lower priority on the CPU
+ * progress too.
  */
 #include <stdio.h>
 #include "appos.h"
 
 #define PC_ITEM 0x5043u    /* the item's label */
-#define PC_BAD 0x5044u     /* the consumer's answer to a damaged item */
+#define PC_BAD 0x5044u     /* a stage's answer to a damaged item */
 #define PC_GATE_LABEL 0x50u
 #define PC_WORDS 8u
 #define PC_BURST 32u
 #define PC_REST_MS 5u
-#define PC_TIMEOUT_US 1000000u
 
-static uint32_t gate;
-static volatile uint32_t consumed, damaged, out_of_order;
+static unsigned nstages;                  /* threads: the producer and the stages */
+static uint32_t gates[APP_MAX_THREADS];   /* gates[k]: bound to thread k (k >= 1) */
+static volatile uint32_t consumed, damaged, out_of_order, lost_downstream;
 
 /* Item seq: its words (mr layout), the payload stirred a little: the producer's work. */
 static void make_item(uint32_t seq, uint32_t *w)
@@ -47,9 +54,18 @@ static bool item_ok(const uint32_t *w)
 	return true;
 }
 
-static void consumer(uint32_t idx)
+/* Call stage k with the item in our message registers: 0, an IPC error, or the stage's refusal.
+ * mr[0] then holds the consumer's count. */
+static int pass_on(unsigned k)
 {
-	(void)idx;
+	uint32_t rtag;
+	int err = mu_ipc(gates[k], MU_TAG(PC_ITEM, PC_WORDS), MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, &rtag, 0);
+	return err ? err : (int)MU_TAG_LABEL(rtag);
+}
+
+/* Stage k: check, hand on (or consume, if last), answer upstream. */
+static void stage(uint32_t k)
+{
 	uint32_t tag = 0, label = 0, expect = 0;
 	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
 	for (;;) {
@@ -57,12 +73,16 @@ static void consumer(uint32_t idx)
 			err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
 			continue;
 		}
-		uint32_t result = MU_OK;
-		if (label != PC_GATE_LABEL || MU_TAG_LABEL(tag) != PC_ITEM || MU_TAG_WORDS(tag) != PC_WORDS) {
+		int result = MU_OK;
+		if (label != PC_GATE_LABEL + k || MU_TAG_LABEL(tag) != PC_ITEM || MU_TAG_WORDS(tag) != PC_WORDS) {
 			result = MU_ENOSYS;
 		} else if (!item_ok(mr())) {
 			damaged++;
 			result = PC_BAD;
+		} else if (k + 1 < nstages) {
+			result = pass_on(k + 1);   /* the item is still in our registers */
+			if (result && result != PC_BAD)
+				lost_downstream++;
 		} else {
 			if (mr()[0] != expect)
 				out_of_order++;
@@ -70,48 +90,41 @@ static void consumer(uint32_t idx)
 			consumed++;
 		}
 		mr()[0] = consumed;
-		err = mu_reply_wait(MU_TAG(result, 1), MU_TIMEOUT_NEVER, &tag, &label);
+		err = mu_reply_wait(MU_TAG((uint32_t)result, 1), MU_TIMEOUT_NEVER, &tag, &label);
 	}
-}
-
-/* Send item seq: 0, an IPC error, or the consumer's refusal (its label). *count gets its count. */
-static int produce(uint32_t seq, uint32_t *count)
-{
-	uint32_t rtag;
-	make_item(seq, mr());
-	int err = mu_ipc(gate, MU_TAG(PC_ITEM, PC_WORDS), MU_SEND | MU_RECV, PC_TIMEOUT_US, &rtag, 0);
-	if (!err)
-		err = (int)MU_TAG_LABEL(rtag);
-	*count = mr()[0];
-	return err;
 }
 
 void mode_prodcons(void)
 {
 	struct group g;
-	unsigned n = group_start(&g, 2, consumer);
+	unsigned want = app_env->threads < 2 ? 2 : app_env->threads;
+	nstages = group_start(&g, want, stage);
 	int err = MU_OK;
-	if (n == 2 && (gate = app_slot()) != 0)
-		err = app_create(MU_OBJ_GATE, gate, app_thread_cap(1), PC_GATE_LABEL);
-	if (n < 2 || !gate || err) {
-		app_report(APP_ETHREAD, n, (uint32_t)err, "no consumer (%u threads, gate error %d)", n, err);
+	for (unsigned k = 1; k < nstages && !err; k++)
+		err = (gates[k] = app_slot()) ? app_create(MU_OBJ_GATE, gates[k], app_thread_cap(k), PC_GATE_LABEL + k)
+					      : MU_ENOMEM;
+	if (nstages < 2 || err) {
+		app_report(APP_ETHREAD, nstages, (uint32_t)err, "no consumer (%u threads, gate error %d)", nstages, err);
 		for (;;)
 			app_sleep_ms(60000);
 	}
-	group_report(&g, "threads (producer, consumer)");
+	group_report(&g, nstages == 2 ? "threads (producer, consumer)" : "threads (producer, stages, consumer)");
 	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
 	uint32_t produced = 0, failed = 0, miscounted = 0;
 	bool failing = false;
 	for (;;) {
 		for (unsigned i = 0; i < PC_BURST; i++) {
-			uint32_t count = 0;
-			int e = produce(produced, &count);
+			make_item(produced, mr());
+			int e = pass_on(1);
+			uint32_t count = mr()[0];
 			if (e) {
 				failed++;
-				if (!failing)
-					app_report(e == PC_BAD ? APP_EWORK : APP_ESERVER, produced, (uint32_t)e,
-						   "item %u not taken: %s %d", (unsigned)produced,
-						   e == PC_BAD ? "consumer found it damaged," : "error", e);
+				if (!failing && e == PC_BAD)
+					app_report(APP_EWORK, produced, (uint32_t)e, "item %u not taken: a stage found it damaged",
+						   (unsigned)produced);
+				else if (!failing)
+					app_report(APP_ESERVER, produced, (uint32_t)e, "item %u not taken: error %d",
+						   (unsigned)produced, e);
 				failing = true;
 				app_sleep_ms(APP_RETRY_MS);
 				break;
@@ -131,7 +144,7 @@ void mode_prodcons(void)
 			group_cpus(&g, cpus, sizeof(cpus));
 			app_log("%u items produced, %u consumed, %u damaged, %u out of order, %u failed sends, %s",
 				(unsigned)produced, (unsigned)consumed, (unsigned)damaged, (unsigned)out_of_order,
-				(unsigned)failed, cpus);
+				(unsigned)(failed + lost_downstream), cpus);
 		}
 		app_sleep_ms(PC_REST_MS);
 	}

@@ -18,7 +18,6 @@ void app_set_name(const char *partition, const char *program)
 }
 
 #define UTCB_TOP 0x7fe00000u          /* created threads' UTCBs go down from here, one page each */
-#define SEND_TIMEOUT_US 1000000u      /* how long a call waits for a server to take it */
 #define FIRST_SLOT 64u                /* our own objects: slots from here up (the env's are skipped) */
 
 /* ---- console and reports */
@@ -46,7 +45,7 @@ void app_log(const char *fmt, ...)
 	line[len++] = '\n';
 	mr()[0] = (uint32_t)len;
 	memcpy(&mr()[1], line, len);
-	mu_ipc(slot, MU_TAG(MU_CONSOLE_WRITE, 1 + (len + 3) / 4), MU_SEND | MU_RECV, SEND_TIMEOUT_US, 0, 0);
+	mu_ipc(slot, MU_TAG(MU_CONSOLE_WRITE, 1 + (len + 3) / 4), MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, 0, 0);
 }
 
 int app_report(uint32_t status, uint32_t v1, uint32_t v2, const char *fmt, ...)
@@ -59,14 +58,14 @@ int app_report(uint32_t status, uint32_t v1, uint32_t v2, const char *fmt, ...)
 	uint32_t len = m < 0 ? 0 : (uint32_t)m >= sizeof(text) ? sizeof(text) - 1 : (uint32_t)m;
 	int err = MU_ETIMEDOUT;
 	/* init may be busy building the system: it takes the report within a few tries. */
-	for (unsigned tries = 0; tries < 5 && err == MU_ETIMEDOUT; tries++) {
+	for (unsigned tries = 0; tries < 10 && err == MU_ETIMEDOUT; tries++) {
 		mr()[0] = status;
 		mr()[1] = v1;
 		mr()[2] = v2;
 		mr()[3] = len;
 		memcpy(&mr()[4], text, len);
 		err = mu_ipc(MU_CAP_PARENT, MU_TAG(MU_APP_REPORT, 4 + (len + 3) / 4), MU_SEND | MU_RECV,
-			     SEND_TIMEOUT_US, 0, 0);
+			     APP_SEND_TIMEOUT_US, 0, 0);
 	}
 	if (err)
 		app_log("report \"%s\" not delivered: error %d", text, err);
@@ -144,7 +143,8 @@ static struct {
 	void (*fn)(uint32_t);
 	uint32_t arg;
 } threads[APP_MAX_THREADS] = { [0] = { MU_CAP_THREAD, 0, 0 } };
-static uint64_t stacks[APP_MAX_THREADS][512] __attribute__((aligned(8)));
+static uint64_t stacks[APP_MAX_THREADS][256] __attribute__((aligned(8)));   /* 2 KiB each */
+union app_scratch app_scratch[APP_MAX_THREADS];
 
 uint32_t app_thread_cap(unsigned idx)
 {
@@ -184,7 +184,7 @@ int app_thread(unsigned idx, void (*fn)(uint32_t), uint32_t arg)
 	if ((err = mu_invoke(slot, MU_TAG(MU_THREAD_CONTROL, 2), 0)) != MU_OK)
 		return err;
 	mr()[0] = (uint32_t)thread_entry;
-	mr()[1] = (uint32_t)(stacks[idx] + 512);
+	mr()[1] = (uint32_t)(stacks[idx] + 256);
 	mr()[2] = idx;
 	mr()[3] = prio;
 	return mu_invoke(slot, MU_TAG(MU_THREAD_START, 4), 0);
@@ -194,7 +194,7 @@ int app_thread(unsigned idx, void (*fn)(uint32_t), uint32_t arg)
 static int rpc(uint32_t cap, uint32_t tag)
 {
 	uint32_t rtag;
-	int err = mu_ipc(cap, tag, MU_SEND | MU_RECV, SEND_TIMEOUT_US, &rtag, 0);
+	int err = mu_ipc(cap, tag, MU_SEND | MU_RECV, APP_SEND_TIMEOUT_US, &rtag, 0);
 	return err ? err : (int)MU_TAG_LABEL(rtag);
 }
 

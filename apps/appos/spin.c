@@ -5,9 +5,12 @@
  * so programs of lower priority on the same CPU progress too.
  *
  * sensitive: each burst counts the matrix blocks (work.c) it gets through;
- *   the rate per burst shows interference (a busy CPU neighbour, a move).
+ *   the rate per burst shows interference (a busy CPU neighbour, a move, an
+ *   interrupt; under QEMU also the host descheduling the virtual CPU).
  * vm: each vCPU writes a pattern over a page of its "guest memory" and
  *   reads it back; thread 0 watches that every vCPU keeps running.
+ * spin (or a numeric mode): threads that compute without a pause, for the
+ *   stress layouts: they starve whatever has a lower priority on their CPUs.
  */
 #include <stdio.h>
 #include "appos.h"
@@ -16,12 +19,11 @@
 #define SENS_REST_MS 6u
 #define VM_RUN_MS 5u
 #define VM_HALT_MS 5u
-#define VM_WORDS 1024u           /* a page of guest memory per vCPU */
+#define VM_WORDS 1024u           /* a page of guest memory per vCPU (app_scratch) */
+#define SPIN_CHECK 64u           /* blocks between thread 0's looks at the clock */
 #define VM_STALL_MS 5000u        /* a vCPU without progress this long is reported */
 
-static struct work_state sens_state[APP_MAX_THREADS];
 static struct meter meters[APP_MAX_THREADS];
-static uint32_t guest[APP_MAX_THREADS][VM_WORDS];
 static volatile uint32_t passes[APP_MAX_THREADS], corrupt[APP_MAX_THREADS];
 
 static uint32_t elapsed_ms(uint64_t since)
@@ -35,7 +37,7 @@ static void sensitive_burst(unsigned idx)
 {
 	uint64_t t0 = app_now_ns(), units = 0;
 	do {
-		work_block(&sens_state[idx]);
+		work_block(&app_scratch[idx].work);
 		units++;
 	} while (elapsed_ms(t0) < SENS_BURST_MS);
 	meter_add(&meters[idx], units, app_now_ns() - t0);
@@ -43,7 +45,7 @@ static void sensitive_burst(unsigned idx)
 
 static void sensitive_thread(uint32_t idx)
 {
-	work_init(&sens_state[idx], idx);
+	work_init(&app_scratch[idx].work, idx);
 	for (;;) {
 		sensitive_burst(idx);
 		app_sleep_ms(SENS_REST_MS);
@@ -56,7 +58,7 @@ void mode_sensitive(void)
 	unsigned want = app_env->threads < 2 ? 2 : app_env->threads;
 	unsigned n = group_start(&g, want, sensitive_thread);
 	group_report(&g, "threads");
-	work_init(&sens_state[0], 0);
+	work_init(&app_scratch[0].work, 0);
 	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
 	for (;;) {
 		sensitive_burst(0);
@@ -65,11 +67,11 @@ void mode_sensitive(void)
 			char line[120], cpus[48];
 			size_t len = 0;
 			for (unsigned i = 0; i < n && len < sizeof(line); i++)
-				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%u/ms (worst %u%%)",
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%u/s (worst %u%%)",
 							i ? ", " : "", (unsigned)meter_mean(&meters[i]),
 							meter_dip(&meters[i]));
 			group_cpus(&g, cpus, sizeof(cpus));
-			app_log("blocks per ms %s, %s", line, cpus);
+			app_log("blocks %s, %s", line, cpus);
 		}
 		app_sleep_ms(SENS_REST_MS);
 	}
@@ -82,8 +84,8 @@ static void vcpu_run(unsigned idx)
 	uint64_t t0 = app_now_ns();
 	do {
 		uint32_t pass = passes[idx] + (idx << 24);
-		pattern_fill(guest[idx], VM_WORDS, pass);
-		if (pattern_check(guest[idx], VM_WORDS, pass))
+		pattern_fill(app_scratch[idx].page, VM_WORDS, pass);
+		if (pattern_check(app_scratch[idx].page, VM_WORDS, pass))
 			corrupt[idx]++;
 		passes[idx]++;
 	} while (elapsed_ms(t0) < VM_RUN_MS);
@@ -143,5 +145,46 @@ void mode_vm(void)
 			app_log("vCPU passes %s, %s", line, cpus);
 		}
 		app_sleep_ms(VM_HALT_MS);
+	}
+}
+
+/* ---- spin */
+
+static volatile uint32_t spun[APP_MAX_THREADS];
+
+static void spin_thread(uint32_t idx)
+{
+	work_init(&app_scratch[idx].work, idx);
+	for (;;) {
+		work_block(&app_scratch[idx].work);
+		spun[idx]++;
+	}
+}
+
+void mode_spin(void)
+{
+	char mode[25], what[48];
+	env_name(mode, app_env->mode);
+	snprintf(what, sizeof(what), "spinners (mode %s)", mode);
+	struct group g;
+	unsigned n = group_start(&g, app_env->threads, spin_thread);
+	group_report(&g, what);
+	work_init(&app_scratch[0].work, 0);
+	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
+	for (;;) {
+		for (unsigned i = 0; i < SPIN_CHECK; i++) {
+			work_block(&app_scratch[0].work);
+			spun[0]++;
+		}
+		group_tend(&g);
+		if (app_due(&next_progress, APP_PROGRESS_MS)) {
+			char line[100], cpus[48];
+			size_t len = 0;
+			line[0] = 0;
+			for (unsigned i = 0; i < n && len < sizeof(line); i++)
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%u", i ? "/" : "", (unsigned)spun[i]);
+			group_cpus(&g, cpus, sizeof(cpus));
+			app_log("blocks %s, %s", line, cpus);
+		}
 	}
 }

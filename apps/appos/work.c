@@ -79,7 +79,7 @@ void meter_add(struct meter *m, uint64_t units, uint64_t elapsed_ns)
 {
 	if (!elapsed_ns)
 		elapsed_ns = 1;
-	uint64_t rate = units * 1000000u / elapsed_ns;   /* per ms */
+	uint64_t rate = units > UINT64_MAX / 1000000000u ? UINT64_MAX : units * 1000000000u / elapsed_ns;   /* per s */
 	uint32_t r = rate > 0xffffffffu ? 0xffffffffu : (uint32_t)rate;
 	m->last = r;
 	if (m->bursts++ == 0)

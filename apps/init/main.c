@@ -212,7 +212,11 @@ int start_balancer(const char *policy_name)
 	if (spawn(LB_BASE, LB_FACTORY, lb_img, lb_size, plen, 3, MU_CAP_SCHED, LB_QUOTA / 2, 250, policy, plen) < 0 ||
 	    fcreate(LB_FACTORY, MU_OBJ_GATE, LB_CTL, LB_BASE + 1, LB_CONTROL_LABEL) != MU_OK)
 		return -1;
-	lb_up = lb_call(LB_STATS, 0) == MU_OK;
+	/* A balancer that refuses its policy (one written for another CPU count) exits, and its
+	 * exit report waits for us to receive: so the first call gives up after 3 s. */
+	uint32_t rtag;
+	int e = mu_ipc(LB_CTL, MU_TAG(LB_STATS, 0), MU_SEND | MU_RECV, 3000000, &rtag, 0);
+	lb_up = e == MU_OK && MU_TAG_LABEL(rtag) == MU_OK;
 	return lb_up ? 0 : -1;
 }
 

@@ -38,11 +38,12 @@ static void worker(uint32_t id)
 		if (d >= 1000) {
 			for (volatile int k = 0; k < 20000; k++)
 				;
+			mu_relax();
 			continue;
 		}
 		uint64_t end = now_ns(self) + d * 10000ull;
 		while (d && now_ns(self) < end)
-			;
+			mu_relax();
 		mu_wait((1000 - d) * 10, 0, 0);
 	}
 }

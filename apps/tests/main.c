@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <muon/user.h>
 #include <muon/trace.h>
 
@@ -446,7 +447,7 @@ static int test_irq(void)
 	/* Masked for about 10 periods: the next notification counts them. */
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	for (t0 = clock_ns(); clock_ns() - t0 < 10500000;)
-		;
+		mu_relax();
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
@@ -499,6 +500,7 @@ static void worker(uint32_t id)
 	while (!w_stop) {
 		for (volatile int k = 0; k < 2000; k++)
 			;
+		mu_relax();
 		mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
 		uint32_t cpu = mu_utcb()->mr[0];
 		if (w_iters[id]++ == 0)
@@ -579,17 +581,31 @@ static int test_smp(void)
 	CHECK(idle_time(n - 1) - before > 25000000);
 	for (uint32_t i = 0; i < n; i++)
 		EXPECT(delete_cap(W_SLOT + i), MU_OK);
-	/* Round robin: two equals on CPU1 with 5 ms quanta share it fairly. */
+	/*
+	 * Round robin: two equals on CPU1 with 5 ms quanta share it fairly, within
+	 * a quarter over 100 ms. On a loaded host QEMU's thread for CPU1 may stall
+	 * for tens of ms, and the thread whose quantum it stalls in is charged the
+	 * stall: of up to three windows, one must be fair (a kernel that is not
+	 * fails all three).
+	 */
 	w_stop = 0;
 	for (uint32_t i = 0; i < 2; i++) {
 		w_iters[i] = 0;
 		EXPECT(new_worker(i, worker, 60), MU_OK);
 		EXPECT(run_thread(W_SLOT + i, 60, MU_CPUSET(1, 0), 1, 5000), 1);
 	}
-	sleep_us(100000);
-	uint64_t a = consumed(W_SLOT), b = consumed(W_SLOT + 1);
-	CHECK(a > 30000000 && b > 30000000);
-	CHECK(a < b + b / 4 && b < a + a / 4);
+	uint64_t a = 0, b = 0;
+	bool fair = false;
+	for (int w = 0; w < 3 && !fair; w++) {
+		uint64_t a0 = consumed(W_SLOT), b0 = consumed(W_SLOT + 1);
+		sleep_us(100000);
+		a = consumed(W_SLOT) - a0;
+		b = consumed(W_SLOT + 1) - b0;
+		fair = a > 30000000 && b > 30000000 && a < b + b / 4 && b < a + a / 4;
+		if (!fair)
+			printf("tests: round robin window %d: %u/%u ms\n", w, (unsigned)(a / 1000000), (unsigned)(b / 1000000));
+	}
+	CHECK(fair);
 	/* A higher priority sent to CPU1 preempts both spinners at once (placed before it starts). */
 	EXPECT(create(MU_OBJ_THREAD, W_SLOT + 2, MU_CAP_TASK, 0x7ff80000u - 2 * 0x10000u), MU_OK);
 	EXPECT(run_thread(W_SLOT + 2, 150, MU_CPUSET(1, 0), 1, 0), 1);
@@ -608,11 +624,12 @@ static int test_smp(void)
 }
 
 /* ---- IPC across CPUs: a server and a client on every CPU, every pair, then a random storm */
-enum { XSRV = 20, XGATE = 24, XCLI = 28, XDEAD = 32, XDG1 = 33, XDG2 = 34, XDG3 = 35, XM2 = 36, XW = 37, XIRQ = 38 };
+enum { XSRV = 20, XGATE = 24, XCLI = 28, XDEAD = 32, XDG1 = 33, XDG2 = 34, XDG3 = 35, XM2 = 36, XW = 37, XIRQ = 38,
+       XBUSY = 39, XBG = 40, XTS = 41 };
 #define XROUNDS 300
-static uint64_t x_stack[12][256];
+static uint64_t x_stack[13][256];
 static volatile uint32_t srv_sum[4], srv_count[4], cli_sent[4], cli_calls[4], cli_done[4], cli_err[4];
-static volatile int m2_result = -1, w_label;
+static volatile int m2_result = -1, w_label, ts_result = -1;
 static uint32_t xn;
 
 static void xserver(uint32_t id)
@@ -683,6 +700,23 @@ static void irq_waiter(uint32_t id)
 	(void)id;
 	if (mu_wait(MU_TIMEOUT_NEVER, &tag, &label) == MU_OK && MU_TAG_LABEL(tag) == MU_LABEL_IRQ)
 		w_label = (int)label;
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* Never receives: computes on its CPU, alone there. */
+static void busy(uint32_t id)
+{
+	(void)id;
+	for (;;)
+		mu_relax();
+}
+
+/* Sends to the busy thread's gate with a 20 ms timeout. */
+static void timed_sender(uint32_t id)
+{
+	(void)id;
+	ts_result = mu_ipc(XBG, MU_TAG(1, 0), MU_SEND, 20000, 0, 0);
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
 }
@@ -761,6 +795,21 @@ static int test_xipc(void)
 	for (int k = 0; k < 500 && !w_label; k++)
 		sleep_us(1000);
 	CHECK(w_label == 0x77);
+	/*
+	 * A send timeout kept by a CPU whose thread runs on: the send from CPU 1
+	 * waits queued at a thread on the last CPU that never receives, and that
+	 * CPU, busy with it alone (no timer running), must still set its timer.
+	 */
+	EXPECT(spawn_on(XBUSY, 11, busy, xn - 1, 90, 0), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, XBG, XBUSY, 4), MU_OK);
+	sleep_us(5000);
+	EXPECT(spawn_on(XTS, 12, timed_sender, 1, 90, 0), MU_OK);
+	for (int k = 0; k < 500 && ts_result == -1; k++)
+		sleep_us(1000);
+	CHECK(ts_result == MU_ETIMEDOUT);
+	EXPECT(delete_cap(XTS), MU_OK);
+	EXPECT(delete_cap(XBG), MU_OK);
+	EXPECT(delete_cap(XBUSY), MU_OK);
 	printf("tests: cross-cpu ipc ok (%u cpus, %u calls, %u messages)\n", (unsigned)xn, (unsigned)calls, (unsigned)count);
 	return 0;
 }
@@ -786,7 +835,7 @@ static uint32_t thread_id(uint32_t slot)
 static void spin_until(uint64_t t)
 {
 	while (clock_ns() < t)
-		;
+		mu_relax();
 }
 
 static void sleep_until(uint64_t t)

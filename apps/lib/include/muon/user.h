@@ -28,6 +28,15 @@ static inline int mu_ipc(uint32_t cap, uint32_t tag, uint32_t flags, uint32_t ti
 	return (int)r0;
 }
 
+/*
+ * The hint for a busy loop (YIELD, ARMv6K and later). The hardware treats it
+ * as a no-op; QEMU's single-threaded TCG, which -icount (ci/bench) uses,
+ * switches to the next vCPU on it. A vCPU that computes without it, and
+ * without entering WFI or WFE, otherwise keeps every vCPU after it from
+ * running until the next timer deadline (docs/benchmarks.md).
+ */
+static inline void mu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+
 /* Call a kernel object or a server: send, then wait for the reply. */
 static inline int mu_invoke(uint32_t cap, uint32_t tag, uint32_t flags)
 {
