@@ -12,7 +12,6 @@
  * of range or beyond the words sent is refused with MU_EINVAL as the reply's
  * label (and "ERROR" as its text), everything else gets at.c's response.
  */
-#include <stdio.h>
 #include <string.h>
 #include <muon/modem.h>
 #include "at.h"
@@ -25,7 +24,7 @@
 static struct at_state at;
 static uint32_t control_slot;
 static char urc[RESP_MAX];            /* unsolicited result codes not yet shown */
-static uint32_t urc_len, urc_lost, call_errors;
+static uint32_t urc_len, urc_lost, call_errors;   /* the last two for a debugger's eyes */
 static char resp[RESP_MAX];
 
 /* MODEM_CALL on the pipeline's control service: op 1 dial, 2 hang up. Errors are counted, never fatal. */
@@ -46,7 +45,7 @@ static void modem_call(uint32_t op, const char *number)
 /* The call's state changed under at.c (a command or a network event): tell the pipeline. */
 static void call_sync(uint8_t before)
 {
-	if (before == AT_CALL_IDLE && at.call != AT_CALL_IDLE)
+	if (before == AT_CALL_IDLE && at.call == AT_CALL_DIALING)
 		modem_call(1, at.number);
 	else if (before != AT_CALL_IDLE && at.call == AT_CALL_IDLE)
 		modem_call(2, NULL);

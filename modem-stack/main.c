@@ -71,12 +71,18 @@ int spawn(uint32_t slot, void (*fn)(uint32_t), void *stack_top, uint32_t arg, ui
 	return cpu < 0 ? -cpu : MU_OK;
 }
 
-void park(void)
+void park(uint32_t status, const char *text)
 {
 	uint32_t tag, label;
-	bool reply = false;
+	bool reply = false, reported = false;
 	for (;;) {
-		int err = next_message(reply, MU_TAG(MU_ENOSYS, 0), MU_TIMEOUT_NEVER, &tag, &label);
+		if (!reported) {   /* init may be calling us right now: no send of ours may wait for good */
+			if (reply)
+				mu_ipc(0, MU_TAG(MU_ENOSYS, 0), MU_REPLY, 0, 0, 0);
+			reply = false;
+			reported = report(status, 0, 0, text, 20000) != MU_ETIMEDOUT;
+		}
+		int err = next_message(reply, MU_TAG(MU_ENOSYS, 0), reported ? MU_TIMEOUT_NEVER : 100000, &tag, &label);
 		reply = err == MU_OK;
 	}
 }
@@ -85,10 +91,8 @@ int main(void)
 {
 	const struct mu_env *env = (const struct mu_env *)MU_ENV_VA;
 	char mode[sizeof(env->mode) + 1];
-	if (env->magic != MU_ENV_MAGIC) {
-		report(1, 0, 0, "modem-stack: no environment page", MU_TIMEOUT_NEVER);
-		park();
-	}
+	if (env->magic != MU_ENV_MAGIC)
+		park(1, "modem-stack: no environment page");
 	memcpy(mode, env->mode, sizeof(env->mode));
 	mode[sizeof(env->mode)] = 0;
 	if (!strcmp(mode, "pipeline"))
@@ -97,6 +101,5 @@ int main(void)
 		at_main(env);
 	char text[80];
 	snprintf(text, sizeof(text), "modem-stack: unknown mode '%.24s' (pipeline or at)", mode);
-	report(1, 0, 0, text, MU_TIMEOUT_NEVER);
-	park();
+	park(1, text);
 }

@@ -52,8 +52,12 @@ int next_message(bool reply, uint32_t rtag, uint32_t timeout, uint32_t *tag, uin
  */
 int spawn(uint32_t slot, void (*fn)(uint32_t), void *stack_top, uint32_t arg, uint32_t prio);
 
-/* Park for good (a program of a `restart always` partition must not end: it would be restarted in a loop). */
-__attribute__((noreturn)) void park(void);
+/*
+ * Report status and text to init, then park for good, answering every call
+ * with MU_ENOSYS: a program of a `restart always` partition must not end, it
+ * would be restarted in a loop.
+ */
+__attribute__((noreturn)) void park(uint32_t status, const char *text);
 
 /* The two modes. */
 __attribute__((noreturn)) void pipeline_main(const struct mu_env *env);

@@ -95,12 +95,13 @@ static uint32_t dl_head, dl_n;
 
 /* Counters, each with one writer (named). */
 static struct {
-	uint32_t ul_packets, ring_resets;                  /* stage 1 */
+	uint32_t ring_resets[2];                           /* stage 1 the uplink's, stage 4 the downlink's */
+	uint32_t ul_packets;                               /* stage 1 */
 	uint32_t self_sent;                                /* stage 1 */
 	uint32_t dl_packets, dl_drops;                     /* stage 4 */
 	uint32_t self_ok, self_bad, self_lost;             /* stage 4: intact, damaged, missing in sequence */
 	uint32_t self_next;                                /* stage 4: the self-check SDU expected next */
-	uint32_t stage_errors, unmask_retries;             /* TTI thread */
+	uint32_t stage_errors, unmask_retries, shed;       /* TTI thread */
 	uint32_t kicks;                                    /* data thread */
 	uint32_t dials;                                    /* service thread: MODEM_CALL dials accepted */
 } cnt;
@@ -139,7 +140,7 @@ static int ring_setup(unsigned which)
 /* The peer broke the ring (an impossible index or length): start it over, empty. */
 static void ring_restart(unsigned which)
 {
-	cnt.ring_resets++;
+	cnt.ring_resets[which]++;
 	(void)ring_setup(which);
 }
 
@@ -227,7 +228,8 @@ static void downlink_deliver(void)
 				continue;
 			}
 			cnt.self_ok++;
-			cnt.self_lost += seq - cnt.self_next;   /* RLC gives up a hole after t_reassembly */
+			if (seq - cnt.self_next < 0x80000000u)   /* RLC gives up a hole after t_reassembly */
+				cnt.self_lost += seq - cnt.self_next;
 			cnt.self_next = seq + 1;
 		} else if (!have_ring || dl_n == DL_QUEUE || len > MODEM_RING_SLOT_BYTES - RING_LEN_BYTES) {
 			cnt.dl_drops++;
@@ -310,7 +312,7 @@ static void apply_work(void)
 }
 
 static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t skipped, const uint32_t *dur, uint64_t end,
-		       bool timed)
+		       bool timed, bool ran)
 {
 	uint32_t want = atomic_load_explicit(&reset_req, memory_order_acquire);
 	if (atomic_load_explicit(&reset_done, memory_order_relaxed) != want) {
@@ -320,7 +322,7 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 	uint64_t late = woke > ideal ? woke - ideal : 0, deadline = ideal + TTI_NS;
 	uint32_t jitter = late > 0xffffffffu ? 0xffffffffu : (uint32_t)late;
 	uint64_t took = end - woke;
-	st.ttis++;
+	st.ttis += ran;
 	jh_add(&st.jit, jitter);
 	if (took > st.longest_ns)
 		st.longest_ns = took > 0xffffffffu ? 0xffffffffu : (uint32_t)took;
@@ -346,12 +348,27 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 			trace(MU_TRACE_MODEM_STAGE, k + 1, dur[k]);
 }
 
+static uint64_t last_end;   /* the TTI thread's: when the last TTI it ran ended */
+
 /* One TTI: the four stage threads in turn, each a call (its time includes the call and the reply). */
 static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 {
 	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE] = { 0 }, rtag;
 	bool timed = tti % STAGE_EVERY == 0;
 	uint64_t t = woke;
+	if (woke >= ideal + TTI_NS && last_end > ideal) {
+		/*
+		 * Our own work overran into this TTI and we start it only after its
+		 * deadline: it could only end later still, and TTIs run back to back
+		 * would leave the CPU to nobody below the modem, init included. A
+		 * miss either way; shed it. (Late for other reasons, the emulator's
+		 * host not running us, say, it runs: late data beats no data.)
+		 */
+		cnt.shed++;
+		tti_record(tti, woke, ideal, skipped, dur, woke, false, false);
+		atomic_store_explicit(&tti_seq, tti, memory_order_release);
+		return;
+	}
 	apply_work();
 	for (unsigned k = 0; k < NSTAGE; k++) {
 		mr()[0] = tti;
@@ -364,7 +381,8 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 			t = now;
 		}
 	}
-	tti_record(tti, woke, ideal, skipped, dur, t, timed);
+	last_end = t;
+	tti_record(tti, woke, ideal, skipped, dur, t, timed, true);
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
 
@@ -543,9 +561,9 @@ static uint32_t op_stats(uint32_t words)
 		       (unsigned)s.longest_ns, (unsigned)work_now, (unsigned)pl.cfg.tb_bytes, (unsigned)cnt.self_ok,
 		       (unsigned)cnt.self_bad, (unsigned)cnt.self_lost);
 		printf("MODEM data ul_packets=%u dl_packets=%u dl_drops=%u ring_resets=%u kicks=%u dials=%u "
-		       "stage_errors=%u unmask_retries=%u\n", (unsigned)cnt.ul_packets, (unsigned)cnt.dl_packets,
-		       (unsigned)cnt.dl_drops, (unsigned)cnt.ring_resets, (unsigned)cnt.kicks, (unsigned)cnt.dials,
-		       (unsigned)cnt.stage_errors, (unsigned)cnt.unmask_retries);
+		       "stage_errors=%u unmask_retries=%u shed=%u\n", (unsigned)cnt.ul_packets, (unsigned)cnt.dl_packets,
+		       (unsigned)cnt.dl_drops, (unsigned)(cnt.ring_resets[0] + cnt.ring_resets[1]), (unsigned)cnt.kicks,
+		       (unsigned)cnt.dials, (unsigned)cnt.stage_errors, (unsigned)cnt.unmask_retries, (unsigned)cnt.shed);
 	}
 	mr()[0] = s.ttis; mr()[1] = s.misses; mr()[2] = p50; mr()[3] = p99; mr()[4] = max;
 	mr()[5] = cpu; mr()[6] = s.longest_ns; mr()[7] = s.timer_missed;
@@ -684,17 +702,9 @@ void pipeline_main(const struct mu_env *env)
 	else if (pl_init(&pl, &cfg) != PL_OK)
 		why = "modem: the pipeline's configuration is invalid";
 	uint32_t cost = 0;
-	if (!why) {
+	if (!why) {   /* what the default costs here, for the report; then the pipeline starts afresh */
 		uint32_t ns[NSTAGE];
-		static const uint32_t ws[] = { 1, 2, 4, 8, 16, 32, 64 };
-		printf("modem-stack: a TTI's stages take (us by work factor)");
-		for (unsigned i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
-			uint32_t c = calibrate(ws[i], 16, ns);
-			printf(" %u:%u", (unsigned)ws[i], (unsigned)((c + 500) / 1000));
-			if (ws[i] == MODEM_WORK_DEFAULT)
-				cost = c;
-		}
-		printf("\n");
+		cost = calibrate(work_now, 16, ns);
 		memset(&cnt, 0, sizeof(cnt));
 		work_cfg(work_now, &cfg);
 		(void)pl_init(&pl, &cfg);
@@ -715,10 +725,8 @@ void pipeline_main(const struct mu_env *env)
 	}
 	if (!why)
 		why = start_tti(text, sizeof(text));
-	if (why) {
-		report(1, atomic_load(&tti_seq), 0, why, MU_TIMEOUT_NEVER);
-		park();
-	}
+	if (why)
+		park(1, why);
 	snprintf(text, sizeof(text), "modem: pipeline up, 1 ms TTI on cpu %u, work factor %u (%u us a TTI), data ring %s",
 		 (unsigned)atomic_load(&tti_cpu), (unsigned)work_now, (unsigned)(cost / 1000), have_ring ? "ok" : "missing");
 	bool reported = report(0, st.ttis, st.misses, text, 20000) != MU_ETIMEDOUT, reply = false;

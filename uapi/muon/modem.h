@@ -20,7 +20,7 @@ enum {
 	                         MODEM stages ul_pdcp_rlc=NS ul_mac_phy=NS dl_phy_mac=NS dl_rlc_pdcp=NS tti_max=NS
 	                         work=W tb=BYTES selfcheck_ok=N selfcheck_bad=N selfcheck_lost=N (mean ns per TTI)
 	                         MODEM data ul_packets=N dl_packets=N dl_drops=N ring_resets=N kicks=N dials=N
-	                         stage_errors=N unmask_retries=N */
+	                         stage_errors=N unmask_retries=N shed=N */
 	MODEM_RESET = 0x301,  /* zero the counters and the jitter histogram */
 	MODEM_CALL = 0x302,   /* call control for the AT server: mr[0] = 1 dial (number in mr[1..4], NUL-padded),
 	                         2 hang up, 3 state; reply mr[0] = state (0 idle, 1 dialling, 2 connected) */
