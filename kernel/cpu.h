@@ -51,6 +51,8 @@ struct cpu {
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */
+	bool obj_busy;                    /* owned by this CPU: it holds the object lock or waits for it */
+	struct drq *drq_later;            /* owned by this CPU: requests that need the lock, run after obj_unlock */
 	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
 };
 
@@ -66,6 +68,8 @@ void drq_post(unsigned cpu, struct drq *r);   /* run r->fn on cpu (at once if it
 void drq_call(unsigned cpu, struct drq *r);   /* the same, and wait until it ran */
 void drq_run(void);                           /* this CPU's pending requests */
 void drq_finish(struct drq *r);               /* a synchronous request's handler is done */
+bool drq_defer(struct drq *r);                /* r needs the object lock: put it aside if this CPU is in it */
+void drq_undefer(struct drq *r);              /* a request put aside here is not to run after all */
 void drq_sync_all(void);                      /* every other online CPU has left the kernel once */
 
 /*

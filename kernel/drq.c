@@ -84,10 +84,14 @@ void drq_sync_all(void)
 /*
  * A ticket lock (first come, first served: a CPU cannot be starved by others
  * that keep taking it) whose waiters keep serving requests, so that the
- * holder may wait for a request to this CPU without a deadlock.
+ * holder may wait for a request to this CPU without a deadlock. A request that
+ * itself needs the lock must not run on a CPU that holds it or waits for it
+ * (it would wait for itself): it is put aside with drq_defer and runs after
+ * obj_unlock, at this CPU's next drq_run.
  */
 void obj_lock(void)
 {
+	this_cpu()->obj_busy = true;
 	uint16_t me = __atomic_fetch_add(&obj_spin.next, 1, __ATOMIC_ACQUIRE);
 	while (__atomic_load_n(&obj_spin.owner, __ATOMIC_ACQUIRE) != me) {
 		drq_run();
@@ -95,7 +99,46 @@ void obj_lock(void)
 	}
 }
 
-void obj_unlock(void) { spin_unlock(&obj_spin); }
+void obj_unlock(void)
+{
+	struct cpu *c = this_cpu();
+	spin_unlock(&obj_spin);
+	c->obj_busy = false;
+	if (!c->drq_later)
+		return;
+	struct drq *last = c->drq_later;
+	while (last->next)
+		last = last->next;
+	spin_lock(&c->drq_lock);
+	last->next = c->drq_head;
+	if (!c->drq_head)
+		c->drq_tail = last;
+	c->drq_head = c->drq_later;
+	spin_unlock(&c->drq_lock);
+	c->drq_later = NULL;
+}
+
+bool drq_defer(struct drq *r)
+{
+	struct cpu *c = this_cpu();
+	if (!c->obj_busy)
+		return false;
+	struct drq **p = &c->drq_later;
+	while (*p)
+		p = &(*p)->next;
+	r->next = NULL;
+	*p = r;
+	return true;
+}
+
+void drq_undefer(struct drq *r)
+{
+	struct drq **p = &this_cpu()->drq_later;
+	while (*p && *p != r)
+		p = &(*p)->next;
+	if (*p)
+		*p = r->next;
+}
 
 void defer_free(void *p)
 {

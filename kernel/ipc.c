@@ -230,6 +230,8 @@ static void send_fn(struct drq *q)
 		drq_post(r->cpu, q);
 		return;
 	}
+	if (MU_TAG_NITEMS(s->snd_tag) && drq_defer(q))
+		return;   /* items take the object lock: after this CPU's holder is done */
 	int res = send_here(s, r);
 	if (res != IPC_BLOCKED)
 		finish_send(s, (uint32_t)res);
@@ -344,6 +346,7 @@ static void cancel_fn(struct drq *q)
 		struct drq r = { .fn = cancel_fn, .arg = s };
 		drq_call(s->ipc_cpu, &r);   /* it was forwarded */
 	} else if (s->ipc_cpu == this_cpu()->id && s->state == TS_SEND) {
+		drq_undefer(&s->ipc_drq);   /* its send may wait for the object lock here */
 		unqueue_sender(s);
 		if (s->timeout)
 			ipc_timeout_remove(s);

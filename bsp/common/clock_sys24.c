@@ -1,8 +1,15 @@
 /*
  * The motherboard's SYS_24MHZ counter as the clock (RealView: the ARM11MPCore
- * has no global timer). It is 32 bits wide, so reads extend it under a lock;
- * every CPU reads the clock at least once per scheduling decision, far more
- * often than the 179 s it takes to wrap.
+ * has no global timer). It is 32 bits wide, so reads extend it to 64 bits
+ * against the latest extended value any CPU has seen, without a lock: under a
+ * lock every CPU's clock read queued behind whichever vCPU held it, and QEMU on
+ * a busy host deschedules vCPUs in the middle of critical sections.
+ *
+ * A reader loads the latest value first and the counter after it, so its
+ * count is at least that value's: a smaller low word means exactly one wrap,
+ * given that some CPU reads the clock more often than once per 179 s (each
+ * scheduling decision does). The latest value only moves forward (CAS with
+ * LDREXD/STREXD, which ARMv6K has).
  */
 #include "kernel.h"
 #include "bsp.h"
@@ -12,9 +19,7 @@
 extern volatile uint32_t *sysregs;
 void bsp_sysregs_init(void);
 
-static spinlock_t clock_lock;
-static uint32_t clock_last;   /* guarded by clock_lock */
-static uint64_t clock_high;   /* guarded by clock_lock: wraps of the 32-bit counter */
+static uint64_t clock_latest;   /* atomic: the largest extended count returned */
 
 void bsp_clock_init(void) { bsp_sysregs_init(); }
 
@@ -22,12 +27,14 @@ uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
 
 uint64_t bsp_clock_ns(void)
 {
-	spin_lock(&clock_lock);
+	uint64_t seen = __atomic_load_n(&clock_latest, __ATOMIC_ACQUIRE);
 	uint32_t now = sysregs[SYS_24MHZ / 4];
-	if (now < clock_last)
-		clock_high += 1ull << 32;
-	clock_last = now;
-	uint64_t ticks = clock_high | now;
-	spin_unlock(&clock_lock);
+	uint64_t ticks = (seen & ~0xffffffffull) | now;
+	if (now < (uint32_t)seen)
+		ticks += 1ull << 32;
+	while (ticks > seen &&
+	       !__atomic_compare_exchange_n(&clock_latest, &seen, ticks, false,
+	                                    __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		;
 	return ticks * 125 / 3;   /* 1e9 / 24e6 = 125/3 */
 }
