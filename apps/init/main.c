@@ -368,6 +368,12 @@ int main(void)
 		for (;;)
 			mu_wait(MU_TIMEOUT_NEVER, 0, 0);
 	}
+#if MUON_BENCH_TTIS
+	/* A ci/bench build: no tests, the system under one load, the modem's figures (docs/benchmarks.md). */
+	system_run(MUON_SYSTEM_FILE, false);
+	system_bench(MUON_BENCH_LOAD, MUON_BENCH_TTIS);
+	console_loop();
+#endif
 	printf("init: running %u test tasks\n", (unsigned)(sizeof(tests) / sizeof(tests[0])));
 	/* Each child's parent gate is bound to our own thread: its reports arrive in our waits.
 	 * Touch the scratch page once first: the page table and shadow behind it stay ours. */
