@@ -289,6 +289,7 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     # With a malformed DTB, the run ends when init starts: the kernel has then chosen its
     # platform and run its own tests on it; the user-level tests would only repeat a plain boot.
     done = r"^init: running \d+ test tasks" if malformed_dtb else r"^TEST DONE"
+    failed_before = res.failed
     lines, reason = run_until(cmd, re.compile(done), BOOT_TIMEOUT)
     # The policies in configs/ are written for 4 CPUs ("cpus 4"). With fewer, the balancer
     # must refuse configs/test.policy, and the tests that need it then report "no balancer";
@@ -328,6 +329,11 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     if reason != "done":
         tail = " | ".join(lines[-8:])
         res.add(False, label, "boot", f"{reason} after {len(seen)} tests; console: {tail}")
+    if res.failed > failed_before:
+        # What the system said before the failure: its own lines, not the trace dump or status.
+        said = [x for x in lines if not x.startswith(("TRACE", "status:", "BENCH"))]
+        print(f"muon: {label}: console before the failure:", *("    " + x for x in said[-25:]), sep="\n",
+              file=sys.stderr, flush=True)
     if not malformed_dtb:
         check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
     if label == board:   # a property of the build, not of the boot: checked once
@@ -606,9 +612,46 @@ def cmd_bench(a):
             emit(b, metric, vals[len(vals) // 2], units.get(metric, "instructions"), runs=len(vals),
                  note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
                                         "other CPUs idle in WFI"))
+        bench_modem(b)
     if not a.boards:
         bench_lbsim()
     return 0
+
+
+# The modem under three loads (issue 7): a system file each, in a build of its own whose init runs
+# no tests and reports the modem's figures over BENCH_TTIS TTI periods (docs/benchmarks.md).
+BENCH_TTIS = 10000
+BENCH_LOADS = (("idle", "modem.system"), ("saturated", "phone.system"), ("powersave", "powersave.system"))
+
+
+def bench_modem(board):
+    for load, system in BENCH_LOADS:
+        bdir = os.path.join(ROOT, "build", f"bench-{board}-{load}")
+        steps = (["cmake", "--preset", board, "-B", bdir, f"-DMUON_SYSTEM={system}",
+                  f"-DMUON_BENCH_TTIS={BENCH_TTIS}", f"-DMUON_BENCH_LOAD={load}"],
+                 ["cmake", "--build", bdir, "-j", str(os.cpu_count())])
+        if any(subprocess.run(x, cwd=ROOT, stdout=subprocess.DEVNULL).returncode for x in steps):
+            print(f"muon: {board}: the {load} bench build failed", file=sys.stderr)
+            continue
+        lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^TEST DONE"), BOOT_TIMEOUT * 2)
+        figs = {}
+        for line in lines:
+            if line.startswith("MODEM load=") or line.startswith("MODEM stages "):
+                figs.update(dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv))
+        if "ttis" not in figs:
+            print(f"muon: {board}: no modem figures under the {load} load ({reason}): "
+                  + " | ".join(lines[-4:]), file=sys.stderr)
+            continue
+        note = (f"{system}, {BENCH_TTIS} TTI periods after every program reported, -icount shift=0,sleep=off; "
+                "jitter: timer due to the TTI thread running, virtual time")
+        emit(board, "modem_ttis", int(figs["ttis"]), "TTIs", load=load, note=note)
+        emit(board, "modem_misses", int(figs["misses"]), "TTIs", load=load, note=note)
+        for q in ("p50", "p99", "max"):
+            emit(board, f"modem_jitter_{q}", int(figs[q]), "ns", load=load, note=note)
+        emit(board, "cpus_used", int(figs["cpus_used"]), "cpus", load=load,
+             note="CPUs busy at least 1 % of the window, the modem's CPU included")
+        emit(board, "modem_tti_max", int(figs["tti_max"]), "ns", load=load,
+             note="the longest TTI, wake-up to the last stage's reply")
 
 
 # ---------------------------------------------------------------- trace
