@@ -185,7 +185,8 @@ void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, u
 	th->regs.cpsr = PSR_USR | (pc & 1 ? 0x20u : 0);   /* Thumb entry if bit 0 is set */
 	th->regs.pc &= ~1u;
 	th->link.prio = prio;
-	sched_ready(th);   /* on its CPU: a request if that is another one */
+	th->state = TS_READY;   /* at once: a sender must not find it stopped while the request is on its way */
+	sched_ready(th);        /* on its CPU: a request if that is another one */
 }
 
 static void kill_fn(struct drq *r)

@@ -629,6 +629,7 @@ enum { XSRV = 20, XGATE = 24, XCLI = 28, XDEAD = 32, XDG1 = 33, XDG2 = 34, XDG3 
 #define XROUNDS 300
 static uint64_t x_stack[13][256];
 static volatile uint32_t srv_sum[4], srv_count[4], cli_sent[4], cli_calls[4], cli_done[4], cli_err[4];
+static volatile int cli_why[4];   /* the first error a client saw: round << 8 | error (0xff: a wrong answer) */
 static volatile int m2_result = -1, w_label, ts_result = -1;
 static uint32_t xn;
 
@@ -662,13 +663,18 @@ static void xclient(uint32_t id)
 		uint32_t target = round < xn ? round : seed % xn, val = seed & 0xffff;   /* every server first */
 		uint32_t *m = mu_utcb()->mr;
 		m[0] = val;
+		int e;
 		if (round % 4 == 3) {
-			if (mu_ipc(XGATE + target, MU_TAG(2, 1), MU_SEND, MU_TIMEOUT_NEVER, 0, 0) != MU_OK)
-				cli_err[id]++;
+			e = mu_ipc(XGATE + target, MU_TAG(2, 1), MU_SEND, MU_TIMEOUT_NEVER, 0, 0);
 		} else {
-			if (mu_call(XGATE + target, MU_TAG(1, 1), &tag) != MU_OK || m[0] != val + 1 || m[1] != target)
-				cli_err[id]++;
+			e = mu_call(XGATE + target, MU_TAG(1, 1), &tag);
+			if (!e && (m[0] != val + 1 || m[1] != target))
+				e = 0xff;
 			cli_calls[id]++;
+		}
+		if (e) {
+			if (!cli_err[id]++)
+				cli_why[id] = (int)(round << 8 | ((uint32_t)e & 0xff));
 		}
 		cli_sent[id] += val;
 	}
@@ -759,8 +765,9 @@ static int test_xipc(void)
 	uint32_t sent = 0, got = 0, calls = 0, count = 0;
 	for (uint32_t i = 0; i < xn; i++) {
 		if (!cli_done[i] || cli_err[i])
-			printf("tests: client %u: done %u, %u errors, %u calls, servers got %u/%u/%u/%u\n", (unsigned)i,
-			       (unsigned)cli_done[i], (unsigned)cli_err[i], (unsigned)cli_calls[i], (unsigned)srv_count[0],
+			printf("tests: client %u: done %u, %u errors (first: round %u, error %d), %u calls, servers got %u/%u/%u/%u\n",
+			       (unsigned)i, (unsigned)cli_done[i], (unsigned)cli_err[i], (unsigned)(cli_why[i] >> 8),
+			       cli_why[i] & 0xff, (unsigned)cli_calls[i], (unsigned)srv_count[0],
 			       (unsigned)srv_count[1], (unsigned)srv_count[2], (unsigned)srv_count[3]);
 		CHECK(cli_done[i] && cli_err[i] == 0);
 		sent += cli_sent[i];
