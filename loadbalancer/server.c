@@ -27,6 +27,7 @@
 #define FIRST_SLOT 16                /* our capability slots from here on are threads and gates */
 #define LOG_MAX 256
 #define COST_N 64
+#define TS_READY 1                   /* MU_THREAD_INFO state of a thread ready or running */
 #define TS_DEAD 5                    /* MU_THREAD_INFO state of a thread that ended */
 
 struct inst {
@@ -49,6 +50,7 @@ struct thr {
 	unsigned prio, quantum_us;       /* as given to the kernel */
 	unsigned cpu;                    /* LB_NONE until placed */
 	unsigned load;                   /* per-mille over the last period */
+	unsigned starved;                /* periods in a row it was ready and got no CPU */
 	uint64_t consumed_ns;            /* at the last period */
 	uint64_t moved_at_ms;
 };
@@ -281,6 +283,16 @@ static void period(void)
 		uint64_t d = used - t->consumed_ns;
 		t->consumed_ns = used;
 		t->load = d >= el ? 1000 : (unsigned)(d * 1000 / el);
+		/*
+		 * Ready at two period ends in a row with under 1 % of a CPU between:
+		 * higher priorities on its CPU leave it nothing, so what it consumes
+		 * says nothing of what it needs. It counts as a whole CPU's load, and
+		 * the policy moves it where there is room (a compute job's first
+		 * thread under a busy producer/consumer pair, say).
+		 */
+		t->starved = state == TS_READY && t->load < 10 ? t->starved + 1 : 0;
+		if (t->starved >= 2)
+			t->load = 1000;
 		t->cpu = cpu;   /* the kernel's word for it */
 	}
 	last_ns = now;
