@@ -65,44 +65,38 @@ static int number(const char **p, const char *end)
 	return digits && !(*p < end && **p >= '0' && **p <= '9') ? v : -1;
 }
 
-int at_csq(const char *resp, size_t len, unsigned *rssi, unsigned *ber)
+/* "KEY a,b" somewhere in the response (spaces after the key allowed): 0 with a and b, or -1. */
+static int key_pair(const char *resp, size_t len, const char *key, int *a, int *b)
 {
-	static const char key[] = "+CSQ:";
-	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++) {
-		if (memcmp(resp + i, key, sizeof(key) - 1))
+	size_t klen = strlen(key);
+	for (size_t i = 0; i + klen <= len; i++) {
+		if (memcmp(resp + i, key, klen))
 			continue;
-		const char *p = resp + i + sizeof(key) - 1, *end = resp + len;
+		const char *p = resp + i + klen, *end = resp + len;
 		while (p < end && *p == ' ')
 			p++;
-		int r = number(&p, end);
-		if (r < 0 || p >= end || *p != ',')
+		*a = number(&p, end);
+		if (*a < 0 || p >= end || *p != ',')
 			return -1;
 		p++;
-		int b = number(&p, end);
-		if (b < 0 || !((r <= 31 || r == 99) && (b <= 7 || b == 99)))
-			return -1;
-		*rssi = (unsigned)r;
-		*ber = (unsigned)b;
-		return 0;
+		*b = number(&p, end);
+		return *b < 0 ? -1 : 0;
 	}
 	return -1;
 }
 
+int at_csq(const char *resp, size_t len, unsigned *rssi, unsigned *ber)
+{
+	int r, b;
+	if (key_pair(resp, len, "+CSQ:", &r, &b) || !((r <= 31 || r == 99) && (b <= 7 || b == 99)))
+		return -1;
+	*rssi = (unsigned)r;
+	*ber = (unsigned)b;
+	return 0;
+}
+
 int at_creg(const char *resp, size_t len)
 {
-	static const char key[] = "+CREG:";
-	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++) {
-		if (memcmp(resp + i, key, sizeof(key) - 1))
-			continue;
-		const char *p = resp + i + sizeof(key) - 1, *end = resp + len;
-		while (p < end && *p == ' ')
-			p++;
-		int n = number(&p, end);
-		if (n < 0 || p >= end || *p != ',')
-			return -1;
-		p++;
-		int stat = number(&p, end);
-		return stat >= 0 && stat <= 5 ? stat : -1;
-	}
-	return -1;
+	int n, stat;
+	return !key_pair(resp, len, "+CREG:", &n, &stat) && stat <= 5 ? stat : -1;
 }
