@@ -6,6 +6,7 @@
 #ifndef BSP_H
 #define BSP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct bsp_board {
@@ -18,12 +19,16 @@ struct bsp_board {
 	unsigned timer_irq;      /* the per-CPU timer's PPI as a GIC interrupt ID */
 	uint32_t timer_hz;       /* private timer input clock */
 	unsigned uart_irq;       /* the console UART's interrupt ID (console input) */
+	bool cpu_power;          /* secondaries can be powered off and on again (PSCI) */
 };
 
 extern const struct bsp_board bsp_board;
 
-/* Release secondary CPU `cpu` (MPIDR Aff0) to enter at physical entry_pa. */
-void bsp_start_cpu(unsigned cpu, uint32_t entry_pa);
+/* Release (or power on again) secondary CPU `cpu` (MPIDR Aff0) to enter at physical
+ * entry_pa: 0, or the firmware's error code (nonzero while the CPU is still on its way off). */
+int bsp_start_cpu(unsigned cpu, uint32_t entry_pa);
+/* Power this CPU off (with cpu_power); returns only if the firmware refused. */
+void bsp_cpu_off(void);
 /* Monotonic time in nanoseconds from a board clock that runs on every CPU. */
 uint64_t bsp_clock_ns(void);
 /* Time since reset in nanoseconds (the boot measurement); may be coarse. */

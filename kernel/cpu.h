@@ -39,7 +39,9 @@ struct cpu {
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
 	volatile uint64_t ping_ns;        /* written by this CPU only: when it last took SGI_PING */
-	volatile bool online;             /* written once by this CPU */
+	volatile bool online;             /* under drq_lock: it takes requests (cpu_start, off_fn) */
+	bool going_off;                   /* owned by this CPU: power off at the next idle */
+	uint32_t nthreads;                /* atomic: live threads on it or on their way to it (sched_count) */
 	spinlock_t drq_lock;
 	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
 	uint64_t slice_start;             /* owned by this CPU: when current's time began */
@@ -61,6 +63,8 @@ extern unsigned ncpus_present;        /* CPUs the platform describes; set before
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); }
 unsigned cpus_online(void);
+int cpu_power(unsigned id, bool on);   /* MU_SCHED_CPU_POWER, under obj_lock */
+void cpu_off(struct cpu *c);           /* from the idle loop once off_fn agreed */
 /* Send SGI `sgi` to CPU `dst`; the receiver learns the sender from ipi_pending. */
 void smp_send(unsigned dst, unsigned sgi);
 

@@ -23,6 +23,12 @@ void drq_post(unsigned cpu, struct drq *r)
 	}
 	trace(MU_TRACE_DRQ, cpu, (uint32_t)r->fn);
 	spin_lock(&c->drq_lock);
+	if (!c->online) {
+		/* Offline: it holds nothing of ours and powers up clean (cpu_off). */
+		spin_unlock(&c->drq_lock);
+		r->done = 1;
+		return;
+	}
 	if (c->drq_tail)
 		c->drq_tail->next = r;
 	else

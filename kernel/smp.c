@@ -78,11 +78,19 @@ void irq_dispatch(void)
 	}
 }
 
-/* Per-CPU bring-up shared by CPU0 and the secondaries. */
+/* Per-CPU bring-up shared by CPU0 and the secondaries, at boot and when powered on again. */
 void cpu_start(unsigned id)
 {
 	struct cpu *c = &cpus[id];
 	extern char boot_stack_top[];
+	uint64_t now = bsp_clock_ns();
+	if (c->idle_since) {   /* its time offline counts as idle */
+		c->idle_ns += now - c->idle_since;
+		c->idle_since = 0;
+	}
+	c->slice_start = now;
+	c->space = NULL;       /* arch_cpu_init leaves every task's space */
+	c->deadline = 0;
 	c->id = id;
 	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
 	trace_init_cpu(c);
@@ -93,8 +101,71 @@ void cpu_start(unsigned id)
 	gic_enable(platform.timer_irq);
 	kprintf("muon: cpu%u online\n", id);
 	arch_dmb();
-	c->online = true;
+	spin_lock(&c->drq_lock);
+	c->online = true;   /* it takes requests from now on */
+	spin_unlock(&c->drq_lock);
 	arch_sev();
+}
+
+/*
+ * CPU power (MU_SCHED_CPU_POWER; the caller holds obj_lock, which every
+ * placement takes too). A CPU goes offline only while no live thread is on it
+ * or on its way to it (nthreads, kept by sched_count) and it paces no timer:
+ * it stops taking requests at once and powers off from its idle loop, where
+ * it holds nothing. CPU 0 stays: shared interrupts go to it.
+ */
+static void off_fn(struct drq *r)
+{
+	struct cpu *c = this_cpu();
+	r->a = MU_EBUSY;
+	if (!__atomic_load_n(&c->nthreads, __ATOMIC_ACQUIRE) && !c->pacer && !c->timeouts && !c->obj_busy) {
+		spin_lock(&c->drq_lock);
+		c->online = false;   /* drq_post skips it from now on */
+		spin_unlock(&c->drq_lock);
+		c->going_off = true;
+		r->a = MU_OK;
+	}
+	drq_finish(r);
+}
+
+/* From the idle loop of a CPU that agreed to go off. Returns only if the firmware refused. */
+void cpu_off(struct cpu *c)
+{
+	c->going_off = false;
+	drq_run();   /* what came before it stopped taking requests */
+	arch_timer_stop();
+	kprintf("muon: cpu%u offline\n", c->id);
+	__atomic_store_n(&c->idle_since, bsp_clock_ns(), __ATOMIC_RELEASE);
+	bsp_cpu_off();
+	kprintf("muon: cpu%u: the firmware did not power it off\n", c->id);
+	cpu_start(c->id);
+}
+
+int cpu_power(unsigned id, bool on)
+{
+	if (id == 0 || id >= ncpus_present)
+		return MU_EINVAL;
+	if (!bsp_board.cpu_power)
+		return MU_ENOSYS;
+	struct cpu *c = &cpus[id];
+	if (c->online == on)
+		return MU_OK;
+	if (!on) {
+		if (__atomic_load_n(&c->nthreads, __ATOMIC_ACQUIRE))
+			return MU_EBUSY;
+		struct drq r = { .fn = off_fn };
+		drq_call(id, &r);
+		return (int)r.a;
+	}
+	/* The firmware refuses while the CPU is still on its way off: try again, for a bounded time. */
+	uint64_t end = bsp_clock_ns() + 1000000000ull;
+	while (bsp_start_cpu(id, arch_secondary_entry_pa()) && bsp_clock_ns() < end)
+		drq_run();
+	while (!c->online && bsp_clock_ns() < end) {
+		drq_run();
+		arch_wfe();
+	}
+	return c->online ? MU_OK : MU_ETIMEDOUT;
 }
 
 void kmain_secondary(unsigned hwid)
@@ -111,8 +182,11 @@ void smp_boot(void)
 {
 	uint32_t entry = arch_secondary_entry_pa();
 	kprintf("muon: releasing secondaries at %llu ns\n", bsp_clock_ns());
-	for (unsigned i = 1; i < ncpus_present; i++)
-		bsp_start_cpu(i, entry);
+	for (unsigned i = 1; i < ncpus_present; i++) {
+		int err = bsp_start_cpu(i, entry);
+		if (err)
+			kprintf("muon: starting cpu%u failed: %d\n", i, err);
+	}
 	uint64_t deadline = bsp_clock_ns() + 2000000000ull;
 	while (cpus_online() < ncpus_present && bsp_clock_ns() < deadline)
 		arch_wfe();   /* each new CPU sends SEV; under QEMU this also yields the host thread */

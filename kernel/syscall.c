@@ -80,7 +80,9 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 			return MU_EPERM;
 		if (th->state != TS_STOPPED || mr[0] >= USER_TOP || mr[3] > 255)
 			return th->state != TS_STOPPED ? MU_ESTATE : MU_EINVAL;
-		thread_start(th, mr[0], mr[1], mr[2], (uint8_t)mr[3]);
+		/* Never above the starter: the priority a Scheduler gave (its band) is the only way up. */
+		thread_start(th, mr[0], mr[1], mr[2],
+			     th->placed ? th->link.prio : mr[3] < t->link.prio ? (uint8_t)mr[3] : t->link.prio);
 		return MU_OK;
 	case MU_THREAD_CONTROL:
 		if (!(cap->rights & MU_W))
@@ -291,7 +293,7 @@ static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
 	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
 	case OBJ_IRQ: return irq_invoke(t, (struct irq *)cap->obj, cap, tag);
-	case OBJ_SCHED: return sched_invoke(t, tag);
+	case OBJ_SCHED: return sched_invoke(t, cap->rights, tag);
 	default: return MU_ETYPE;
 	}
 }

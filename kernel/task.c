@@ -174,6 +174,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	th->migrate_to = -1;
 	th->ipc_cpu = th->cpu;
 	th->quantum_left = DEFAULT_QUANTUM_NS;
+	sched_count(th, 1);
 	return th;
 }
 
@@ -216,6 +217,7 @@ void thread_kill(struct thread *th, int status, const char *why)
 		rq_dequeue(&c->rq, &th->link);
 	if (c->current == th)
 		c->current = NULL;
+	sched_count(th, -1);
 	th->state = TS_DEAD;
 }
 

@@ -62,6 +62,7 @@ struct thread {
 	int64_t quantum_left;         /* owned by its CPU */
 	uint64_t consumed_ns;         /* owned by its CPU: time it ran */
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
+	bool placed;                  /* under obj_lock: a Scheduler gave it its CPU and priority */
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
 	bool wake_pending;            /* atomic: wake_drq is posted */
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
@@ -177,9 +178,10 @@ void sched_ready(struct thread *t);
 void sched_block(struct thread *t, uint8_t state);
 void sched_timer(void);
 void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns);
-int sched_invoke(struct thread *t, uint32_t tag);
+int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag);
 extern struct kobj *const sched_kobj;
 void sched_timer_update(void);
+void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change of cpu or migrate_to */
 __attribute__((noreturn)) void schedule(void);
 void irq_dispatch(void);
 int syscall(struct thread *t);

@@ -45,8 +45,10 @@ void sched_ready(struct thread *t)
 		return;
 	}
 	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !t->rcv_head) {
+		sched_count(t, -1);
 		t->cpu = t->ipc_cpu = (unsigned)t->migrate_to;   /* it was busy in IPC when it was moved */
 		t->migrate_to = -1;
+		sched_count(t, 1);
 		sched_ready(t);
 		return;
 	}
@@ -58,6 +60,20 @@ void sched_ready(struct thread *t)
 		if (c->current && t->link.prio == c->current->link.prio)
 			c->tick = true;   /* an equal now waits: the running thread needs a quantum timer */
 	}
+}
+
+/*
+ * A CPU counts the live threads on it and those on their way to it (d = -1
+ * before a thread's cpu or migrate_to changes, +1 after): it may power off
+ * only at 0 (cpu_power).
+ */
+void sched_count(struct thread *t, int d)
+{
+	if (t->state == TS_DEAD)
+		return;
+	__atomic_add_fetch(&cpus[t->cpu].nthreads, (uint32_t)d, __ATOMIC_RELEASE);
+	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != t->cpu)
+		__atomic_add_fetch(&cpus[t->migrate_to].nthreads, (uint32_t)d, __ATOMIC_RELEASE);
 }
 
 /* t stops running until woken; it stays out of the ready queue. */
@@ -173,6 +189,8 @@ void schedule(void)
 		}
 		c->current = NULL;
 		trace_switch(now, 0);
+		if (c->going_off)
+			cpu_off(c);
 		program_timer(c, now, NULL);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
@@ -214,6 +232,7 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	bool ready = t->link.queued;
 	if (ready)
 		rq_dequeue(&c->rq, &t->link);
+	sched_count(t, -1);
 	t->link.prio = prio;
 	t->quantum_ns = quantum_ns;
 	t->quantum_left = quantum_ns;
@@ -231,4 +250,5 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	} else {
 		t->migrate_to = (int)cpu;
 	}
+	sched_count(t, 1);
 }

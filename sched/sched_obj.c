@@ -37,12 +37,13 @@ static int run_thread(struct thread *t, uint32_t *mr)
 	int cpu = cpuset_pick(mr[1], mr[2], online_mask(), th->cpu, this_cpu()->id);
 	if (cpu < 0)
 		return MU_EINVAL;
+	th->placed = true;
 	sched_move(th, (unsigned)cpu, (uint8_t)mr[0], mr[3] ? mr[3] * 1000u : DEFAULT_QUANTUM_NS);
 	mr[0] = (uint32_t)cpu;
 	return MU_OK;
 }
 
-int sched_invoke(struct thread *t, uint32_t tag)
+int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
@@ -54,7 +55,7 @@ int sched_invoke(struct thread *t, uint32_t tag)
 	case MU_SCHED_RUN_THREAD:
 		return MU_TAG_WORDS(tag) < 4 || MU_TAG_NITEMS(tag) < 1 ? MU_EMSG : run_thread(t, mr);
 	case MU_SCHED_IDLE_TIME: {
-		if (mr[0] >= ncpus_present || !cpus[mr[0]].online)
+		if (mr[0] >= ncpus_present)
 			return MU_EINVAL;
 		/* Count the sleep in progress too; re-read until both fields are from one moment. */
 		struct cpu *c = &cpus[mr[0]];
@@ -69,6 +70,10 @@ int sched_invoke(struct thread *t, uint32_t tag)
 		mr[1] = (uint32_t)(idle >> 32);
 		return MU_OK;
 	}
+	case MU_SCHED_CPU_POWER:
+		if (!(rights & MU_W))
+			return MU_EPERM;
+		return MU_TAG_WORDS(tag) < 2 || mr[1] > 1 ? MU_EINVAL : cpu_power(mr[0], mr[1]);
 	default:
 		return MU_ENOSYS;
 	}

@@ -17,7 +17,7 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE };
+       M_LB_CRASH, M_TRACE, M_CPU_POWER };
 
 static const struct test {
 	const char *name;
@@ -37,6 +37,7 @@ static const struct test {
 	{ "irq_delivery", M_IRQ, 0, -1, NULL, NULL },
 	{ "smp_scheduling", M_SMP, 0, -1, NULL, NULL },
 	{ "ipc_cross_cpu", M_XIPC, 0, -1, NULL, NULL },
+	{ "cpu_power_off_on", M_CPU_POWER, 0, -1, NULL, NULL },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER, NULL, NULL },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER, NULL, NULL },
 	{ "sched_api_kernel", M_SCHED_API, 0, -1, NULL, NULL },
@@ -180,6 +181,10 @@ static int spawn(uint32_t base, uint32_t factory, const uint8_t *img, uint32_t s
 			return -1;
 	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* exceptions come to us too */
 	if (!entry || mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
+		return -1;
+	/* Placed first, where we run: a start alone gives it at most our own priority. */
+	if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
+	    mu_run_thread(MU_CAP_SCHED, thread, prio, MU_CPUSET(0, 0), mr()[2], 0) < 0)
 		return -1;
 	mr()[0] = entry; mr()[1] = CHILD_STACK_TOP; mr()[2] = arg; mr()[3] = prio;
 	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) == MU_OK ? 0 : -1;

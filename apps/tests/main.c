@@ -48,6 +48,20 @@ static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t pr
 	return start_arg(thread, fn, stack_top, prio, 0);
 }
 
+/* Our own CPU and priority (MU_THREAD_INFO). */
+static uint32_t own_info(unsigned word)
+{
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_INFO, 0), 0);
+	return mr()[word];
+}
+
+/* Start above our own priority: only a thread placed by a Scheduler first may run there. */
+static int start_above(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
+{
+	int cpu = mu_run_thread(MU_CAP_SCHED, thread, prio, MU_CPUSET(own_info(0), 0), 1, 0);
+	return cpu < 0 ? -cpu : start(thread, fn, stack_top, prio);
+}
+
 /* ---- same-task IPC: a server thread echoes, adds one, and checks its caps */
 enum { S_THREAD = 8, S_GATE = 9, S_GATE2 = 10, RECV_SLOT = 20 };
 static uint64_t server_stack[512];
@@ -290,6 +304,12 @@ static void kill_me(void)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
 }
 
+static void waiter(void)
+{
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
 static void handler(void)
 {
 	uint32_t tag, label;
@@ -359,7 +379,7 @@ static int test_memory(void)
 	EXPECT(create(MU_OBJ_THREAD, H_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
 	EXPECT(create(MU_OBJ_GATE, H_PAGER, H_THREAD, 1), MU_OK);
 	EXPECT(create(MU_OBJ_GATE, H_EXC, H_THREAD, 2), MU_OK);
-	EXPECT(start(H_THREAD, handler, handler_stack + 512, 120), MU_OK);
+	EXPECT(start_above(H_THREAD, handler, handler_stack + 512, 120), MU_OK);
 	mr()[0] = H_PAGER; mr()[1] = H_EXC;
 	EXPECT(mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
 	/* A page fault served by the user pager: its page appears at the fault address. */
@@ -376,6 +396,13 @@ static int test_memory(void)
 	EXPECT(mu_wait(30000, 0, 0), MU_ETIMEDOUT);   /* let it run */
 	CHECK(exc_count == 2 && !kill_me_resumed);
 	EXPECT(start(43, kill_me, kill_me_stack + 256, 100), MU_ESTATE);   /* dead, not restartable */
+	/* A start asks for 255 but gets no more than ours: only a Scheduler's placement lifts a thread. */
+	EXPECT(create(MU_OBJ_THREAD, 45, MU_CAP_TASK, 0x7ffa0000), MU_OK);
+	EXPECT(start(45, waiter, kill_me_stack + 256, 255), MU_OK);   /* kill_me is dead: its stack is free */
+	uint32_t ours = own_info(3);
+	EXPECT(mu_invoke(45, MU_TAG(MU_THREAD_INFO, 0), 0), MU_OK);
+	CHECK(mr()[3] == ours && ours < 255);
+	EXPECT(delete_cap(45), MU_OK);
 	/* Three levels: own_page -> 0x50000000 -> 0x50100000; unmapping own_page's children takes both. */
 	EXPECT(task_map_mem((uint32_t)own_page, 0x50000000), MU_OK);
 	EXPECT(task_map_mem(0x50000000, 0x50100000), MU_OK);
@@ -614,7 +641,7 @@ static int test_smp(void)
 		sleep_us(1000);
 	CHECK(h_ran);
 	mu_invoke(W_SLOT + 2, MU_TAG(MU_THREAD_INFO, 0), 0);
-	CHECK(mr()[0] == 1);
+	CHECK(mr()[0] == 1 && mr()[3] == 150);   /* placed: above ours, as the Scheduler said */
 	w_stop = 1;
 	sleep_us(20000);
 	for (uint32_t i = 0; i < 3; i++)
@@ -732,6 +759,84 @@ static void timed_sender(uint32_t id)
 	ts_result = mu_ipc(XBG, MU_TAG(1, 0), MU_SEND, 20000, 0, 0);
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* ---- CPU power through the kernel Scheduler (PSCI on virt; MU_ENOSYS where the board has none) */
+static int cpu_power(uint32_t cap, uint32_t cpu, uint32_t on)
+{
+	mr()[0] = cpu; mr()[1] = on;
+	return mu_invoke(cap, MU_TAG(MU_SCHED_CPU_POWER, 2), 0);
+}
+
+static uint32_t online_now(void)
+{
+	mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0);
+	return mr()[2];
+}
+
+#if MUON_CPU_POWER
+/* A blocked thread of ours on `cpu` (slot W_SLOT); it says once that it ran. */
+static int occupy(uint32_t cpu)
+{
+	h_ran = 0;
+	int e = create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u);
+	if (e || (e = run_thread(W_SLOT, 50, MU_CPUSET(cpu, 0), 1, 0)) != (int)cpu)
+		return e ? e : MU_EINVAL;
+	if ((e = start_arg(W_SLOT, (void (*)(void))high, w_stack[0] + 256, 50, 0)))
+		return e;
+	for (int t = 0; t < 2000 && !h_ran; t++)
+		sleep_us(1000);
+	return h_ran ? MU_OK : MU_ETIMEDOUT;
+}
+#endif
+
+static int test_cpu_power(void)
+{
+	uint32_t all = online_now(), n = mr()[0], k = n - 1;
+	CHECK(n >= 2 && all == (1u << n) - 1);
+	EXPECT(cpu_power(MU_CAP_SCHED, 0, 0), MU_EINVAL);   /* CPU 0 takes the shared interrupts: it stays */
+	EXPECT(cpu_power(MU_CAP_SCHED, n, 0), MU_EINVAL);
+	EXPECT(cpu_power(MU_CAP_SCHED, k, 2), MU_EINVAL);
+	/* A read-only capability may ask about CPUs, not power them. */
+	mr()[0] = 21; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = MU_CAP_SCHED;
+	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
+	EXPECT(cpu_power(21, k, 0), MU_EPERM);
+#if !MUON_CPU_POWER
+	EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_ENOSYS);   /* no power controller on this board */
+	CHECK(online_now() == all);
+	printf("tests: cpu power: this board has no power controller\n");
+#else
+	/* A thread lives there (blocked): the CPU stays on. */
+	EXPECT(occupy(k), MU_OK);
+	EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_EBUSY);
+	EXPECT(delete_cap(W_SLOT), MU_OK);
+	uint64_t off_idle = 0, off_wall = 0;
+	for (unsigned round = 0; round < 2; round++) {
+		EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_OK);
+		CHECK(online_now() == (all & ~(1u << k)));
+		EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_OK);   /* off already */
+		EXPECT(create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u), MU_OK);
+		EXPECT(run_thread(W_SLOT, 50, MU_CPUSET(k, 0), 1, 0), -MU_EINVAL);   /* nothing goes there */
+		EXPECT(delete_cap(W_SLOT), MU_OK);
+		uint64_t i0 = idle_time(k), t0 = clock_ns();
+		sleep_us(20000);
+		off_idle = idle_time(k) - i0;
+		off_wall = clock_ns() - t0;
+		if (off_idle < off_wall - off_wall / 10 || off_idle > off_wall + off_wall / 10)
+			printf("tests: cpu%u offline: idle %u us of %u us\n", (unsigned)k, (unsigned)(off_idle / 1000),
+			       (unsigned)(off_wall / 1000));
+		CHECK(off_idle >= off_wall - off_wall / 10 && off_idle <= off_wall + off_wall / 10);   /* offline time is idle */
+		EXPECT(cpu_power(MU_CAP_SCHED, k, 1), MU_OK);
+		CHECK(online_now() == all);
+		EXPECT(occupy(k), MU_OK);   /* back: a thread runs there again */
+		mu_invoke(W_SLOT, MU_TAG(MU_THREAD_INFO, 0), 0);
+		CHECK(mr()[0] == k);
+		EXPECT(delete_cap(W_SLOT), MU_OK);
+	}
+	printf("tests: cpu power: cpu%u off and on twice (idle %u of %u us while off)\n", (unsigned)k,
+	       (unsigned)(off_idle / 1000), (unsigned)(off_wall / 1000));
+#endif
+	return 0;
 }
 
 static int spawn_on(uint32_t slot, uint32_t stack, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio, uint32_t arg)
@@ -1063,7 +1168,7 @@ static int bench_client(void)
 	/* One-way handoffs: a send to a higher-priority thread waiting in receive, which waits again. */
 	EXPECT(create(MU_OBJ_THREAD, 32, MU_CAP_TASK, 0x7ffd0000), MU_OK);
 	EXPECT(create(MU_OBJ_GATE, 33, 32, 2), MU_OK);
-	EXPECT(start(32, sink, handler_stack + 512, 120), MU_OK);
+	EXPECT(start_above(32, sink, handler_stack + 512, 120), MU_OK);
 	bench_cap = 33;
 	bench_per("thread_switch", op_send, 2);   /* a switch there and one back */
 	/* The same call as above with the server on CPU1. */
@@ -1101,6 +1206,7 @@ int main(void)
 	case M_IRQ: return test_irq();
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
+	case M_CPU_POWER: return test_cpu_power();
 	case M_TRACE: return test_trace();
 	default: return lb_test(mu_start_arg);
 	}

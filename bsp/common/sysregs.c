@@ -20,11 +20,15 @@ void bsp_sysregs_init(void)
 		sysregs = (volatile uint32_t *)ioremap(SYSREGS_PA, 0x1000);
 }
 
-void bsp_start_cpu(unsigned cpu, uint32_t entry_pa)
+int bsp_start_cpu(unsigned cpu, uint32_t entry_pa)
 {
 	bsp_sysregs_init();
 	sysregs[SYS_FLAGSCLR / 4] = 0xffffffffu;
 	sysregs[SYS_FLAGSSET / 4] = entry_pa;
 	arch_dsb();
 	gic_send_sgi(1u << cpu, SGI_WAKE);
+	return 0;
 }
+
+/* No power controller here (cpu_power is false): never called. */
+void bsp_cpu_off(void) {}

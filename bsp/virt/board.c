@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "bsp.h"
 
+#define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0x84000003u
 
 const struct bsp_board bsp_board = {
@@ -15,18 +16,21 @@ const struct bsp_board bsp_board = {
 	.gicd_pa = 0x08000000, .gicc_pa = 0x08010000,
 	.twd_pa = 0, .timer_irq = 30, .timer_hz = 0,
 	.uart_irq = 33,
+	.cpu_power = true,
 };
 
-void bsp_start_cpu(unsigned cpu, uint32_t entry_pa)
+static int psci(uint32_t fn, uint32_t a, uint32_t b)
 {
-	register uint32_t r0 __asm__("r0") = PSCI_CPU_ON;
-	register uint32_t r1 __asm__("r1") = cpu;
-	register uint32_t r2 __asm__("r2") = entry_pa;
+	register uint32_t r0 __asm__("r0") = fn;
+	register uint32_t r1 __asm__("r1") = a;
+	register uint32_t r2 __asm__("r2") = b;
 	register uint32_t r3 __asm__("r3") = 0;
 	__asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3) : "memory");
-	if (r0 != 0)
-		kprintf("muon: PSCI CPU_ON cpu%u failed: %d\n", cpu, (int)r0);
+	return (int)r0;
 }
+
+int bsp_start_cpu(unsigned cpu, uint32_t entry_pa) { return psci(PSCI_CPU_ON, cpu, entry_pa); }
+void bsp_cpu_off(void) { psci(PSCI_CPU_OFF, 0, 0); }
 
 static uint32_t frq, ns_per_tick;   /* set once at boot */
 

@@ -130,7 +130,8 @@ enum {
 	                           MU_EBUSY while another dump runs */
 	MU_THREAD_EXIT = 16,    /* mr[0] = exit status; never returns */
 	MU_THREAD_SET_TLS = 17, /* mr[0] = TLS pointer, read back with TPIDRURO */
-	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority */
+	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority: at most the
+				 * caller's own; a thread a Scheduler placed keeps the priority it gave */
 	MU_THREAD_CONTROL = 19, /* mr[0] = pager cap, mr[1] = exception handler cap (in its task; ~0: keep) */
 	MU_THREAD_CLOCK = 20,   /* reply: mr[0..1] = board clock in ns (low, high) */
 	MU_THREAD_INFO = 21,    /* reply: mr[0] = CPU, mr[1..2] = consumed ns, mr[3] = priority, mr[4] = state
@@ -156,12 +157,16 @@ enum {
  *                        reply mr[0] = the CPU chosen: the thread's own if in the set, else
  *                        the caller's, else the first online one; an empty or offline set
  *                        is MU_EINVAL. The thread stays there: the kernel never moves it.
- *   MU_SCHED_IDLE_TIME   mr[0] = CPU; reply mr[0..1] = its idle time in ns
+ *   MU_SCHED_IDLE_TIME   mr[0] = CPU; reply mr[0..1] = its idle time in ns (offline time counts)
+ *   MU_SCHED_CPU_POWER   mr[0] = CPU, mr[1] = 1 on / 0 off: power a secondary CPU off (PSCI
+ *                        CPU_OFF) or on again. Off only while no live thread is on it or placed
+ *                        there (else MU_EBUSY); MU_ENOSYS on a board without a power controller,
+ *                        MU_EINVAL for CPU 0 or none. Placement skips an offline CPU.
  * A CPU set is a descriptor (offset in bits 23..0, log2 granularity in bits
  * 31..24) and a 32-bit map: bit i stands for CPUs offset + (i << g) up to
  * offset + ((i + 1) << g) - 1, so sets scale past 32 CPUs as in L4Re.
  */
-enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98 };
+enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98, MU_SCHED_CPU_POWER = 99 };
 #define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
 #define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
