@@ -60,7 +60,7 @@ struct log_entry {
 	uint8_t event, from, to, reason;
 	uint16_t load, busy_from, busy_to;
 };
-enum { EV_PLACE, EV_MOVE, EV_DROP, EV_REJECT, EV_POWER };
+enum { EV_PLACE, EV_MOVE, EV_DROP, EV_REJECT, EV_POWER, EV_CPU };
 
 static struct policy pol;
 static struct inst insts[MAX_INST];
@@ -74,6 +74,8 @@ static unsigned cpu_busy[POLICY_MAX_CPUS];
 static uint64_t last_ns, start_ns;
 static unsigned tick_ms;
 static uint32_t periods, moves, dropped, cpus_used;
+static uint32_t cpus_off;          /* CPUs we powered off (MU_SCHED_CPU_POWER) */
+static bool no_power;              /* the board has no power controller (MU_ENOSYS) */
 static uint32_t cost[COST_N];
 static unsigned cost_n;
 static struct log_entry logbuf[LOG_MAX];
@@ -104,9 +106,11 @@ static void trace(unsigned event, uint32_t kid, unsigned from, unsigned to, unsi
 			b += cpu_busy[c];
 		break;
 	}
+	case EV_CPU: a = from; b = to; break;
 	default: a = 0; break;   /* a drop: our log only */
 	}
-	static const uint16_t kind[] = { MU_TRACE_LB_PLACE, MU_TRACE_LB_MOVE, 0, MU_TRACE_LB_REJECT, MU_TRACE_LB_POWER };
+	static const uint16_t kind[] = { MU_TRACE_LB_PLACE, MU_TRACE_LB_MOVE, 0, MU_TRACE_LB_REJECT, MU_TRACE_LB_POWER,
+					 MU_TRACE_LB_CPU };
 	if (kind[event]) {
 		mr()[0] = kind[event];
 		mr()[1] = a;
@@ -129,6 +133,8 @@ static void dump_log(void)
 		const struct log_entry *e = &logbuf[i];
 		if (e->event == EV_POWER)
 			printf("LB %u power cpus_used=0x%x\n", (unsigned)e->ms, (unsigned)e->kid);
+		else if (e->event == EV_CPU)
+			printf("LB %u cpu%u %s\n", (unsigned)e->ms, e->from, e->to ? "on" : "off");
 		else if (e->event == EV_REJECT)
 			printf("LB %u reject instance=%u error=%u\n", (unsigned)e->ms, (unsigned)e->kid, e->reason);
 		else
@@ -163,9 +169,52 @@ static uint32_t free_slot(void)
 }
 
 /* ---- the kernel's Scheduler */
+/* Power a CPU on or off through the kernel Scheduler; traced when it changes. */
+static int cpu_power(unsigned cpu, bool on)
+{
+	mr()[0] = cpu;
+	mr()[1] = on;
+	int err = mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_CPU_POWER, 2));
+	if (err == MU_ENOSYS)
+		no_power = true;
+	if (err == MU_OK) {
+		cpus_off = on ? cpus_off & ~(1u << cpu) : cpus_off | 1u << cpu;
+		trace(EV_CPU, 0, cpu, on, 0, 0);
+	}
+	return err;
+}
+
+/* A CPU we powered off comes back before anything is placed there. */
 static int kernel_run(const struct thr *t, unsigned cpu)
 {
+	if (cpus_off >> cpu & 1 && cpu_power(cpu, true) != MU_OK)
+		return -MU_EBUSY;
 	return mu_run_thread(MU_CAP_SCHED, t->slot, t->prio, MU_CPUSET(cpu, 0), 1, t->quantum_us);
+}
+
+/*
+ * Power saving (docs/balancer.md): while a powersave client has threads, the
+ * CPUs of its set that no managed thread uses go offline, CPU 0 excepted; the
+ * kernel refuses (MU_EBUSY) where a thread of anyone else lives, and we ask
+ * again next period. A CPU comes back when a move needs it (kernel_run) or
+ * when no powersave client has threads left.
+ */
+static void power_save(uint32_t used)
+{
+	if (no_power)
+		return;
+	uint32_t want_off = 0;
+	for (unsigned i = 0; i < LB_MAX_THREADS; i++)
+		if (thrs[i].used && pol.clients[insts[thrs[i].inst].client].kind == POLICY_POWERSAVE)
+			want_off |= insts[thrs[i].inst].set;
+	want_off &= online & ~used & ~1u;
+	for (unsigned c = 1; c < ncpus && !no_power; c++) {
+		bool off = cpus_off >> c & 1;
+		if (!off && want_off >> c & 1)
+			cpu_power(c, false);
+		else if (off && !(want_off >> c & 1))
+			cpu_power(c, true);
+	}
 }
 
 static uint64_t kernel_idle(unsigned cpu)
@@ -234,6 +283,7 @@ static void decide(void)
 		cpus_used = used;
 		trace(EV_POWER, used, 0, 0, 0, 0);
 	}
+	power_save(used);
 }
 
 static void drop(struct thr *t)

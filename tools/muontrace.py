@@ -195,6 +195,8 @@ class Model:
             kind, args = "lb", {"client": a, "error": ERRORS[b] if b < len(ERRORS) else b}
         elif name == "lb_power":
             kind, args = "lb", {"cpu_mask": hex(a), "load_permille": b}
+        elif name == "lb_cpu":
+            kind, args = "lb", {"cpu": a, "power": "on" if b else "off"}
         elif name == "modem_tti":
             kind, args = "modem", {"tti": a, "jitter_ns": b}
         elif name == "modem_miss":

@@ -25,7 +25,7 @@ static const struct test {
 	int want;          /* exit status, or -(exception kind) */
 	int peer;          /* scenario of a server task joined by a gate, or -1 */
 	const char *sched; /* balancer instance (configs/test.policy) as its Scheduler; NULL: the kernel's */
-	const char *sched2;/* a second instance, in its slot 20 */
+	const char *sched2;/* a second instance, in its slot 20 ("kernel": the kernel's, read-only) */
 } tests[] = {
 	{ "user_thread_runs", M_HELLO, 42, -1, NULL, NULL },
 	{ "user_undef_contained", M_UNDEF, -2, -1, NULL, NULL },
@@ -48,7 +48,7 @@ static const struct test {
 	{ "lb_apart", M_LB_APART, 0, -1, "t_apart", NULL },
 	{ "lb_vm", M_LB_VM, 0, -1, "t_vm", NULL },
 	{ "lb_balance_settles", M_LB_BALANCE, 0, -1, "t_apps", NULL },
-	{ "lb_powersave", M_LB_POWER, 0, -1, "t_pow", NULL },
+	{ "lb_powersave", M_LB_POWER, 0, -1, "t_pow", "kernel" },
 	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
@@ -307,14 +307,15 @@ static int run(const struct test *t)
 	if (t->mode == M_TRACE)
 		fail = trace_dump(1);   /* the trace printed after the test shows only it */
 	if (!fail && t->sched && (!lb_up || (id = lb_open(t->sched, INST)) < 0 ||
-			 (t->sched2 && (id2 = lb_open(t->sched2, INST2)) < 0)))
+			 (t->sched2 && strcmp(t->sched2, "kernel") && (id2 = lb_open(t->sched2, INST2)) < 0)))
 		fail = lb_up ? "the balancer opened no instance" : "no balancer";
 	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
 		      spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
 			    CHILD_QUOTA, 100, NULL, 0) < 0))
 		fail = "could not start the test task";
 	if (!fail && t->sched2) {
-		mr()[0] = CHILD_SCHED2; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = INST2;
+		mr()[0] = CHILD_SCHED2; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4);
+		mr()[3] = strcmp(t->sched2, "kernel") ? INST2 : MU_CAP_SCHED;
 		if (mu_invoke(SLOT0, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
 			fail = "could not map the second instance";
 	}

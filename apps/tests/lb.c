@@ -247,6 +247,12 @@ static unsigned cpus_used(unsigned nt)
 	return n;
 }
 
+static uint32_t kernel_online(void)
+{
+	mu_invoke(SCHED2, MU_TAG(MU_SCHED_INFO, 0), 0);
+	return mr()[2];
+}
+
 /* ---- powersave (t_pow, low 30 %, high 70 %): light threads pack onto one CPU, busy ones spread */
 static int lb_power(void)
 {
@@ -260,12 +266,24 @@ static int lb_power(void)
 	while (cpus_used(3) > 1 && t++ < 100)
 		sleep_ms(PERIOD_MS);
 	CHECK(cpus_used(3) == 1);
+	/* The kernel's view (SCHED2, read-only): on a board with PSCI the two emptied CPUs go offline. */
+#if MUON_CPU_POWER
+	uint32_t in_use = 1u << where(0), empty = 0xeu & ~in_use;   /* t_pow has CPUs 1-3 */
+	for (t = 0; kernel_online() & empty && t < 20; t++)
+		sleep_ms(PERIOD_MS);
+	if (kernel_online() & empty)
+		printf("tests: powersave: online 0x%x, in use 0x%x\n", (unsigned)kernel_online(), (unsigned)in_use);
+	CHECK(!(kernel_online() & empty) && kernel_online() & in_use);
+#else
+	CHECK(kernel_online() == 0xfu);   /* no power controller: they idle in WFI */
+#endif
 	for (unsigned i = 0; i < 3; i++)
 		duty[i] = 1000;
 	t = 0;
-	while (cpus_used(3) < 2 && t++ < 100)
+	while (cpus_used(3) < 3 && t++ < 100)
 		sleep_ms(PERIOD_MS);
-	CHECK(cpus_used(3) >= 2);
+	CHECK(cpus_used(3) == 3);   /* three busy threads: above `high`, spread over all three */
+	CHECK(kernel_online() == 0xfu);   /* and the CPUs are back */
 	return 0;
 }
 

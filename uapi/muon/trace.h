@@ -29,6 +29,7 @@
 	X(MU_TRACE_LB_MOVE,     0x101, "lb_move")     /* a = thread, b = MU_TRACE_LB_MOVE_B(from, to, reason, load) */ \
 	X(MU_TRACE_LB_REJECT,   0x102, "lb_reject")   /* a = client index, b = error (enum mu_err) */ \
 	X(MU_TRACE_LB_POWER,    0x103, "lb_power")    /* a = mask of CPUs in use, b = total load in per-mille of one CPU */ \
+	X(MU_TRACE_LB_CPU,      0x104, "lb_cpu")      /* a = CPU, b = 1: powered on, 0: powered off (MU_SCHED_CPU_POWER) */ \
 	X(MU_TRACE_MODEM_TTI,   0x110, "modem_tti")   /* a = TTI number, b = wake-up jitter in ns (late by) */ \
 	X(MU_TRACE_MODEM_MISS,  0x111, "modem_miss")  /* a = TTI number, b = lateness past the deadline in ns */ \
 	X(MU_TRACE_MODEM_STAGE, 0x112, "modem_stage") /* a = stage id, b = its duration in ns (recorded when it ends) */
