@@ -146,6 +146,8 @@ static int lb_view(void)
 	uint64_t t;
 	EXPECT(info(MU_CAP_SCHED, &n, &online), MU_OK);
 	CHECK(n == 2 && online == 3);
+	mr()[0] = 1; mr()[1] = 0;   /* power is the balancer's business: a client cannot switch CPUs off */
+	EXPECT(mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_CPU_POWER, 2)), MU_ENOSYS);
 	CHECK(new_thread(0, 0) == MU_OK);
 	int v = run(MU_CAP_SCHED, 0, 255, MU_CPUSET(0, 0), 3);
 	CHECK(v == 0 || v == 1);
