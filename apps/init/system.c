@@ -522,6 +522,21 @@ static const char *modem_control(void)
 	return NULL;
 }
 
+/* A program that has not reported, where its first thread is and what it got (starved,
+ * blocked or never placed); the balancer's decisions so far go to the console. */
+static void unreported(char *why, size_t size)
+{
+	lb_call(LB_DUMP, 0);
+	for (unsigned k = 0; k < nprogs; k++)
+		if (!progs[k].reports) {
+			bool known = mu_invoke(thread_of(k), MU_TAG(MU_THREAD_INFO, 0), 0) == MU_OK;
+			snprintf(why, size, "%s never reported (its first thread: cpu %d prio %d state %d, %u us run)",
+				 progs[k].sp->name, known ? (int)mr()[0] : -1, known ? (int)mr()[3] : -1,
+				 known ? (int)mr()[4] : -1, known ? (unsigned)(mr()[1] / 1000) : 0);
+			return;
+		}
+}
+
 /* ---- the system tests (docs/system-format.md: what they show) */
 static void system_tests(void)
 {
@@ -532,9 +547,8 @@ static void system_tests(void)
 	for (unsigned i = 0; i < sys.n_partitions; i++)
 		up = wait_reports(i, 30000) && up;
 	why[0] = 0;
-	for (unsigned k = 0; k < nprogs; k++)
-		if (!progs[k].reports)
-			snprintf(why, sizeof(why), "%s never reported", progs[k].sp->name);
+	if (!up)
+		unreported(why, sizeof(why));
 	result("sys_partitions_up", up ? NULL : why);
 
 	if (probe >= 0) {
@@ -588,8 +602,10 @@ static void system_tests(void)
 		bool ok = left == 0 && over == 0;
 		bool back = start_partition((unsigned)appos) && start_partition_programs((unsigned)appos) &&
 			    wait_reports((unsigned)appos, 30000);
-		if (ok && !back)
-			snprintf(why, sizeof(why), "it did not come back");
+		if (ok && !back) {
+			size_t n = (size_t)snprintf(why, sizeof(why), "it did not come back: ");
+			unreported(why + n, sizeof(why) - n);
+		}
 		/* The modem ran on meanwhile (its misses are printed, not asserted: see above). */
 		bool modem_on = !modem_stats(v) && v[0] > ttis_after_kill;
 		if (ok && back && !modem_on)
