@@ -363,7 +363,6 @@ int ipc_reply(struct thread *t, uint32_t tag)
 	return MU_OK;
 }
 
-/* On the CPU that holds a remote sender's IPC state: take it out of the queue and hand it back. */
 /*
  * On the CPU that holds a remote sender's IPC state: take it out of the
  * queue (or the request queue, if its send has not run yet) and hand it back.
