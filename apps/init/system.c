@@ -226,7 +226,7 @@ static const char *start_program(unsigned k)
 		case SYSFILE_GRANT_GATE: {
 			unsigned server = prog_index(g->partition, g->program);
 			gi = server < MAX_PROGS ? find_gate(server, g->service) : -1;
-			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))   /* a client: never MU_S */
 				return "the service it is granted has no gate";
 			mark(p, slot);
 			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
@@ -244,9 +244,10 @@ static const char *start_program(unsigned k)
 			return "a grant init does not know";
 		}
 	}
+	/* Its services' gates: it may bind them to its threads (MU_S); its clients got MU_R only. */
 	for (unsigned s = 0; s < sp->n_services; s++) {
 		int gi = find_gate(k, s);
-		if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+		if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R | MU_S))
 			return "could not give it its service's gate";
 		mark(p, slot);
 		env_add(&env, sp->services[s], MU_ENV_SERVE, slot++, 0, 0, gates[gi].label);
