@@ -5,14 +5,16 @@
  * task), with one message word or item too few, and with everything there:
  * MU_EPERM, MU_EMSG, and then neither. Then a gate held with MU_R only: its
  * holder can neither bind nor relabel it, nor wait or reply through it, and
- * the messages still reach the thread it is bound to.
+ * the messages still reach the thread it is bound to. Last, a gate rebound
+ * back and forth between two servers from another CPU while we call through
+ * it: every message must carry the label of the binding that delivered it.
  */
 #include <string.h>
 #include <muon/ops.h>
 #include "tests.h"
 
 enum { V_TASK = 100, V_THREAD = 101, V_GATE = 102, V_IRQ = 103, COPY = 110,
-       H_SRV = 111, H_GATE = 112, H_RO = 113 };
+       H_SRV = 111, H_GATE = 112, H_RO = 113, R_SRV = 114, R_BINDER = 116, R_GATE = 117 };
 #define UNMAPPED_VA 0x5f000000u
 #define HIJACK_LABEL 0x6666u
 
@@ -169,6 +171,76 @@ static int test_gate_hijack(void)
 	return 0;
 }
 
+/* ---- rebinding races: servers A and B (R_SRV, R_SRV + 1) take turns on R_GATE */
+#define RACE_CALLS 3000u
+static const uint32_t race_label[2] = { 0xa0a0, 0xb0b0 };
+static volatile uint32_t race_stop, race_flips;
+static uint64_t race_stack[3][256];
+
+static void race_server(uint32_t id)
+{
+	uint32_t tag, label;
+	int err = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+	while (err == MU_OK) {
+		mr()[0] = id;
+		mr()[1] = label;
+		err = mu_reply_wait(MU_TAG(0, 2), MU_TIMEOUT_NEVER, &tag, &label);
+	}
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static void race_binder(uint32_t arg)
+{
+	(void)arg;
+	while (!race_stop) {
+		for (uint32_t k = 0; k < 2; k++)
+			bind(R_GATE, R_SRV + k, race_label[k]);
+		race_flips++;
+	}
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static int spawn_at(uint32_t slot, unsigned k, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio, uint32_t arg)
+{
+	int e = create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ffc0000u - k * 0x10000u);
+	if (e)
+		return e;
+	if (mu_run_thread(MU_CAP_SCHED, slot, prio, MU_CPUSET(cpu, 0), 1, 0) != (int)cpu)
+		return MU_EINVAL;
+	return start_arg(slot, (void (*)(void))fn, race_stack[k] + 256, prio, arg);
+}
+
+static int test_rebind_race(void)
+{
+	uint32_t tag, got[2] = { 0, 0 }, torn = 0;
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	uint32_t n = mr()[0];
+	EXPECT(mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_INFO, 0), 0), MU_OK);
+	uint32_t here = mr()[0];
+	for (uint32_t k = 0; k < 2; k++)
+		EXPECT(spawn_at(R_SRV + k, k, race_server, (here + 1) % n, 100, k), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, R_GATE, R_SRV, race_label[0]), MU_OK);
+	/* Below the servers: where it shares their CPU (two CPUs), it runs while they wait. */
+	EXPECT(spawn_at(R_BINDER, 2, race_binder, (here + n - 1) % n, 90, 0), MU_OK);
+	for (uint32_t i = 0; i < RACE_CALLS; i++) {
+		EXPECT(mu_call(R_GATE, MU_TAG(1, 0), &tag), MU_OK);
+		CHECK(mr()[0] < 2);
+		got[mr()[0]]++;
+		torn += mr()[1] != race_label[mr()[0]];
+	}
+	race_stop = 1;
+	for (uint32_t s = R_SRV; s <= R_GATE; s++)
+		EXPECT(delete_cap(s), MU_OK);
+	if (torn)
+		printf("tests: %u of %u messages carried the other binding's label\n", (unsigned)torn, RACE_CALLS);
+	CHECK(torn == 0 && race_flips > 0);
+	printf("tests: rebinding race: %u calls to A, %u to B, %u rebindings, no label torn\n", (unsigned)got[0],
+	       (unsigned)got[1], (unsigned)race_flips);
+	return 0;
+}
+
 int test_rights(void)
 {
 	unsigned perm = 0, shortmsg = 0, full = 0, kinds = 0;
@@ -191,7 +263,7 @@ int test_rights(void)
 		kinds++;
 	}
 	int line = test_gate_hijack();
-	if (line)
+	if (line || (line = test_rebind_race()))
 		return line;
 	for (uint32_t s = V_TASK; s <= V_IRQ; s++)
 		EXPECT(delete_cap(s), MU_OK);
