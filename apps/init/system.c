@@ -8,7 +8,6 @@
  * status line a second and a few commands.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <muon/env.h>
 #include <muon/lb.h>
@@ -529,12 +528,24 @@ static const char *modem_control(void)
  * wait, reply: "gates R/T refused" in its report); each attempt must have
  * been refused, and the modem's servers must still get what is sent to them.
  */
+static unsigned number(const char **s)   /* digits at *s (and past them) */
+{
+	unsigned n = 0;
+	while (**s >= '0' && **s <= '9' && n < 100000)
+		n = n * 10 + (unsigned)(*(*s)++ - '0');
+	return n;
+}
+
 static const char *gate_hijack(const struct prog *p)
 {
 	static char text[260];
 	const char *g = p->reports ? strstr(p->text, "gates ") : NULL;
-	char *end;
-	unsigned long refused = g ? strtoul(g + 6, &end, 10) : 0, tried = g && *end == '/' ? strtoul(end + 1, 0, 10) : 0;
+	unsigned refused = 0, tried = 0;
+	if (g) {
+		g += 6;
+		refused = number(&g);
+		tried = *g == '/' ? (g++, number(&g)) : 0;
+	}
 	if (!tried)
 		return p->reports ? "the probe tried no gate (none granted?)" : "the probe did not report";
 	if (refused != tried)
