@@ -17,7 +17,7 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE, M_CPU_POWER };
+       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS };
 
 static const struct test {
 	const char *name;
@@ -51,6 +51,7 @@ static const struct test {
 	{ "lb_powersave", M_LB_POWER, 0, -1, "t_pow", "kernel" },
 	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
+	{ "rights_table", M_RIGHTS, 0, -1, NULL, NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
 	{ "trace_scenario", M_TRACE, 0, -1, NULL, NULL },   /* last: init prints its trace for ci/trace */
 };
@@ -320,13 +321,14 @@ static int run(const struct test *t)
 			fail = "could not map the second instance";
 	}
 	if (!fail && t->peer >= 0) {
-		/* The server task gets a gate bound to its thread in slot 8, the client a copy. */
+		/* The server task gets a gate bound to its thread in slot 8 (MU_S: it may rebind it), the client a copy. */
 		if (spawn(SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
 			  CHILD_QUOTA, 100, NULL, 0) < 0 ||
 		    fcreate(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
 			fail = "could not start the server task";
 		for (uint32_t task = SLOT0; !fail && task <= SLOT0 + 8; task += 8) {
-			mr()[0] = MU_CAP_FIRST_FREE; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = GATE;
+			mr()[0] = MU_CAP_FIRST_FREE; mr()[1] = 0; mr()[3] = GATE;
+			mr()[2] = MU_ITEM_CAP | ((task == SLOT0 + 8 ? MU_R | MU_S : MU_R) << 4);
 			if (mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
 				fail = "could not map the gate";
 		}

@@ -1213,6 +1213,7 @@ int main(void)
 	case M_XIPC: return test_xipc();
 	case M_CPU_POWER: return test_cpu_power();
 	case M_TRACE: return test_trace();
+	case M_RIGHTS: return test_rights();
 	default: return lb_test(mu_start_arg);
 	}
 	return -1;
