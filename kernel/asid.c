@@ -56,7 +56,6 @@ static uint64_t asid_gen = 1;                     /* under asid_lock: the curren
 static uint32_t asid_map[ASID_COUNT / 32] = { 1 };/* under asid_lock: tags taken in asid_gen (tag 0 always) */
 static uint64_t asid_reserved[MUON_MAX_CPUS];     /* under asid_lock: ctx each CPU kept running over the last rollover */
 static unsigned asid_next = 1;                    /* under asid_lock: where the search for a free tag starts */
-static uint32_t asid_rollovers;                   /* under asid_lock: how many generations ended (kdb, tests) */
 
 unsigned task_asid(struct task *t)
 {
@@ -70,7 +69,6 @@ static void take(unsigned tag) { asid_map[tag / 32] |= 1u << (tag % 32); }
 static void rollover(void)
 {
 	uint64_t old = asid_gen++;
-	asid_rollovers++;
 	for (unsigned i = 0; i < ASID_COUNT / 32; i++)
 		asid_map[i] = 0;
 	take(0);
@@ -152,9 +150,4 @@ void task_flush_page(struct task *t, uintptr_t va)
 	arch_tlb_flush_page((va & ~0xfffu) | asid);
 	arch_dsb();
 	tlb_shootdown(asid);
-}
-
-uint32_t asid_rollover_count(void)
-{
-	return __atomic_load_n(&asid_rollovers, __ATOMIC_RELAXED);
 }

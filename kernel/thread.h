@@ -53,7 +53,6 @@ struct gate;
 unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);   /* the tag to run t under on c */
 unsigned task_asid(struct task *t);                                 /* its tag now, for TLB maintenance */
 void task_flush_page(struct task *t, uintptr_t va);                 /* after mmu_clear_page: every CPU's TLB */
-uint32_t asid_rollover_count(void);
 
 struct thread {
 	struct arch_regs regs;        /* first: the exception entry saves here */
