@@ -44,7 +44,6 @@
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
-#include "mmu.h"
 
 #define ASID_BITS  8
 #define ASID_COUNT (1u << ASID_BITS)
