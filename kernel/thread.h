@@ -40,7 +40,7 @@ struct task {
 	struct factory *factory;      /* pays for the task, its tables and threads */
 	uint32_t *l1;                 /* user page table (kernel VA) */
 	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
-	unsigned asid;
+	uint64_t asid_ctx;            /* asid.c: ASID generation << 8 | tag, ASID_NONE before its first run */
 	struct thread *threads;       /* under obj_lock: its threads, linked through task_next */
 	const char *name;
 	struct cap_table caps;
@@ -49,6 +49,12 @@ struct task {
 };
 
 struct gate;
+
+/* ASIDs (asid.c): tags handed out by generation when a CPU switches to a task. */
+#define ASID_NONE (~(uint64_t)0)
+unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);   /* the tag to run t under on c */
+unsigned task_asid(struct task *t);                                 /* its tag now, for TLB maintenance */
+void task_flush_page(struct task *t, uintptr_t va);                 /* after mmu_clear_page: every CPU's TLB */
 
 struct thread {
 	struct arch_regs regs;        /* first: the exception entry saves here */
