@@ -283,10 +283,8 @@ static int dispatch(struct thread *t, struct kobj *o, uint32_t tag)
 /* The operation's row (muon/ops.h): unknown label, missing right, too short a message. */
 static int decode(struct thread *t, struct kobj *o, uint8_t rights, uint32_t tag, const struct mu_op **row)
 {
-	const struct mu_op *op = mu_ops, *end = mu_ops + MU_OPS_COUNT;
-	while (op != end && (op->obj != o->type || op->label != MU_TAG_LABEL(tag)))
-		op++;
-	if (op == end)
+	const struct mu_op *op = &mu_ops[MU_TAG_LABEL(tag) < MU_OPS_COUNT ? MU_TAG_LABEL(tag) : 0];
+	if (op->obj != o->type)   /* entry 0 and the holes have obj 0, no object's type */
 		return MU_ENOSYS;
 	uint8_t need = op->rights;
 	if ((op->flags & MU_OP_OWN_TASK) && o == &t->task->hdr)
