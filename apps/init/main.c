@@ -425,6 +425,8 @@ static __attribute__((noreturn)) void stress_main(void)
 	for (uint32_t round = 0; round == 0 || clock_now() - t0 < budget; round++) {
 		for (unsigned i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 			int status = 0, alive = 0;
+			if (strncmp(phases[i].name, MUON_STRESS_ONLY, strlen(MUON_STRESS_ONLY)))
+				continue;   /* ci/stress --phase: only the phases named so */
 			const char *fail = stress_task(phases[i].mode | round << 8, &status);
 			if (!fail && status < 0) {
 				static char why[64];
