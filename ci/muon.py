@@ -720,7 +720,11 @@ def stress_board(res, board, a, seed):
                         ok = m.group(1) == "PASS"
                         n = re.match(r"(\d+) invocations", m.group(3))
                         total += int(n.group(1)) if ok and n else 0
-                        res.add(ok, board, m.group(2), m.group(3))
+                        if ok:
+                            res.passed += 1
+                            print(f"PASS {board} {m.group(2)}: {m.group(3)}", flush=True)
+                        else:
+                            res.add(False, board, m.group(2), m.group(3))
                     elif text.startswith(("STRESS BEGIN", "STRESS DONE", "race:", "stress:")) or "PANIC" in text:
                         print(f"  {board}: {text}", flush=True)
                     elif re.match(r"^TEST FAIL ", text):   # the kernel's own boot tests

@@ -21,8 +21,9 @@
 
 /* Slots of this file (apps/tests/main.c uses up to 63). */
 enum { R_SRV = 70, R_CLI = 71, R_MOV = 73, R_BUSY = 78, R_KILL = 80, R_GATE = 81, R_RCV = 83, R_SCRATCH = 84,
-       F_FAC = 90, F_FAC2 = 91, F_TASK = 92, F_THR = 93, F_EXC = 97, F_GATE = 98, F_RO = 99,
-       Q_FAC = 100, Q_TASK = 101, Q_FIRST = 102 };
+       F_FAC = 90, F_FAC2 = 91, F_TASK = 92, F_THR = 93, F_GATE = 97, F_EXC = 98 /* ..101 */,
+       Q_FAC = 102, Q_TASK = 103, Q_FIRST = 104 };
+enum { F_CHILD_EXC = 14 };   /* the sacrificial task's slots of its threads' pager gates */
 #define R_WIN 0x50000000u          /* the server's memory window */
 #define R_BUSY_VA 0x40000000u      /* nothing is ever mapped here: a long, empty unmap */
 #define R_UTCB(role, gen) (0x60000000u + ((role) * 8u + ((gen) & 7u)) * 0x10000u)
@@ -525,7 +526,8 @@ static uint32_t fz_word(uint32_t *s)
 
 static void fuzz_thread(uint32_t id)
 {
-	uint32_t s = fz_seed[id];
+	uint32_t s = fz_seed[id & 3];
+	id &= 3;
 	struct mu_utcb *u = mu_utcb();
 	for (;;) {
 		uint32_t r = xs(&s);
@@ -554,7 +556,11 @@ static void fuzz_thread(uint32_t id)
 		uint32_t label = q % 7 ? fz_labels[(q >> 4) % (sizeof(fz_labels) / 2)] : (q >> 4) & 0xffff;
 		uint32_t tag = (q >> 20) % 16 ? MU_TAG_ITEMS(label, words, items) : xs(&s);
 		uint32_t flags = (q >> 24) % 8 ? MU_SEND | MU_RECV : (q >> 27);
-		uint32_t timeout = (q >> 28) == 0 ? MU_TIMEOUT_NEVER : (q >> 28) < 8 ? 0 : (xs(&s) % 3000);
+		uint32_t t = xs(&s);
+		uint32_t timeout = t % 8192 == 0 ? MU_TIMEOUT_NEVER : (t >> 13) % 4 ? 0 : (t >> 15) % 500;
+		bool gate = cap == MU_CAP_PAGER || cap == 8 || (cap >= F_CHILD_EXC && cap < F_CHILD_EXC + FZ_THREADS);
+		if (gate && (t >> 20) % 4)   /* IPC to a thread: mostly sends, which cannot wait for a reply forever */
+			flags = MU_SEND;
 		if (fz_profile == 2 && q % 512 == 0) {   /* the sacrificial task destroys itself: it holds its only capability */
 			u->mr[0] = MU_ITEM_CAP; u->mr[1] = MU_CAP_TASK; u->mr[2] = 0; u->mr[3] = 1;
 			cap = MU_CAP_TASK; tag = MU_TAG(MU_TASK_UNMAP, 4); flags = MU_SEND | MU_RECV;
@@ -604,8 +610,10 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 	mr()[0] = MU_OBJ_TASK; mr()[1] = F_TASK;
 	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 2), 0), MU_OK);
 	EXPECT(share_image(F_TASK), MU_OK);
-	mr()[0] = MU_OBJ_GATE; mr()[1] = F_EXC; mr()[2] = MU_CAP_THREAD; mr()[3] = 0xe0;
-	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	for (uint32_t i = 0; i < FZ_THREADS; i++) {   /* its threads' pager and exception handler: us, label 0xe0 + i */
+		mr()[0] = MU_OBJ_GATE; mr()[1] = F_EXC + i; mr()[2] = MU_CAP_THREAD; mr()[3] = 0xe0 + i;
+		EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
+	}
 	for (uint32_t i = 0; i < FZ_THREADS; i++) {
 		mr()[0] = MU_OBJ_THREAD; mr()[1] = F_THR + i; mr()[2] = F_TASK; mr()[3] = 0x7fff0000u - i * 0x10000u;
 		EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
@@ -623,6 +631,8 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 	EXPECT(map_cap(F_TASK, MU_CAP_THREAD, F_THR, MU_RIGHTS_ALL), MU_OK);
 	EXPECT(map_cap(F_TASK, MU_CAP_FACTORY, F_FAC2, MU_RIGHTS_ALL), MU_OK);
 	EXPECT(map_cap(F_TASK, MU_CAP_PAGER, F_EXC, MU_R), MU_OK);
+	for (uint32_t i = 0; i < FZ_THREADS; i++)
+		EXPECT(map_cap(F_TASK, F_CHILD_EXC + i, F_EXC + i, MU_R), MU_OK);
 	EXPECT(map_cap(F_TASK, 8, F_GATE, MU_RIGHTS_ALL), MU_OK);
 	for (uint32_t i = 0; i < FZ_THREADS; i++)
 		EXPECT(map_cap(F_TASK, 9 + i, F_THR + i, MU_RIGHTS_ALL), MU_OK);
@@ -632,24 +642,44 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 	for (uint32_t i = 0; i < FZ_THREADS; i++) {
 		fz_seed[i] = xs(seed);
 		c0[i] = fz_count[i];
-		mr()[0] = MU_CAP_PAGER; mr()[1] = MU_CAP_PAGER;   /* pager and exception handler: our gate */
+		mr()[0] = F_CHILD_EXC + i; mr()[1] = F_CHILD_EXC + i;   /* pager and exception handler: our gate */
 		EXPECT(mu_invoke(F_THR + i, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
 		int c = mu_run_thread(MU_CAP_SCHED, F_THR + i, 40, MU_CPUSET(0, 0), 1u << (i % ncpu), 0);
 		CHECK(c >= 0);
-		EXPECT(start_arg(F_THR + i, (void (*)(void))fuzz_thread, fz_stack[i] + 512, 40, i), MU_OK);
+		int e = start_arg(F_THR + i, (void (*)(void))fuzz_thread, fz_stack[i] + 512, 40, i);
+		CHECK(e == MU_OK || e == MU_ESTATE);   /* a sibling may have started it already, at a random pc */
 	}
-	/* Take its reports (and whatever else it sends us) without answering; end when it stops or time is up. */
+	/*
+	 * Serve it: a page fault inside our program gets our page back (it may
+	 * have unmapped its own code), an exception restarts the thread with a
+	 * new seed, anything else is refused. End when it stops or time is up.
+	 */
 	uint64_t t0 = now_ns(), quiet = t0;
-	uint32_t last = 0;
+	uint32_t last = 0, restarts = 0;
 	for (;;) {
-		uint32_t tag, label;
+		uint32_t tag, label, *m = mr();
 		mu_utcb()->br[0] = 120; mu_utcb()->br[1] = 0; mu_utcb()->br[2] = 0;
 		int e = mu_wait(5000, &tag, &label);
 		if (e == MU_OK) {
-			if (label == 0xe0 && (MU_TAG_LABEL(tag) == MU_LABEL_EXCEPTION || MU_TAG_LABEL(tag) == MU_LABEL_PAGEFAULT))
+			uint32_t i = label - 0xe0, kind = MU_TAG_LABEL(tag), rtag = MU_TAG(MU_ENOSYS, 0);
+			if (i < FZ_THREADS && kind == MU_LABEL_PAGEFAULT) {
+				uint32_t va = m[0] & ~0xfffu;
 				fz_exceptions++;
-			else
+				rtag = MU_TAG(0, 0);   /* not resolved: it becomes an exception */
+				if (va >= 0x10000 && va < (uint32_t)__bss_end) {
+					m[0] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W | MU_PROT_X) << 4) | (12u << 8);
+					m[1] = va;
+					rtag = MU_TAG_ITEMS(0, 0, 1);
+				}
+			} else if (i < FZ_THREADS && kind == MU_LABEL_EXCEPTION && restarts++ < 64) {
+				fz_exceptions++;
+				fz_seed[i] = xs(seed);
+				m[0] = i; m[13] = (uint32_t)(fz_stack[i] + 512); m[15] = (uint32_t)fuzz_thread; m[16] = 0x10;
+				rtag = MU_TAG(0, 17);
+			} else {
 				fz_msgs++;
+			}
+			mu_ipc(0, rtag, MU_REPLY, 0, 0, 0);
 			for (uint32_t s = 120; s < 128; s++)
 				delete_cap(s);
 		}
@@ -668,7 +698,8 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 		delete_cap(F_THR + i);
 	delete_cap(F_GATE);
 	delete_cap(F_TASK);
-	delete_cap(F_EXC);
+	for (uint32_t i = 0; i < FZ_THREADS; i++)
+		delete_cap(F_EXC + i);
 	delete_cap(F_FAC2);
 	delete_cap(F_FAC);
 	fz_epochs++;
