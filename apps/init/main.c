@@ -403,6 +403,10 @@ static const char *stress_task(uint32_t arg, int *status)
 		fail = "could not start the task";
 	if (!fail)
 		fail = await(1, 0, status);
+	if (!fail && *status < 0) {
+		snprintf(why, sizeof(why), "check at apps/tests/race.c:%d failed", -*status);
+		fail = why;
+	}
 	for (uint32_t s = SLOT0; s < SLOT0 + 16; s++)
 		delete_cap(s);
 	uint32_t left = quota_used(CHILD_FACTORY);
@@ -428,11 +432,6 @@ static __attribute__((noreturn)) void stress_main(void)
 			if (strncmp(phases[i].name, MUON_STRESS_ONLY, strlen(MUON_STRESS_ONLY)))
 				continue;   /* ci/stress --phase: only the phases named so */
 			const char *fail = stress_task(phases[i].mode | round << 8, &status);
-			if (!fail && status < 0) {
-				static char why[64];
-				snprintf(why, sizeof(why), "check at apps/tests/race.c:%d failed", -status);
-				fail = why;
-			}
 			/* The kernel still answers: a task runs, prints, and reports its exit. */
 			const char *dead = stress_task(M_HELLO, &alive);
 			if (!fail && (dead || alive != 42))
@@ -474,16 +473,15 @@ int main(void)
 	system_bench(MUON_BENCH_LOAD, MUON_BENCH_TTIS);
 	console_loop();
 #endif
-#if MUON_STRESS
-	*(volatile uint8_t *)SCRATCH_VA = 0;
-	stress_main();
-#endif
 	printf("init: running %u test tasks\n", (unsigned)(sizeof(tests) / sizeof(tests[0])));
 	/* Each child's parent gate is bound to our own thread: its reports arrive in our waits.
 	 * Touch the scratch page once first: the page table and shadow behind it stay ours. */
 	*(volatile uint8_t *)SCRATCH_VA = 0;
 	mr()[0] = MU_ITEM_MEM; mr()[1] = SCRATCH_VA; mr()[2] = 12; mr()[3] = 1;
 	mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+#if MUON_STRESS
+	stress_main();
+#endif
 	if (start_balancer("test.policy") < 0)
 		printf("init: the load balancer did not start\n");
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
