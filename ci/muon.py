@@ -31,6 +31,7 @@ BOOT_TIMEOUT = 300  # seconds of real time for one boot under TCG on a slow mach
 BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
 QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
 KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
+KCHECK_PRESET = "vexpress-a9-kcheck"   # the build with the kernel's invariant checks (MUON_KCHECK) ci/test runs
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import muontrace  # noqa: E402  (tools/muontrace.py: the trace converter)
 
@@ -272,13 +273,14 @@ def host_tests(res):
         res.add(False, "host", "ctest", "no host test reported a result")
 
 
-def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False):
+def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False, preset=None):
     """Boots board once and reports its TEST lines and the boot checks. via_uboot: through
     U-Boot from the disk image; malformed_dtb: -dtb with bad_dtb(), which the kernel must
-    reject with a warning and replace by the board table."""
+    reject with a warning and replace by the board table; preset: a CMake preset of the
+    board other than its own (e.g. the MUON_KCHECK build)."""
     label = label or board
     try:
-        bdir = build(board, quiet=True)
+        bdir = build_preset(preset, quiet=True) if preset else build(board, quiet=True)
         if via_uboot:
             cmd = uboot_cmd(board, bdir, smp, mem)
         else:
@@ -525,6 +527,8 @@ def cmd_test(a):
             target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
     if "vexpress-a9" in boards:
         kdb_tests(res)
+        # Every boot test once more with the kernel checking its invariants (docs/debugging.md).
+        target_tests(res, "vexpress-a9", label=KCHECK_PRESET, preset=KCHECK_PRESET)
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
     return 1 if res.failed else 0
 

@@ -15,13 +15,16 @@ struct trace_ring;
  * A cross-CPU request: work on another CPU's state is done by that CPU.
  * The sender fills in fn and arguments and posts it; the target runs fn in
  * its next kernel entry (an SGI brings it there). A synchronous sender
- * waits for `done`, running its own requests meanwhile so that two CPUs
- * asking each other cannot deadlock. Handlers never take obj_lock.
+ * waits for `done`, running synchronous requests to it meanwhile so that two
+ * CPUs asking each other cannot deadlock. Asynchronous requests run only at
+ * the top of a CPU's kernel entry, never inside a wait (drq.c). Handlers
+ * never take obj_lock, except an IPC send with items, which runs at the top.
  */
 struct drq {
 	struct drq *next;
 	void (*fn)(struct drq *);
 	volatile uint32_t done;
+	bool sync;      /* set by drq_call: it may run inside a wait (drq.c); drq_post keeps the caller's value */
 	void *arg;
 	uint32_t a, b, c, d;
 };
@@ -52,9 +55,8 @@ struct cpu {
 	uint64_t pacer_next;              /* owned by this CPU: when it fires next */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
-	struct thread *handoff;           /* owned by this CPU: a thread to post to its new CPU on exit */
 	bool obj_busy;                    /* owned by this CPU: it holds the object lock or waits for it */
-	struct drq *drq_later;            /* owned by this CPU: requests that need the lock, run after obj_unlock */
+	bool obj_held;                    /* owned by this CPU: it holds the object lock */
 	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
 };
 
@@ -70,18 +72,20 @@ void smp_send(unsigned dst, unsigned sgi);
 
 void drq_post(unsigned cpu, struct drq *r);   /* run r->fn on cpu (at once if it is this one) */
 void drq_call(unsigned cpu, struct drq *r);   /* the same, and wait until it ran */
-void drq_run(void);                           /* this CPU's pending requests */
+void drq_run(void);                           /* at the top: this CPU's pending requests, all of them */
+void drq_wait(void);                          /* inside a wait: the synchronous ones only */
 void drq_finish(struct drq *r);               /* a synchronous request's handler is done */
-bool drq_defer(struct drq *r);                /* r needs the object lock: put it aside if this CPU is in it */
-void drq_undefer(struct drq *r);              /* a request put aside here is not to run after all */
-void drq_sync_all(void);                      /* every other online CPU has left the kernel once */
+void drq_unqueue(struct drq *r);              /* r, posted to this CPU, is not to run after all */
+void drq_sync_all(void);                      /* a grace period: see drq.c; only at the top */
 
 /*
  * obj_lock guards capability tables, derivation trees, mappings, gate and
  * IRQ bindings: everything shared between CPUs that is not a CPU's own. It
- * is taken with requests still served, so a CPU waiting for it never blocks
- * a synchronous request of the holder.
+ * is taken with synchronous requests still served, so a CPU waiting for it
+ * never blocks a synchronous request of the holder; and so it is taken only
+ * at the start of an operation (lock first, then look: docs/smp.md).
  */
+static inline bool obj_held(void) { return this_cpu()->obj_held; }
 void obj_lock(void);
 void obj_unlock(void);
 /* Free kernel memory once no CPU can still hold a pointer to it. */

@@ -1,22 +1,35 @@
 /*
- * Cross-CPU requests, the object lock, and grace periods: see cpu.h. A grace
- * period is one synchronous no-op request to every other online CPU: a CPU
- * runs requests only between kernel operations, so once each has run one,
- * none still holds a pointer it took before.
+ * Cross-CPU requests, the object lock, and grace periods: see cpu.h and
+ * docs/smp.md ("Waits").
+ *
+ * A CPU runs requests at two depths. At the top (schedule(), the grace
+ * period's own wait), where it holds nothing, it runs every request in
+ * order. Inside a wait (obj_lock, drq_call) it is in the middle of an
+ * operation: there it runs only synchronous requests (drq_call's), whose
+ * posters wait for them and may hold the object lock this CPU waits for.
+ * Everything else (IPC sends, replies, completions, wake-ups,
+ * notifications, grace periods) waits for the top, so no request served in
+ * a wait can rendezvous with, wake, or free what the waiter holds.
+ *
+ * A grace period is two rounds of a no-op request to every other online
+ * CPU, each run at the top: the first lets every CPU finish the operation
+ * it was in, the second runs after every request that operation posted
+ * (queues are FIFO, and a request about a dead object is dropped, never
+ * forwarded). Then no CPU holds or has queued a pointer taken before.
  */
 #include "kernel.h"
 #include "cpu.h"
 #include "thread.h"
 #include "page.h"
 #include "trace.h"
-
 static spinlock_t obj_spin;
 
-void drq_post(unsigned cpu, struct drq *r)
+static void post(unsigned cpu, struct drq *r, bool sync)
 {
 	struct cpu *c = &cpus[cpu];
 	r->done = 0;
 	r->next = NULL;
+	r->sync = sync;
 	if (c == this_cpu()) {
 		r->fn(r);
 		return;
@@ -38,18 +51,56 @@ void drq_post(unsigned cpu, struct drq *r)
 	smp_send(cpu, SGI_DRQ);
 }
 
-void drq_run(void)
+void drq_post(unsigned cpu, struct drq *r) { post(cpu, r, r->sync); }
+
+/* Unlink *p (under drq_lock); prev is the request before it, or NULL. */
+static struct drq *take(struct cpu *c, struct drq **p, struct drq *prev)
+{
+	struct drq *r = *p;
+	*p = r->next;
+	if (c->drq_tail == r)
+		c->drq_tail = prev;
+	return r;
+}
+
+/* The first request this depth may run, taken off the queue; NULL: none. */
+static struct drq *next_request(struct cpu *c, bool top)
+{
+	if (!__atomic_load_n(&c->drq_head, __ATOMIC_ACQUIRE))
+		return NULL;
+	struct drq *r = NULL, *prev = NULL;
+	spin_lock(&c->drq_lock);
+	for (struct drq **p = &c->drq_head; *p; prev = *p, p = &(*p)->next)
+		if (top || (*p)->sync) {
+			r = take(c, p, prev);
+			break;
+		}
+	spin_unlock(&c->drq_lock);
+	return r;
+}
+
+static void serve(bool top)
 {
 	struct cpu *c = this_cpu();
-	while (__atomic_load_n(&c->drq_head, __ATOMIC_ACQUIRE)) {
-		spin_lock(&c->drq_lock);
-		struct drq *r = c->drq_head;
-		c->drq_head = r->next;
-		if (!c->drq_head)
-			c->drq_tail = NULL;
-		spin_unlock(&c->drq_lock);
+	kcheck(top ? !c->obj_held : true);
+	for (struct drq *r; (r = next_request(c, top));)
 		r->fn(r);
-	}
+}
+
+void drq_run(void) { serve(true); }
+void drq_wait(void) { serve(false); }
+
+void drq_unqueue(struct drq *r)
+{
+	struct cpu *c = this_cpu();
+	struct drq *prev = NULL;
+	spin_lock(&c->drq_lock);
+	for (struct drq **p = &c->drq_head; *p; prev = *p, p = &(*p)->next)
+		if (*p == r) {
+			take(c, p, prev);
+			break;
+		}
+	spin_unlock(&c->drq_lock);
 }
 
 /* Handlers of synchronous requests end with this. */
@@ -61,89 +112,66 @@ void drq_finish(struct drq *r)
 
 void drq_call(unsigned cpu, struct drq *r)
 {
-	drq_post(cpu, r);
+	post(cpu, r, true);
 	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-		drq_run();
+		drq_wait();
 		arch_wfe();   /* drq_post and drq_finish send events */
 	}
 }
 
 static void nop_fn(struct drq *r) { drq_finish(r); }
 
-void drq_sync_all(void)
+/* One round: every other online CPU runs a no-op at its top. We are at ours. */
+static void sync_round(void)
 {
 	struct drq r[MUON_MAX_CPUS];
 	unsigned me = this_cpu()->id;
-	for (unsigned i = 0; i < ncpus_present; i++)
-		if (i != me && cpus[i].online) {
-			r[i].fn = nop_fn;
-			drq_post(i, &r[i]);
-		}
-	for (unsigned i = 0; i < ncpus_present; i++)
+	for (unsigned i = 0; i < ncpus_present; i++) {
+		r[i] = (struct drq){ .fn = nop_fn, .done = 1 };
 		if (i != me && cpus[i].online)
-			while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE)) {
-				drq_run();
-				arch_wfe();
-			}
+			post(i, &r[i], false);
+	}
+	for (unsigned i = 0; i < ncpus_present; i++)
+		while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE)) {
+			drq_run();
+			arch_wfe();
+		}
+}
+
+void drq_sync_all(void)
+{
+	sync_round();
+	sync_round();
 }
 
 /*
  * A ticket lock (first come, first served: a CPU cannot be starved by others
- * that keep taking it) whose waiters keep serving requests, so that the
- * holder may wait for a request to this CPU without a deadlock. A request that
- * itself needs the lock must not run on a CPU that holds it or waits for it
- * (it would wait for itself): it is put aside with drq_defer and runs after
- * obj_unlock, at this CPU's next drq_run.
+ * that keep taking it) whose waiters keep serving synchronous requests, so
+ * that the holder may wait for a request to this CPU without a deadlock.
+ * It is taken only at the start of an operation, before the operation has
+ * looked at anything a request could change; what the operation then reads
+ * it reads under the lock (docs/smp.md).
  */
 void obj_lock(void)
 {
-	this_cpu()->obj_busy = true;
+	struct cpu *c = this_cpu();
+	kcheck(!c->obj_held);
+	c->obj_busy = true;
 	uint16_t me = __atomic_fetch_add(&obj_spin.next, 1, __ATOMIC_ACQUIRE);
 	while (__atomic_load_n(&obj_spin.owner, __ATOMIC_ACQUIRE) != me) {
-		drq_run();
+		drq_wait();
 		arch_wfe();   /* obj_unlock and drq_post send events */
 	}
+	c->obj_held = true;
 }
 
 void obj_unlock(void)
 {
 	struct cpu *c = this_cpu();
-	spin_unlock(&obj_spin);
+	kcheck(c->obj_held);
+	c->obj_held = false;
 	c->obj_busy = false;
-	if (!c->drq_later)
-		return;
-	struct drq *last = c->drq_later;
-	while (last->next)
-		last = last->next;
-	spin_lock(&c->drq_lock);
-	last->next = c->drq_head;
-	if (!c->drq_head)
-		c->drq_tail = last;
-	c->drq_head = c->drq_later;
-	spin_unlock(&c->drq_lock);
-	c->drq_later = NULL;
-}
-
-bool drq_defer(struct drq *r)
-{
-	struct cpu *c = this_cpu();
-	if (!c->obj_busy)
-		return false;
-	struct drq **p = &c->drq_later;
-	while (*p)
-		p = &(*p)->next;
-	r->next = NULL;
-	*p = r;
-	return true;
-}
-
-void drq_undefer(struct drq *r)
-{
-	struct drq **p = &this_cpu()->drq_later;
-	while (*p && *p != r)
-		p = &(*p)->next;
-	if (*p)
-		*p = r->next;
+	spin_unlock(&obj_spin);
 }
 
 void defer_free(void *p)

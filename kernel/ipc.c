@@ -10,7 +10,10 @@
  * CPU's list), and gets it back with a completion request. A reply to a
  * caller on another CPU is copied into the caller's UTCB by the replier's
  * CPU (the caller is blocked) and finished by the caller's CPU. Same-CPU IPC
- * takes no lock at all.
+ * without items takes no lock at all; an operation that moves items takes
+ * the object lock before it looks at anything (IPC_NEED_LOCK: the system
+ * call takes it and starts again), so no wait inside a rendezvous serves
+ * requests (docs/smp.md, "Waits").
  */
 #include "kernel.h"
 #include "thread.h"
@@ -55,6 +58,8 @@ static void wake(struct thread *t, int err)
 {
 	if (t->timeout)
 		ipc_timeout_remove(t);
+	if (t->state == TS_DEAD)
+		return;
 	if (t->fault_kind) {
 		fault_unresolved(t, "fault handler gone");
 		return;
@@ -79,7 +84,7 @@ static void send_over(struct thread *s, uint32_t result)
 	if (s->state == TS_DEAD)
 		return;
 	if (result == DONE_REPLY_WAIT) {
-		s->state = TS_REPLY;
+		sched_block(s, TS_REPLY);
 		return;
 	}
 	if (s->state == TS_REPLY)
@@ -104,7 +109,10 @@ static void finish_send(struct thread *s, uint32_t result)
 		return;
 	}
 	if (result == DONE_REPLY_WAIT) {
-		s->state = TS_REPLY;
+		/* Its own CPU may be killing it now: TS_REPLY never overwrites TS_DEAD. */
+		uint8_t sending = TS_SEND;
+		__atomic_compare_exchange_n(&s->state, &sending, TS_REPLY, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		/* Ordering: release, so that its CPU, reading ipc_cpu (acquire), sees replier and state. */
 		__atomic_store_n(&s->ipc_cpu, s->cpu, __ATOMIC_RELEASE);
 		return;
 	}
@@ -140,7 +148,7 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 	uint32_t *br = r->utcb->br;
 	if (!n || (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT))
 		return 0;   /* an exception reply carries registers, not items */
-	obj_lock();
+	kcheck(obj_held());   /* taken at the start of the operation */
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t d = s->utcb->mr[first + 2 * i], arg = s->utcb->mr[first + 2 * i + 1];
 		int64_t at = r->fault_kind ? transfer_item(s, d, arg, r, 0, r->fault_addr & ~0xfffu, 12)
@@ -149,7 +157,6 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 			r->utcb->mr[first + done] = (uint32_t)at;   /* where the item landed */
 		done += at >= 0;
 	}
-	obj_unlock();
 	return done;
 }
 
@@ -185,6 +192,7 @@ static int check_tag(uint32_t tag)
 /* Receiver r (here) takes s's message; a call leaves r the reply capability. */
 static uint32_t rendezvous(struct thread *s, struct thread *r)
 {
+	kcheck(r->cpu == this_cpu()->id && r->state != TS_DEAD);   /* s may be dying on its own CPU: its completion is dropped */
 	r->regs.r[1] = deliver(s, r, s->snd_tag);
 	r->regs.r[2] = s->snd_label;
 	if (!(s->snd_flags & MU_RECV))
@@ -196,16 +204,19 @@ static uint32_t rendezvous(struct thread *s, struct thread *r)
 
 /*
  * On the receiver's CPU: deliver now, queue s (with its timeout on this
- * CPU), or fail. Returns DONE_*, an error, or IPC_BLOCKED (queued).
+ * CPU), or fail. A delivery finishes the sender's side first (waiting for
+ * the reply, or done) and only then wakes r, which may run at once, even on
+ * another CPU, and reply. Returns IPC_SENT, IPC_BLOCKED (queued) or an
+ * error for the caller to finish s with.
  */
 static int send_here(struct thread *s, struct thread *r)
 {
 	if (r->state == TS_DEAD || r->state == TS_STOPPED)
 		return MU_ESTATE;
 	if (r->state == TS_RECV && (!r->rcv_from || r->rcv_from == s->snd_gate)) {
-		uint32_t done = rendezvous(s, r);
+		finish_send(s, rendezvous(s, r));
 		wake(r, MU_OK);
-		return (int)done;
+		return IPC_SENT;
 	}
 	if (s->snd_timeout == MU_TIMEOUT_ZERO)
 		return MU_ETIMEDOUT;
@@ -220,21 +231,29 @@ static int send_here(struct thread *s, struct thread *r)
 	return IPC_BLOCKED;
 }
 
-/* On the receiver's CPU, for a sender elsewhere. */
+/*
+ * On the receiver's CPU, at the top (an asynchronous request), for a sender
+ * elsewhere. Items: the lock first, then everything is read under it.
+ */
 static void send_fn(struct drq *q)
 {
 	struct thread *s = container_of(q, struct thread, ipc_drq);
+	bool lock = MU_TAG_NITEMS(s->snd_tag) != 0;
+	if (lock)
+		obj_lock();
 	struct thread *r = s->snd_to;
-	if (!here(r)) {   /* it moved on: follow it */
+	if (s->state != TS_SEND || s->ipc_cpu != this_cpu()->id) {
+		/* killed meanwhile: ipc_cancel took its send back */
+	} else if (!here(r)) {   /* it moved on: follow it */
 		s->ipc_cpu = r->cpu;
 		drq_post(r->cpu, q);
-		return;
+	} else {
+		int res = send_here(s, r);
+		if (res != IPC_SENT && res != IPC_BLOCKED)
+			finish_send(s, (uint32_t)res);
 	}
-	if (MU_TAG_NITEMS(s->snd_tag) && drq_defer(q))
-		return;   /* items take the object lock: after this CPU's holder is done */
-	int res = send_here(s, r);
-	if (res != IPC_BLOCKED)
-		finish_send(s, (uint32_t)res);
+	if (lock)
+		obj_unlock();
 }
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout)
@@ -244,6 +263,8 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 		return MU_EMSG;
 	if (!r || r->state == TS_DEAD || r->state == TS_STOPPED)
 		return MU_ESTATE;
+	if (MU_TAG_NITEMS(tag) && here(r) && !obj_held())
+		return IPC_NEED_LOCK;
 	t->snd_to = r;
 	t->snd_label = g->label;
 	t->snd_gate = g;
@@ -260,11 +281,9 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 		return IPC_BLOCKED;
 	}
 	int res = send_here(t, r);
-	if (res == DONE_REPLY_WAIT) {
-		sched_block(t, TS_REPLY);
-		return IPC_BLOCKED;
-	}
-	return res == DONE_OK ? MU_OK : res;
+	if (res == IPC_SENT)   /* finish_send blocked t for the reply, or it is done */
+		return t->state == TS_REPLY ? IPC_BLOCKED : MU_OK;
+	return res;
 }
 
 static void unqueue_sender(struct thread *s)
@@ -284,6 +303,8 @@ int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout)
 	struct thread *s = t->rcv_head;
 	while (s && from && s->snd_gate != from)
 		s = s->snd_next;
+	if (s && MU_TAG_NITEMS(s->snd_tag) && !obj_held())
+		return IPC_NEED_LOCK;
 	t->rcv_from = from;
 	if (s) {
 		unqueue_sender(s);
@@ -312,6 +333,7 @@ static void apply_reply(struct thread *c)
 	wake(c, MU_OK);
 }
 
+/* The caller is in TS_REPLY before its replier can run (send_here); anything else is a dead caller. */
 static void reply_fn(struct drq *q)
 {
 	struct thread *c = container_of(q, struct thread, ipc_drq);
@@ -326,11 +348,14 @@ int ipc_reply(struct thread *t, uint32_t tag)
 		return MU_EMSG;
 	if (!c)
 		return MU_ESTATE;   /* no call pending, or already answered */
+	if (MU_TAG_NITEMS(tag) && !obj_held())
+		return IPC_NEED_LOCK;
+	kcheck(c->replier == t);   /* partners agree */
 	t->reply_to = NULL;
 	trace(MU_TRACE_IPC_REPLY, t->id, c->id);
 	c->rpl_tag = deliver(t, c, tag);   /* c is blocked: its UTCB is ours to write */
 	if (here(c)) {
-		apply_reply(c);
+		reply_fn(&c->ipc_drq);
 	} else {
 		c->ipc_drq.fn = reply_fn;
 		drq_post(c->cpu, &c->ipc_drq);
@@ -338,16 +363,21 @@ int ipc_reply(struct thread *t, uint32_t tag)
 	return MU_OK;
 }
 
-/* On the CPU that holds a remote sender's IPC state: take it out of the queue and hand it back. */
+/*
+ * On the CPU that holds a remote sender's IPC state: take it out of the
+ * queue (or the request queue, if its send has not run yet) and hand it back.
+ */
 static void cancel_fn(struct drq *q)
 {
 	struct thread *s = q->arg;
-	if (s->ipc_cpu != this_cpu()->id && s->ipc_cpu != s->cpu) {
+	unsigned at = __atomic_load_n(&s->ipc_cpu, __ATOMIC_ACQUIRE);
+	if (at != this_cpu()->id && at != s->cpu) {
 		struct drq r = { .fn = cancel_fn, .arg = s };
-		drq_call(s->ipc_cpu, &r);   /* it was forwarded */
-	} else if (s->ipc_cpu == this_cpu()->id && s->state == TS_SEND) {
-		drq_undefer(&s->ipc_drq);   /* its send may wait for the object lock here */
-		unqueue_sender(s);
+		drq_call(at, &r);   /* it was forwarded */
+	} else if (at == this_cpu()->id) {
+		drq_unqueue(&s->ipc_drq);
+		if (here(s->snd_to))   /* queued there only if so: a receiver with senders stays put */
+			unqueue_sender(s);
 		if (s->timeout)
 			ipc_timeout_remove(s);
 		s->ipc_cpu = s->cpu;
@@ -355,35 +385,34 @@ static void cancel_fn(struct drq *q)
 	drq_finish(q);
 }
 
+/* On the replier's CPU (following it if it moved): it owes caller q->c nothing any more. */
 static void unreply_fn(struct drq *q)
 {
 	struct thread *r = q->arg;
-	if (r->reply_to == (struct thread *)q->c)
+	if (!here(r)) {
+		struct drq f = { .fn = unreply_fn, .arg = r, .c = q->c };
+		drq_call(r->cpu, &f);
+	} else if (r->reply_to == (struct thread *)q->c) {
 		r->reply_to = NULL;
+	}
 	drq_finish(q);
 }
 
-/* t (here) is going away: release everyone waiting on it and leave every queue. */
-void ipc_cancel(struct thread *t)
+/* t (here, just marked dead; it was in state `was`): release everyone waiting on it and leave every queue. */
+void ipc_cancel(struct thread *t, uint8_t was)
 {
-	if (t->ipc_cpu != t->cpu) {   /* its send is held elsewhere: get it back first */
+	if (__atomic_load_n(&t->ipc_cpu, __ATOMIC_ACQUIRE) != t->cpu) {   /* its send is held elsewhere */
 		struct drq r = { .fn = cancel_fn, .arg = t };
 		drq_call(t->ipc_cpu, &r);
 		t->ipc_cpu = t->cpu;
 	}
 	if (t->timeout)
 		ipc_timeout_remove(t);
-	if (t->state == TS_SEND && here(t->snd_to))
+	if (was == TS_SEND && here(t->snd_to))
 		unqueue_sender(t);
 	if (t->replier) {
-		struct thread *r = t->replier;
-		if (here(r)) {
-			if (r->reply_to == t)
-				r->reply_to = NULL;
-		} else {
-			struct drq q = { .fn = unreply_fn, .arg = r, .c = (uint32_t)t };
-			drq_call(r->cpu, &q);
-		}
+		struct drq q = { .fn = unreply_fn, .arg = t->replier, .c = (uint32_t)t };
+		unreply_fn(&q);
 		t->replier = NULL;
 	}
 	if (t->reply_to) {

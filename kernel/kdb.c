@@ -72,6 +72,7 @@ static unsigned park_others(unsigned *want)
 		(*want)++;
 		if (!__atomic_exchange_n(&park_posted[i], 1, __ATOMIC_ACQ_REL)) {
 			park_drq[i].fn = park_fn;
+			park_drq[i].sync = true;   /* it parks a CPU inside a wait too */
 			drq_post(i, &park_drq[i]);
 		}
 	}

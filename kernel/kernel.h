@@ -22,6 +22,8 @@ void kvprintf_nolock(const char *fmt, va_list ap);
 void kvprintf_nolock_args(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 #define kassert(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+/* An invariant checked only in a MUON_KCHECK build (docs/debugging.md); compiled, never run, otherwise. */
+#define kcheck(c) do { if (MUON_KCHECK && !(c)) panic("invariant broken: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
 
 void *kmemset(void *d, int c, size_t n);
 void *kmemcpy(void *d, const void *s, size_t n);

@@ -158,9 +158,9 @@ int cpu_power(unsigned id, bool on)
 	/* The firmware refuses while the CPU is still on its way off: try again, for a bounded time. */
 	uint64_t end = bsp_clock_ns() + 1000000000ull;
 	while (bsp_start_cpu(id, arch_secondary_entry_pa()) && bsp_clock_ns() < end)
-		drq_run();
+		drq_wait();
 	while (!c->online && bsp_clock_ns() < end) {
-		drq_run();
+		drq_wait();
 		arch_wfe();
 	}
 	return c->online ? MU_OK : MU_ETIMEDOUT;

@@ -310,25 +310,33 @@ static bool read_only(uint8_t type, uint32_t label)
 	}
 }
 
+/*
+ * The object lock, first: nothing has been looked at yet, so the requests
+ * served while waiting for it cannot invalidate anything but the caller
+ * itself, and a killed caller goes no further. syscall() lets it go.
+ */
+static bool lock_first(struct thread *t)
+{
+	if (!obj_held())
+		obj_lock();
+	return t->state != TS_DEAD;
+}
+
 /* Kernel objects change shared state: one CPU at a time, and the slot is looked up again under the lock. */
 static int invoke_locked(struct thread *t, uint32_t idx, uint32_t tag)
 {
 	int err;
-	obj_lock();
-	if (t->state == TS_DEAD) {   /* killed by a request served while we waited */
-		obj_unlock();
+	if (!lock_first(t))
 		return MU_ECANCELED;
-	}
 	struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
 	if (cap)
 		err = cap->obj->type == OBJ_TASK ? task_invoke(t, (struct task *)cap->obj, cap, tag)
 						 : kernel_object(t, cap, tag);
-	obj_unlock();
 	return err;
 }
 
 /* Receive: open with capability index 0, closed on a gate bound to the caller otherwise. */
-static int receive(struct thread *t, uint32_t idx, uint32_t timeout)
+static int receive_once(struct thread *t, uint32_t idx, uint32_t timeout)
 {
 	struct gate *g = NULL;
 	if (idx) {
@@ -347,12 +355,22 @@ static int receive(struct thread *t, uint32_t idx, uint32_t timeout)
 	return ipc_receive(t, g, timeout);
 }
 
+static int receive(struct thread *t, uint32_t idx, uint32_t timeout)
+{
+	int err = receive_once(t, idx, timeout);
+	if (err == IPC_NEED_LOCK)   /* a sender with items: look again under the lock */
+		err = lock_first(t) ? receive_once(t, idx, timeout) : MU_ECANCELED;
+	return err;
+}
+
 int syscall(struct thread *t)
 {
 	uint32_t idx = t->regs.r[0], tag = t->regs.r[1], flags = t->regs.r[2], timeout = t->regs.r[3];
 	int err = MU_OK;
 	if (MU_TAG_WORDS(tag) + 2 * MU_TAG_NITEMS(tag) > MU_MR_COUNT || flags > 7) {
 		err = MU_EMSG;
+	} else if (MU_TAG_NITEMS(tag) && flags != MU_RECV && !lock_first(t)) {
+		err = MU_ECANCELED;   /* items move under the object lock (IPC_NEED_LOCK) */
 	} else if (flags & MU_REPLY) {
 		err = ipc_reply(t, tag);
 		if (err == MU_OK && (flags & MU_RECV))
@@ -377,6 +395,9 @@ int syscall(struct thread *t)
 			t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
 		}
 	}
+	if (obj_held())
+		obj_unlock();
+	kcheck(err != IPC_NEED_LOCK);
 	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;
 	return err;

@@ -209,16 +209,18 @@ void thread_kill(struct thread *th, int status, const char *why)
 		return;
 	if (th->cpu != c->id) {
 		struct drq r = { .fn = kill_fn, .arg = th, .a = (uint32_t)status };
-		drq_call(th->cpu, &r);
+		drq_call(th->cpu, &r);   /* it forwards if the thread moved meanwhile */
 		return;
 	}
-	ipc_cancel(th);
+	/* Dead first: nothing served during ipc_cancel's waits may make it ready or blocked again. */
+	uint8_t was = th->state;
+	sched_count(th, -1);
+	__atomic_store_n(&th->state, TS_DEAD, __ATOMIC_RELAXED);
 	if (th->link.queued)
 		rq_dequeue(&c->rq, &th->link);
 	if (c->current == th)
 		c->current = NULL;
-	sched_count(th, -1);
-	th->state = TS_DEAD;
+	ipc_cancel(th, was);
 }
 
 static void thread_memory_free(struct thread *th)
@@ -232,6 +234,7 @@ static void thread_memory_free(struct thread *th)
 /* A gate or IRQ lets go of the thread: its memory goes with the last such reference after its capabilities. */
 void thread_put(struct thread *th)
 {
+	kcheck(th->kref > 0);
 	if (--th->kref == 0 && th->hdr.refs == 0)
 		thread_memory_free(th);
 }

@@ -157,12 +157,18 @@ int elf_load(struct task *t, const void *image, uint32_t size, uintptr_t *entry)
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */
 void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
 
-/* IPC. IPC_BLOCKED: the caller waits; its result registers are set on wake-up. */
+/*
+ * IPC. IPC_BLOCKED: the caller waits; its result registers are set on
+ * wake-up. IPC_NEED_LOCK: the operation moves items and the caller does not
+ * hold the object lock: nothing was done; take the lock and call again.
+ */
 #define IPC_BLOCKED (-1)
+#define IPC_NEED_LOCK (-2)
+#define IPC_SENT (-3)   /* ipc.c only: delivered, the sender's side finished */
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
 int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout);
 int ipc_reply(struct thread *t, uint32_t tag);
-void ipc_cancel(struct thread *t);
+void ipc_cancel(struct thread *t, uint8_t was);
 void ipc_timeouts(uint64_t now);
 void ipc_timeout_remove(struct thread *t);
 /* Faults become calls to the pager or exception handler (fault.c). */

@@ -34,6 +34,8 @@ void trap(struct arch_regs *r, unsigned kind)
 		c->current_syscall = t;
 		syscall(t);
 		c->current_syscall = NULL;
+		if (t->migrate_to >= 0 && t->state == TS_READY)
+			sched_ready(t);   /* moved during its own system call: it goes now */
 		break;
 	case TRAP_IRQ_N:
 		irq_dispatch();

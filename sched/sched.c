@@ -26,6 +26,8 @@ static void switch_to(struct cpu *c, struct thread *t)
 	trace_switch(c->slice_start, t->id);   /* schedule() set slice_start to now */
 }
 
+static void account(struct cpu *c, uint64_t now);
+
 static void wake_fn(struct drq *r)
 {
 	struct thread *t = container_of(r, struct thread, wake_drq);
@@ -33,10 +35,41 @@ static void wake_fn(struct drq *r)
 	sched_ready(t);
 }
 
-/* Make t ready on its CPU; another CPU gets a request, and preempts if t outranks its thread. */
+/*
+ * t (ready, here) leaves for migrate_to, where a request makes it ready.
+ * This CPU lets go of it first (queue, current); the new CPU is published
+ * last, with release, so a CPU that reads it finds the thread in TS_READY,
+ * out of every queue here, and migrate_to spent.
+ */
+static void migrate(struct cpu *c, struct thread *t)
+{
+	if (c->current == t) {
+		account(c, bsp_clock_ns());
+		c->current = NULL;
+	}
+	if (t->link.queued)
+		rq_dequeue(&c->rq, &t->link);
+	t->state = TS_READY;
+	sched_count(t, -1);
+	unsigned to = (unsigned)t->migrate_to;
+	t->migrate_to = -1;
+	t->ipc_cpu = to;
+	__atomic_store_n(&t->cpu, to, __ATOMIC_RELEASE);
+	sched_count(t, 1);
+	sched_ready(t);
+}
+
+/*
+ * Make t ready on its CPU; another CPU gets a request, and preempts if t
+ * outranks its thread. A dead thread stays dead. A move run_thread left
+ * for later happens now, unless senders wait in t's queue here or t is
+ * inside its own system call (trap() moves it when that is over).
+ */
 void sched_ready(struct thread *t)
 {
 	struct cpu *c = this_cpu();
+	if (t->state == TS_DEAD)
+		return;
 	if (t->cpu != c->id) {
 		if (__atomic_exchange_n(&t->wake_pending, true, __ATOMIC_ACQ_REL))
 			return;   /* a request is on its way already */
@@ -44,16 +77,13 @@ void sched_ready(struct thread *t)
 		drq_post(t->cpu, &t->wake_drq);
 		return;
 	}
-	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !t->rcv_head) {
-		sched_count(t, -1);
-		t->cpu = t->ipc_cpu = (unsigned)t->migrate_to;   /* it was busy in IPC when it was moved */
-		t->migrate_to = -1;
-		sched_count(t, 1);
-		sched_ready(t);
+	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !t->rcv_head && c->current_syscall != t) {
+		migrate(c, t);
 		return;
 	}
-	if (!t->rcv_head)
+	if ((unsigned)t->migrate_to == c->id)
 		t->migrate_to = -1;
+	kcheck(t->ipc_cpu == c->id);
 	t->state = TS_READY;
 	if (!t->link.queued) {
 		rq_enqueue(&c->rq, &t->link);
@@ -80,8 +110,10 @@ void sched_count(struct thread *t, int d)
 void sched_block(struct thread *t, uint8_t state)
 {
 	t->state = state;
-	if (t->link.queued)
-		rq_dequeue(&cpus[t->cpu].rq, &t->link);
+	if (t->link.queued) {
+		kcheck(t->cpu == this_cpu()->id);
+		rq_dequeue(&this_cpu()->rq, &t->link);
+	}
 }
 
 /* Charge the time since the last decision to the thread that had the CPU. */
@@ -155,10 +187,7 @@ void sched_timer_update(void)
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
-	if (c->handoff) {
-		sched_ready(c->handoff);
-		c->handoff = NULL;
-	}
+	kcheck(!c->obj_busy && !c->current_syscall);
 	for (;;) {
 		drq_run();
 		/*
@@ -181,6 +210,7 @@ void schedule(void)
 		}
 		if (l) {
 			struct thread *t = container_of(l, struct thread, link);
+			kcheck(t->state == TS_READY && t->cpu == c->id && t->ipc_cpu == c->id);
 			if (t != cur)
 				switch_to(c, t);
 			c->current = t;
@@ -210,8 +240,10 @@ static void move_fn(struct drq *r)
 
 /*
  * run_thread's mechanism: new priority and quantum, and CPU `cpu` from now
- * on. The thread's own CPU does it. A ready thread leaves at once; a blocked
- * one when it is next woken (its IPC state lives here until then).
+ * on. The thread's own CPU does it. A ready thread leaves at once; a
+ * blocked one when it is next woken (its IPC state lives here until then),
+ * one with senders in its queue when they are served, one inside its own
+ * system call when that is over (sched_ready).
  */
 void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns)
 {
@@ -225,30 +257,18 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 		return;
 	if (cpu != c->id)
 		trace(MU_TRACE_MIGRATE, t->id, c->id << 8 | cpu);
-	if (c->current == t) {
-		account(c, bsp_clock_ns());
-		c->current = NULL;
-	}
 	bool ready = t->link.queued;
 	if (ready)
-		rq_dequeue(&c->rq, &t->link);
+		rq_dequeue(&c->rq, &t->link);   /* to requeue at its new priority */
 	sched_count(t, -1);
 	t->link.prio = prio;
 	t->quantum_ns = quantum_ns;
 	t->quantum_left = quantum_ns;
-	if (t->state == TS_STOPPED) {
+	if (t->state == TS_STOPPED)
 		t->cpu = t->ipc_cpu = cpu;
-	} else if (ready && t->rcv_head) {
-		t->migrate_to = (int)cpu;   /* senders wait in its queue here: move when they are served */
-		rq_enqueue(&c->rq, &t->link);
-	} else if (ready && c->current_syscall == t) {
-		t->cpu = t->ipc_cpu = cpu;
-		c->handoff = t;   /* it moves itself: post it when its system call is complete */
-	} else if (ready) {
-		t->cpu = t->ipc_cpu = cpu;
-		sched_ready(t);
-	} else {
+	else
 		t->migrate_to = (int)cpu;
-	}
 	sched_count(t, 1);
+	if (ready)
+		sched_ready(t);
 }
