@@ -116,12 +116,13 @@ struct rstate {
 static struct rstate rs;
 static uint8_t cli_page[2][4096] __attribute__((aligned(4096)));
 
+static volatile uint32_t err_claimed;
+
 static void fail_at(uint32_t line, uint32_t a, uint32_t b, uint32_t c)
 {
-	if (__atomic_exchange_n(&rs.err_line, line, __ATOMIC_SEQ_CST) == 0) {
+	if (__atomic_exchange_n(&err_claimed, 1, __ATOMIC_SEQ_CST) == 0) {   /* keep the first */
 		rs.err_a = a; rs.err_b = b; rs.err_c = c;
-	} else if (rs.err_line != line) {
-		/* keep the first */
+		__atomic_store_n(&rs.err_line, line, __ATOMIC_RELEASE);
 	}
 }
 #define RFAIL(a, b, c) fail_at(__LINE__, (a), (b), (c))
@@ -173,7 +174,7 @@ static void race_server(uint32_t gen)
 		rs.srv_count[id]++;
 		unsigned want = !!(kind & K_CAP) + !!(kind & K_MEM), got = MU_TAG_NITEMS(tag);
 		if (got != want && !kill)
-			RFAIL(0x200 + id, want, got);
+			RFAIL(0x200 + id, kind, got);   /* an item lost (kind: 2 capability, 4 memory) */
 		if (kind & K_CAP)
 			delete_cap(R_RCV);
 		if (kind & K_MEM) {
@@ -282,7 +283,7 @@ static void race_busy(uint32_t id)
 {
 	(void)id;
 	while (!rs.stop) {
-		unmap_range(MU_CAP_TASK, R_BUSY_VA, 28, 0);
+		unmap_range(MU_CAP_TASK, R_BUSY_VA, 22 + rs.busy_ops % 5, 0);   /* 4-64 MiB: seconds under TCG at 2^28 */
 		rs.busy_ops++;
 	}
 	for (;;)
@@ -350,6 +351,15 @@ static void dump_all(void)
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
 	}
+	for (unsigned i = 0; i < ncpu && (rs.flags & RF_MOVE); i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "mover %u", i);
+		dump_thread(n, R_MOV + i);
+	}
+	if (rs.flags & RF_KILL)
+		dump_thread("killer", R_KILL);
+	if (rs.flags & RF_BUSY)
+		dump_thread("lock-busy 0", R_BUSY);
 	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u\n", (unsigned)rs.moves,
 	       (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel);
 }
@@ -363,6 +373,7 @@ uint32_t race_ops;   /* operations of the last race_ipc (ci/stress counts them) 
 static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t budget_ms)
 {
 	memset((void *)&rs, 0, sizeof(rs));
+	err_claimed = 0;
 	rs.flags = flags;
 	rs.seed = seed;
 	rs.nclients = flags & (RF_ONECLI | RF_SAMECPU) ? 1 : 2;
