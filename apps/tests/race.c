@@ -344,7 +344,7 @@ static void dump_all(void)
 {
 	dump_thread("server", R_SRV);
 	for (uint32_t i = 0; i < rs.nclients; i++) {
-		char n[16];
+		char n[24];
 		snprintf(n, sizeof(n), "client %u", (unsigned)i);
 		dump_thread(n, R_CLI + i);
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
@@ -352,7 +352,7 @@ static void dump_all(void)
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
 	}
 	for (unsigned i = 0; i < ncpu && (rs.flags & RF_MOVE); i++) {
-		char n[16];
+		char n[24];
 		snprintf(n, sizeof(n), "mover %u", i);
 		dump_thread(n, R_MOV + i);
 	}
