@@ -20,7 +20,7 @@
 #include "tests.h"
 
 /* Slots of this file (apps/tests/main.c uses up to 63). */
-enum { R_SRV = 70, R_CLI = 71, R_MOV = 73, R_BUSY = 78, R_KILL = 80, R_GATE = 81, R_RCV = 83, R_SCRATCH = 84,
+enum { R_SLEEP = 69, R_SRV = 70, R_CLI = 71, R_MOV = 73, R_BUSY = 78, R_KILL = 80, R_GATE = 81, R_RCV = 83, R_SCRATCH = 84,
        F_FAC = 90, F_FAC2 = 91, F_TASK = 92, F_THR = 93, F_GATE = 97, F_EXC = 98 /* ..101 */,
        Q_FAC = 102, Q_TASK = 103, Q_FIRST = 104 };
 enum { F_CHILD_EXC = 14 };   /* the sacrificial task's slots of its threads' pager gates */
@@ -109,7 +109,7 @@ struct rstate {
 	volatile uint32_t stop;
 	volatile uint32_t srv_count[2], srv_next[2], srv_gen, srv_progress;
 	volatile uint32_t cli_seq[2], cli_ok[2], cli_progress[2], cli_exited[2], cli_gen[2], cli_timeouts[2];
-	volatile uint32_t moves, move_fail, kills, busy_ops, spurious;
+	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps;
 	volatile uint32_t err_line, err_a, err_b, err_c;   /* the first failure seen by a thread */
 	volatile uint32_t ncancel;
 };
@@ -167,16 +167,22 @@ static void race_server(uint32_t gen)
 		if (m[2] != mix(id, seq))
 			RFAIL(id, seq, m[2]);
 		uint32_t next = rs.srv_next[id];
-		/* In order, once each. A killed sender or server may repeat its last message once. */
-		if (seq != next && !(kill && seq + 1 == next))
+		/*
+		 * In order, once each. With kills: a killed sender or server may repeat
+		 * its last message once, and a send delivered to a server killed before
+		 * it looked at it is gone (the sender saw MU_OK): never older than that.
+		 */
+		if (seq != next && !(kill && seq + 1 >= next))
 			RFAIL(0x100 + id, seq, next);
 		rs.srv_next[id] = seq + 1;
 		rs.srv_count[id]++;
 		unsigned want = !!(kind & K_CAP) + !!(kind & K_MEM), got = MU_TAG_NITEMS(tag);
-		if (got != want && !kill)
-			RFAIL(0x200 + id, kind, got);   /* an item lost (kind: 2 capability, 4 memory) */
-		if (kind & K_CAP)
-			delete_cap(R_RCV);
+		if (got != want && !kill) {   /* an item lost (kind: 2 capability, 4 memory); c: was the slot taken? */
+			int slot = mu_invoke(R_RCV, MU_TAG(MU_THREAD_INFO, 0), 0);
+			RFAIL(0x200 + id, kind, (uint32_t)slot << 8 | got);
+		}
+		if ((kind & K_CAP) && (err = delete_cap(R_RCV)) != MU_OK && !kill)
+			RFAIL(0x800, (uint32_t)err, seq);
 		if (kind & K_MEM) {
 			if (got == want && *(volatile uint32_t *)R_WIN != mix(id, seq) && !kill)
 				RFAIL(0x300 + id, seq, *(volatile uint32_t *)R_WIN);
@@ -262,10 +268,10 @@ static void race_mover(uint32_t id)
 	bool kill = rs.flags & RF_KILL;
 	while (!rs.stop) {
 		uint32_t r = xs(&seed);
-		uint32_t v = r % (rs.nclients + 1), slot = v ? R_CLI + v - 1 : R_SRV;
+		uint32_t v = r % (rs.nclients + 2), slot = v > rs.nclients ? R_SLEEP : v ? R_CLI + v - 1 : R_SRV;
 		if ((rs.flags & RF_SAMECPU) && (slot == R_SRV || slot == R_CLI))
 			slot = R_CLI + 1;
-		int c = mu_run_thread(MU_CAP_SCHED, slot, slot == R_SRV ? SRV_PRIO : CLI_PRIO, MU_CPUSET(0, 0),
+		int c = mu_run_thread(MU_CAP_SCHED, slot, slot == R_SRV ? SRV_PRIO : slot == R_SLEEP ? MOV_PRIO : CLI_PRIO, MU_CPUSET(0, 0),
 				      1u << ((r >> 8) % ncpu), 0);
 		if (c >= 0)
 			rs.moves++;
@@ -274,6 +280,20 @@ static void race_mover(uint32_t id)
 		else
 			rs.move_fail++;
 		nap_us((r >> 16) % 4 == 0 ? 0 : (r >> 18) % 300);
+	}
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+/* Waits with short timeouts while the movers move it: every wait must end. */
+static void race_sleeper(uint32_t id)
+{
+	uint32_t seed = rs.seed ^ 0x51ee9u ^ id;
+	while (!rs.stop) {
+		int e = mu_wait(50 + xs(&seed) % 300, 0, 0);
+		if (e != MU_ETIMEDOUT)
+			RFAIL(0x900, (uint32_t)e, 0);
+		rs.sleeps++;
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -385,6 +405,8 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	for (uint32_t i = 0; i < rs.nclients; i++)
 		EXPECT(start_client(i, 0), MU_OK);
 	unsigned nmov = 0, nbusy = 0, nkill = 0;
+	if (flags & RF_MOVE)   /* and a thread in timed waits, moved too */
+		EXPECT(thread_on(R_SLEEP, R_UTCB(11, 0), 10, race_sleeper, 1, MOV_PRIO, 0), MU_OK);
 	if (flags & RF_MOVE)
 		for (; nmov < ncpu; nmov++)
 			EXPECT(thread_on(R_MOV + nmov, R_UTCB(4 + nmov, 0), 3 + nmov, race_mover, nmov, MOV_PRIO, nmov), MU_OK);
@@ -400,7 +422,8 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	/* The watchdog: every client must get on within STALL of virtual time. */
 	const uint64_t stall = 4000000000ull;
 	uint64_t t0 = now_ns(), last[2] = { t0, t0 };
-	uint32_t seen[2] = { 0, 0 };
+	uint32_t seen[2] = { 0, 0 }, seen_sleeps = 0;
+	uint64_t last_sleep = t0;
 	int fail = 0;
 	while (!fail && !rs.err_line) {
 		nap_us(20000);
@@ -412,6 +435,17 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 			} else if (t - last[i] > stall) {
 				printf("race: %s: client %u made no progress for %u ms (a lost reply or wake-up):\n", name,
 				       (unsigned)i, (unsigned)((t - last[i]) / 1000000));
+				fail = __LINE__;
+			}
+		}
+		if (flags & RF_MOVE) {
+			if (rs.sleeps != seen_sleeps) {
+				seen_sleeps = rs.sleeps;
+				last_sleep = t;
+			} else if (t - last_sleep > stall) {
+				printf("race: %s: a thread in waits with 50-350 us timeouts did not wake for %u ms:\n", name,
+				       (unsigned)((t - last_sleep) / 1000000));
+				dump_thread("sleeper", R_SLEEP);
 				fail = __LINE__;
 			}
 		}
@@ -451,6 +485,7 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	/* Tear down: every thread of the scenario, dead in whatever state it is in. */
 	if (nkill)
 		delete_cap(R_KILL);
+	delete_cap(R_SLEEP);
 	for (unsigned i = 0; i < nmov; i++)
 		delete_cap(R_MOV + i);
 	for (unsigned i = 0; i < nbusy; i++)
@@ -462,11 +497,12 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 		delete_cap(R_GATE + i);
 	delete_cap(R_RCV);
 	unmap_range(MU_CAP_TASK, R_WIN, 12, 1);
-	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops;
+	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops + rs.sleeps;
 	if (!fail)
-		printf("race: %s ok: %u calls and sends (%u+%u answered), %u moves, %u kills, %u lock-busy unmaps\n", name,
-		       (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]), (unsigned)rs.cli_ok[0], (unsigned)rs.cli_ok[1],
-		       (unsigned)rs.moves, (unsigned)rs.kills, (unsigned)rs.busy_ops);
+		printf("race: %s ok: %u calls and sends (%u+%u answered), %u moves, %u kills, %u lock-busy unmaps, "
+		       "%u timed waits\n", name, (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]), (unsigned)rs.cli_ok[0],
+		       (unsigned)rs.cli_ok[1], (unsigned)rs.moves, (unsigned)rs.kills, (unsigned)rs.busy_ops,
+		       (unsigned)rs.sleeps);
 	return fail;
 }
 
