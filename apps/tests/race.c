@@ -224,7 +224,8 @@ static void race_client(uint32_t id)
 		}
 		m[3] = kind;
 		if (kind & K_CAP) {
-			m[4 + 2 * items] = MU_ITEM_CAP | (MU_R << 4); m[5 + 2 * items] = MU_CAP_CONSOLE; items++;
+			/* a gate of ours, with the delete right: the server deletes its copy */
+			m[4 + 2 * items] = MU_ITEM_CAP | ((MU_R | MU_D) << 4); m[5 + 2 * items] = R_SCRATCH; items++;
 		}
 		if (kind & K_MEM) {
 			*(volatile uint32_t *)cli_page[id] = mix(id, seq);
@@ -401,6 +402,7 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	ncpu = mr()[0];
 	for (uint32_t i = 0; i < 2; i++)
 		EXPECT(create(MU_OBJ_GATE, R_GATE + i, 0, 0), MU_OK);
+	EXPECT(create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what the capability items carry */
 	EXPECT(start_server(0), MU_OK);
 	for (uint32_t i = 0; i < rs.nclients; i++)
 		EXPECT(start_client(i, 0), MU_OK);
@@ -496,6 +498,7 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	for (uint32_t i = 0; i < 2; i++)
 		delete_cap(R_GATE + i);
 	delete_cap(R_RCV);
+	delete_cap(R_SCRATCH);
 	unmap_range(MU_CAP_TASK, R_WIN, 12, 1);
 	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops + rs.sleeps;
 	if (!fail)
