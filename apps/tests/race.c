@@ -672,12 +672,8 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 	/* Its table: itself, a thread, a factory, the gates, its threads, a read-only copy of itself. */
 	bool self_destruct = fz_profile == 2 && xs(seed) % 2;
-	if (self_destruct) {   /* its only capability to itself: deleting it ends the task */
-		mr()[0] = MU_CAP_TASK; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (MU_RIGHTS_ALL << 4); mr()[3] = F_TASK;
-		EXPECT(mu_invoke(F_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
-	} else {
+	if (!self_destruct)
 		EXPECT(map_cap(F_TASK, MU_CAP_TASK, F_TASK, MU_RIGHTS_ALL), MU_OK);
-	}
 	EXPECT(map_cap(F_TASK, MU_CAP_THREAD, F_THR, MU_RIGHTS_ALL), MU_OK);
 	EXPECT(map_cap(F_TASK, MU_CAP_FACTORY, F_FAC2, MU_RIGHTS_ALL), MU_OK);
 	EXPECT(map_cap(F_TASK, MU_CAP_PAGER, F_EXC, MU_R), MU_OK);
@@ -688,6 +684,10 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 		EXPECT(map_cap(F_TASK, 9 + i, F_THR + i, MU_RIGHTS_ALL), MU_OK);
 	if (!self_destruct)
 		EXPECT(map_cap(F_TASK, 13, F_TASK, MU_R), MU_OK);
+	if (self_destruct) {   /* last: its only capability to itself, deleting it ends the task */
+		mr()[0] = MU_CAP_TASK; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (MU_RIGHTS_ALL << 4); mr()[3] = F_TASK;
+		EXPECT(mu_invoke(F_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
+	}
 	uint32_t c0[FZ_THREADS];
 	for (uint32_t i = 0; i < FZ_THREADS; i++) {
 		fz_seed[i] = xs(seed);
@@ -793,6 +793,8 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 {
 	uint32_t before = used_bytes(MU_CAP_FACTORY);
 	uint64_t t0 = now_ns();
+	EXPECT(create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what fills the tables: copies we may delete */
+	before = used_bytes(MU_CAP_FACTORY);
 	while (now_ns() - t0 < (uint64_t)ms * 1000000u) {
 		/* Exhaust a small factory with random objects, check it is full, give it all back in random order. */
 		uint32_t quota = (8 + xs(&seed) % 24) * 4096;
@@ -837,7 +839,7 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 		uint32_t filled = 0;
 		bool nomem = false;
 		for (uint32_t s = 0; s < MU_CAP_SLOTS + 4; s++) {
-			e = map_cap(Q_TASK, s, MU_CAP_CONSOLE, MU_R);
+			e = map_cap(Q_TASK, s, R_SCRATCH, MU_R | MU_D);
 			stress_invocations++;
 			if (e == MU_OK)
 				filled++;
@@ -848,10 +850,10 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 			}
 		}
 		CHECK(filled >= MU_CAP_SLOTS - 1 || nomem);
-		CHECK(map_cap(Q_TASK, MU_CAP_SLOTS - 1, MU_CAP_CONSOLE, MU_R) != MU_OK);   /* full */
+		CHECK(map_cap(Q_TASK, MU_CAP_SLOTS - 1, R_SCRATCH, MU_R | MU_D) != MU_OK);   /* full */
 		for (uint32_t s = Q_FIRST; s < MU_CAP_SLOTS; s++)
-			EXPECT(map_cap(MU_CAP_TASK, s, MU_CAP_CONSOLE, MU_R), MU_OK);
-		EXPECT(map_cap(MU_CAP_TASK, Q_FIRST, MU_CAP_CONSOLE, MU_R), MU_EBUSY);
+			EXPECT(map_cap(MU_CAP_TASK, s, R_SCRATCH, MU_R | MU_D), MU_OK);
+		EXPECT(map_cap(MU_CAP_TASK, Q_FIRST, R_SCRATCH, MU_R | MU_D), MU_EBUSY);
 		for (uint32_t s = Q_FIRST; s < MU_CAP_SLOTS; s++)
 			EXPECT(delete_cap(s), MU_OK);
 		stress_invocations += 2 * (MU_CAP_SLOTS - Q_FIRST);
@@ -862,6 +864,7 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 			return __LINE__;
 		}
 	}
+	EXPECT(delete_cap(R_SCRATCH), MU_OK);
 	return 0;
 }
 
