@@ -258,7 +258,8 @@ static void send_fn(struct drq *q)
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout)
 {
-	struct thread *r = g->bound;
+	uint32_t label;
+	struct thread *r = gate_peer(g, &label);   /* thread and label of one binding */
 	if (check_tag(tag))
 		return MU_EMSG;
 	if (!r || r->state == TS_DEAD || r->state == TS_STOPPED)
@@ -266,7 +267,7 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 	if (MU_TAG_NITEMS(tag) && here(r) && !obj_held())
 		return IPC_NEED_LOCK;
 	t->snd_to = r;
-	t->snd_label = g->label;
+	t->snd_label = label;
 	t->snd_gate = g;
 	t->snd_flags = flags;
 	t->snd_tag = tag;

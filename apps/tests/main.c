@@ -1214,7 +1214,9 @@ int main(void)
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
 	case M_CPU_POWER: return test_cpu_power();
+	case M_ASID: return test_asid();
 	case M_TRACE: return test_trace();
+	case M_RIGHTS: return test_rights();
 	case M_RACE_KILL_LOCK: case M_RACE_MIGRATE: case M_RACE_MIGRATE_LOCK: case M_RACE_KILL_MOVE:
 		return race_test(mu_start_arg, 0x13579bdfu + mu_start_arg, 1);
 	default: return lb_test(mu_start_arg);
