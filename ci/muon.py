@@ -738,11 +738,9 @@ def stress_board(res, board, a, seed):
                     elif text.startswith("STRESS DONE"):
                         reason = "done"
                 if reason in ("panic", "done"):
-                    time.sleep(0.5)
-                    try:
+                    time.sleep(0.5)   # let a panic finish its report
+                    if select.select([p.stdout], [], [], 0.5)[0]:
                         f.write(os.read(p.stdout.fileno(), 65536).decode("utf-8", "replace"))
-                    except OSError:
-                        pass
                     break
     finally:
         p.kill()
