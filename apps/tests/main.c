@@ -1191,6 +1191,8 @@ static int bench_client(void)
 int main(void)
 {
 	char msg[64];
+	if ((mu_start_arg & 0xff) >= M_STRESS_FUZZ)   /* a ci/stress phase (apps/tests/race.c) */
+		return stress_phase(mu_start_arg & 0xff, mu_start_arg >> 8);
 	switch (mu_start_arg) {
 	case M_HELLO:
 		snprintf(msg, sizeof(msg), "tests: hello from user mode, %d + %d = %d", 20, 22, 20 + 22);
@@ -1215,6 +1217,8 @@ int main(void)
 	case M_ASID: return test_asid();
 	case M_TRACE: return test_trace();
 	case M_RIGHTS: return test_rights();
+	case M_RACE_KILL_LOCK: case M_RACE_MIGRATE: case M_RACE_MIGRATE_LOCK: case M_RACE_KILL_MOVE:
+		return race_test(mu_start_arg, 0x13579bdfu + mu_start_arg, 1);
 	default: return lb_test(mu_start_arg);
 	}
 	return -1;
