@@ -657,9 +657,9 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 {
 	EXPECT(create(MU_OBJ_FACTORY, F_FAC, 160 * 1024, 0), MU_OK);
 	mr()[0] = MU_OBJ_FACTORY; mr()[1] = F_FAC2; mr()[2] = 48 * 1024;
-	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 3), 0), MU_OK);
+	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 	mr()[0] = MU_OBJ_TASK; mr()[1] = F_TASK;
-	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 2), 0), MU_OK);
+	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 	EXPECT(share_image(F_TASK), MU_OK);
 	for (uint32_t i = 0; i < FZ_THREADS; i++) {   /* its threads' pager and exception handler: us, label 0xe0 + i */
 		mr()[0] = MU_OBJ_GATE; mr()[1] = F_EXC + i; mr()[2] = MU_CAP_THREAD; mr()[3] = 0xe0 + i;
@@ -801,7 +801,7 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 		uint32_t quota = (8 + xs(&seed) % 24) * 4096;
 		EXPECT(create(MU_OBJ_FACTORY, Q_FAC, quota, 0), MU_OK);
 		mr()[0] = MU_OBJ_TASK; mr()[1] = Q_TASK;
-		EXPECT(mu_invoke(Q_FAC, MU_TAG(MU_FACTORY_CREATE, 2), 0), MU_OK);
+		EXPECT(mu_invoke(Q_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 		uint32_t n = 0;
 		int e = MU_OK;
 		while (Q_FIRST + n < MU_CAP_SLOTS) {
@@ -836,7 +836,7 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 		}
 		/* Fill a fresh task's capability table through MU_TASK_MAP, and ours with IPC-free copies. */
 		mr()[0] = MU_OBJ_TASK; mr()[1] = Q_TASK;
-		EXPECT(mu_invoke(Q_FAC, MU_TAG(MU_FACTORY_CREATE, 2), 0), MU_OK);
+		EXPECT(mu_invoke(Q_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 		uint32_t filled = 0;
 		bool nomem = false;
 		for (uint32_t s = 0; s < MU_CAP_SLOTS + 4; s++) {
