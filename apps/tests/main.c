@@ -197,10 +197,23 @@ static int test_quota(void)
 	EXPECT(delete_cap(13), MU_OK);
 	EXPECT(delete_cap(12), MU_OK);
 	CHECK(used_of(11) == 0);
+	/*
+	 * A task that holds the only capability to itself, its thread deleted
+	 * from outside: nothing can reach it, and deleting the factory
+	 * capability it was made through still takes back every byte.
+	 */
+	EXPECT(create_in(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
+	EXPECT(create_in(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
+	mr()[0] = MU_CAP_TASK; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (MU_RIGHTS_ALL << 4); mr()[3] = 12;
+	EXPECT(mu_invoke(12, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
+	EXPECT(mu_invoke(12, MU_TAG(MU_TASK_UNMAP, 4), 0), MU_ECAP);   /* ours went with the grant */
+	EXPECT(delete_cap(13), MU_OK);
+	CHECK(used_of(11) > 0);
 	EXPECT(delete_cap(11), MU_OK);
+	CHECK(used_of(9) == 0);
 	EXPECT(delete_cap(9), MU_OK);
 	CHECK(used_of(MU_CAP_FACTORY) == used0);
-	printf("tests: factory_quota_reclaim ok (%u gates fit in 65536 bytes)\n", (unsigned)n);
+	printf("tests: factory_quota_reclaim ok (%u gates fit in 65536 bytes; a task holding only itself reclaimed)\n", (unsigned)n);
 	return 0;
 }
 
