@@ -55,41 +55,47 @@ struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int 
 
 static void unqueue_fn(struct drq *r);
 
-/* Take q off its thread's pending list: that thread's CPU owns the list. */
-static void unqueue(struct irq *q)
+/*
+ * Take q off thread t's pending list (t's CPU owns it), after q's binding
+ * changed: a notification still on its way follows the new binding. One t
+ * had not received yet is dropped, and with `again` the line is unmasked,
+ * so that the next one (a device still asserting it, the next period)
+ * reaches the new thread instead of the line staying masked for good.
+ */
+static void unqueue(struct irq *q, struct thread *t, bool again)
 {
-	struct thread *t = q->bound;
 	if (!t)
 		return;
 	if (t->cpu != this_cpu()->id) {
-		struct drq r = { .fn = unqueue_fn, .arg = q };
+		struct drq r = { .fn = unqueue_fn, .arg = q, .a = (uintptr_t)t, .b = again };
 		drq_call(t->cpu, &r);
 		return;
 	}
-	if (!q->pending)
-		return;
 	struct irq **p = &t->irq_pending;
 	while (*p && *p != q)
 		p = &(*p)->next_pending;
-	if (*p)
-		*p = q->next_pending;
+	if (!*p)
+		return;
+	*p = q->next_pending;
 	q->pending = false;
+	if (again)
+		irq_unmask(q);
 }
 
 static void unqueue_fn(struct drq *r)
 {
-	unqueue(r->arg);   /* forwards again if the thread moved meanwhile */
+	unqueue(r->arg, (struct thread *)(uintptr_t)r->a, r->b);   /* forwards again if t moved meanwhile */
 	drq_finish(r);
 }
 
 void irq_bind(struct irq *q, struct thread *th, uint32_t label)
 {
-	unqueue(q);
-	if (q->bound)
-		thread_put(q->bound);
+	struct thread *old = q->bound;
 	th->kref++;
-	q->bound = th;
-	q->label = label;
+	binding_set(&q->binding, th, label);
+	unqueue(q, old, true);
+	if (old)
+		thread_put(old);
 }
 
 static void unpace_fn(struct drq *r)
@@ -110,10 +116,11 @@ void irq_free(struct irq *q)
 	} else {
 		gic_disable(q->irq);
 	}
-	unqueue(q);
-	if (q->bound)
-		thread_put(q->bound);
-	q->bound = NULL;   /* a notification still on its way finds nobody */
+	struct thread *old = q->bound;
+	binding_set(&q->binding, NULL, 0);   /* a notification still on its way finds nobody */
+	unqueue(q, old, false);
+	if (old)
+		thread_put(old);
 	if (q->irq != MU_IRQ_TIMER) {
 		spin_lock(&irq_lock);
 		claimed[q->irq] = NULL;
@@ -123,19 +130,20 @@ void irq_free(struct irq *q)
 	factory_put(f);
 }
 
-static void notify(struct thread *t, struct irq *q)
+static void notify(struct thread *t, struct irq *q, uint32_t label)
 {
 	t->utcb->mr[0] = q->irq;
 	t->utcb->mr[1] = q->report;
 	t->regs.r[0] = MU_OK;
 	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 2);
-	t->regs.r[2] = q->label;
+	t->regs.r[2] = label;
 }
 
 /* On the bound thread's CPU: notify it now, or when it next waits. */
 static void notify_here(struct irq *q)
 {
-	struct thread *t = q->bound;
+	uint32_t label;
+	struct thread *t = binding_get(&q->binding, &label);
 	if (!t || t->state == TS_DEAD)
 		return;   /* nobody to tell: it stays masked */
 	if (t->cpu != this_cpu()->id) {
@@ -143,7 +151,7 @@ static void notify_here(struct irq *q)
 		return;
 	}
 	if (t->state == TS_RECV && !t->rcv_from) {
-		notify(t, q);
+		notify(t, q, label);
 		if (t->timeout)
 			ipc_timeout_remove(t);
 		sched_ready(t);
@@ -223,6 +231,8 @@ bool irq_deliver_pending(struct thread *t)
 		return false;
 	t->irq_pending = q->next_pending;
 	q->pending = false;
-	notify(t, q);
+	uint32_t label;
+	binding_get(&q->binding, &label);   /* bound to t: a rebind takes it off t's list first */
+	notify(t, q, label);
 	return true;
 }

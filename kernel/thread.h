@@ -103,12 +103,36 @@ struct thread {
 	uint32_t fault_mr[18];        /* the fault message the kernel sends on the thread's behalf */
 };
 
+/*
+ * A gate's or IRQ's binding, thread and label, is one 64-bit word: written
+ * whole under obj_lock (binding_set), read whole and lock-free (binding_get)
+ * with one single-copy-atomic load (LDREXD; LDRD with LPAE), so a sender or
+ * a notification never pairs one binding's thread with another's label.
+ */
+#define BINDING struct { struct thread *bound; uint32_t label; }
+
+static inline void binding_set(uint64_t *w, struct thread *th, uint32_t label)
+{
+	union { BINDING; uint64_t binding; } b = { { th, label } };
+	__atomic_store_n(w, b.binding, __ATOMIC_RELEASE);
+}
+
+static inline struct thread *binding_get(const uint64_t *w, uint32_t *label)
+{
+	union { BINDING; uint64_t binding; } b;
+	b.binding = __atomic_load_n(w, __ATOMIC_RELAXED);
+	*label = b.label;
+	return b.bound;
+}
+
 struct irq {
 	struct kobj hdr;
 	struct factory *factory;
 	unsigned irq;                 /* GIC interrupt ID (a shared peripheral interrupt) */
-	struct thread *bound;         /* under obj_lock: counted reference (kref), or NULL */
-	uint32_t label;               /* under obj_lock */
+	union {
+		BINDING;                  /* under obj_lock: the thread (kref) and label, or NULL */
+		uint64_t binding;
+	};
 	bool pending;                 /* owned by bound's CPU: fired while the thread was not waiting */
 	struct irq *next_pending;     /* owned by bound's CPU: in bound->irq_pending */
 	struct drq drq;               /* the notification, to the bound thread's CPU */
@@ -119,35 +143,17 @@ struct irq {
 	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
 };
 
-/*
- * A gate's binding, thread and label, is one 64-bit word: written whole under
- * obj_lock (gate_set), read whole and lock-free by IPC (gate_peer) with one
- * single-copy-atomic load (LDREXD; LDRD with LPAE), so a sender never pairs
- * one binding's thread with another's label.
- */
-#define GATE_BINDING struct { struct thread *bound; uint32_t label; }
 struct gate {
 	struct kobj hdr;
 	struct factory *factory;
 	union {
-		GATE_BINDING;             /* bound: the receiver (kref), or NULL */
+		BINDING;                  /* bound: the receiver (kref), or NULL */
 		uint64_t binding;
 	};
 };
 
-static inline void gate_set(struct gate *g, struct thread *th, uint32_t label)
-{
-	union { GATE_BINDING; uint64_t binding; } b = { { th, label } };
-	__atomic_store_n(&g->binding, b.binding, __ATOMIC_RELEASE);
-}
-
-static inline struct thread *gate_peer(const struct gate *g, uint32_t *label)
-{
-	union { GATE_BINDING; uint64_t binding; } b;
-	b.binding = __atomic_load_n(&g->binding, __ATOMIC_RELAXED);
-	*label = b.label;
-	return b.bound;
-}
+static inline void gate_set(struct gate *g, struct thread *th, uint32_t label) { binding_set(&g->binding, th, label); }
+static inline struct thread *gate_peer(const struct gate *g, uint32_t *label) { return binding_get(&g->binding, label); }
 
 /* Kernel memory, charged to a factory. */
 void *kmem_alloc(struct factory *f, unsigned pages);

@@ -8,13 +8,16 @@
  * the messages still reach the thread it is bound to. Last, a gate rebound
  * back and forth between two servers from another CPU while we call through
  * it: every message must carry the label of the binding that delivered it.
+ * The same for a timer IRQ rebound between two waiting threads: every
+ * notification carries the label of the thread that receives it.
  */
 #include <string.h>
 #include <muon/ops.h>
 #include "tests.h"
 
 enum { V_TASK = 100, V_THREAD = 101, V_GATE = 102, V_IRQ = 103, V_FACTORY = 104, COPY = 110,
-       H_SRV = 111, H_GATE = 112, H_RO = 113, R_SRV = 114, R_BINDER = 116, R_GATE = 117 };
+       H_SRV = 111, H_GATE = 112, H_RO = 113, R_SRV = 114, R_BINDER = 116, R_GATE = 117,
+       Q_WAIT = 118, Q_BINDER = 120, Q_IRQ = 121 };
 #define UNMAPPED_VA 0x5f000000u
 #define HIJACK_LABEL 0x6666u
 
@@ -243,6 +246,69 @@ static int test_rebind_race(void)
 	return 0;
 }
 
+/* ---- an IRQ rebound while it fires: thread and label arrive together */
+#define IRQ_NOTES 400u
+static volatile uint32_t irq_got[2], irq_torn, irq_flips;
+
+static void irq_waiter(uint32_t id)
+{
+	uint32_t tag, label;
+	for (;;) {
+		if (mu_wait(MU_TIMEOUT_NEVER, &tag, &label) != MU_OK || MU_TAG_LABEL(tag) != MU_LABEL_IRQ)
+			continue;
+		irq_got[id]++;
+		irq_torn += label != race_label[id];
+		mu_invoke(Q_IRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0);
+	}
+}
+
+static int irq_bind_to(uint32_t thread, uint32_t label)
+{
+	mr()[0] = thread;
+	mr()[1] = label;
+	return mu_invoke(Q_IRQ, MU_TAG(MU_IRQ_BIND, 2), 0);
+}
+
+static void irq_binder(uint32_t arg)
+{
+	(void)arg;
+	while (!race_stop) {
+		for (uint32_t k = 0; k < 2; k++)
+			irq_bind_to(Q_WAIT + k, race_label[k]);
+		irq_flips++;
+	}
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+
+static int test_irq_rebind_race(void)
+{
+	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
+	uint32_t n = mr()[0];
+	EXPECT(mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_INFO, 0), 0), MU_OK);
+	uint32_t here = mr()[0];
+	race_stop = 0;
+	for (uint32_t k = 0; k < 2; k++)
+		EXPECT(spawn_at(Q_WAIT + k, k, irq_waiter, (here + 1 + k) % n, 100, k), MU_OK);
+	EXPECT(create(MU_OBJ_IRQ, Q_IRQ, MU_IRQ_TIMER, 200), MU_OK);   /* every 200 us, paced here */
+	EXPECT(irq_bind_to(Q_WAIT, race_label[0]), MU_OK);
+	EXPECT(spawn_at(Q_BINDER, 2, irq_binder, (here + n - 1) % n, 90, 0), MU_OK);
+	EXPECT(mu_invoke(Q_IRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);
+	for (uint32_t i = 0; i < 2000 && irq_got[0] + irq_got[1] < IRQ_NOTES; i++)
+		mu_wait(1000, 0, 0);   /* nothing comes: a 1 ms nap */
+	race_stop = 1;
+	uint32_t got = irq_got[0] + irq_got[1];
+	for (uint32_t s = Q_WAIT; s <= Q_IRQ; s++)
+		EXPECT(delete_cap(s), MU_OK);
+	if (irq_torn)
+		printf("tests: %u of %u IRQ notifications carried the other binding's label\n", (unsigned)irq_torn,
+		       (unsigned)got);
+	CHECK(irq_torn == 0 && irq_flips > 0 && got >= IRQ_NOTES);
+	printf("tests: IRQ rebinding race: %u notifications to A, %u to B, %u rebindings, no label torn\n",
+	       (unsigned)irq_got[0], (unsigned)irq_got[1], (unsigned)irq_flips);
+	return 0;
+}
+
 int test_rights(void)
 {
 	unsigned perm = 0, shortmsg = 0, full = 0, kinds = 0;
@@ -274,6 +340,9 @@ int test_rights(void)
 	}
 	int line = test_gate_hijack();
 	if (line || (line = test_rebind_race()))
+		return line;
+	EXPECT(delete_cap(V_IRQ), MU_OK);   /* it paces our CPU since its row unmasked it: one timer IRQ per CPU */
+	if ((line = test_irq_rebind_race()))
 		return line;
 	for (uint32_t s = V_TASK; s <= V_FACTORY; s++)
 		EXPECT(delete_cap(s), MU_OK);
