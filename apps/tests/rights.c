@@ -202,6 +202,7 @@ static void race_binder(uint32_t arg)
 		for (uint32_t k = 0; k < 2; k++)
 			bind(R_GATE, R_SRV + k, race_label[k]);
 		race_flips++;
+		mu_relax();   /* under -icount (ci/bench) the other vCPUs run on this hint */
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -276,6 +277,7 @@ static void irq_binder(uint32_t arg)
 		for (uint32_t k = 0; k < 2; k++)
 			irq_bind_to(Q_WAIT + k, race_label[k]);
 		irq_flips++;
+		mu_relax();
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
