@@ -31,6 +31,9 @@ void trap(struct arch_regs *r, unsigned kind)
 	kassert(t && r == &t->regs);
 	switch (kind) {
 	case TRAP_SVC_N:
+#if MUON_FASTPATH
+		ipc_fast(c, t);   /* a same-CPU call or reply-and-wait switches from here; else it returns */
+#endif
 		c->current_syscall = t;
 		syscall(t);
 		c->current_syscall = NULL;
