@@ -41,20 +41,24 @@
 
 #define FAST_WORDS 8   /* at most this many message words */
 
-static inline bool cpu_quiet(const struct cpu *c)
+static inline __attribute__((always_inline)) bool cpu_quiet(const struct cpu *c)
 {
 	return !c->tick && !c->deferred && !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED);
 }
 
-/* p (waiting) may take this CPU from the caller now: see above. */
-static inline bool can_switch_to(const struct cpu *c, const struct thread *p)
+/*
+ * p (waiting) may take this CPU from the caller now: see above. Its IPC
+ * state is at home: a thread blocks in TS_RECV on its own CPU, and a caller
+ * is TS_REPLY with its state home before its replier can run (finish_send).
+ */
+static inline __attribute__((always_inline)) bool can_switch_to(const struct cpu *c, const struct thread *p)
 {
-	return p->cpu == c->id && __atomic_load_n(&p->ipc_cpu, __ATOMIC_ACQUIRE) == c->id && !p->fault_kind &&
-	       !p->timeout && p->migrate_to < 0 && !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) &&
-	       rq_top_prio(&c->rq) < (int)p->link.prio;
+	kcheck(p->cpu != c->id || p->ipc_cpu == c->id);
+	return p->cpu == c->id && !p->fault_kind && !p->timeout && p->migrate_to < 0 &&
+	       !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) < (int)p->link.prio;
 }
 
-static inline void copy_words(struct thread *to, const struct thread *from, unsigned words)
+static inline __attribute__((always_inline)) void copy_words(struct thread *to, const struct thread *from, unsigned words)
 {
 	uint32_t *d = to->utcb->mr;
 	const uint32_t *s = from->utcb->mr;
@@ -62,12 +66,19 @@ static inline void copy_words(struct thread *to, const struct thread *from, unsi
 		d[i] = s[i];
 }
 
+/* The caller and its CPU: nothing pending that the slow path would do first. */
+static inline __attribute__((always_inline)) bool caller_ok(const struct cpu *c, const struct thread *t, uint32_t tag)
+{
+	return !(tag & 0xfc0u) && MU_TAG_WORDS(tag) <= FAST_WORDS && cpu_quiet(c) && !t->fault_kind &&
+	       t->migrate_to < 0 && !__atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED);
+}
+
 /* MU_SEND|MU_RECV on a gate whose thread waits for it here. */
-static inline void fast_call(struct cpu *c, struct thread *t, uint32_t idx, uint32_t tag)
+static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struct thread *t, uint32_t idx, uint32_t tag)
 {
 	uint8_t rights;
 	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
-	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND)
+	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND || !caller_ok(c, t, tag))
 		return;
 	struct gate *g = (struct gate *)o;
 	struct thread *r = g->bound;
@@ -86,11 +97,12 @@ static inline void fast_call(struct cpu *c, struct thread *t, uint32_t idx, uint
 }
 
 /* MU_REPLY|MU_RECV: the caller we owe the reply waits here; then wait, open or on a gate of ours. */
-static inline void fast_reply_wait(struct cpu *c, struct thread *t, uint32_t idx, uint32_t tag, uint32_t timeout)
+static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c, struct thread *t, uint32_t idx,
+								   uint32_t tag, uint32_t timeout)
 {
 	struct thread *k = t->reply_to;
 	if (!k || timeout != MU_TIMEOUT_NEVER || t->rcv_head || t->irq_pending || k->state != TS_REPLY ||
-	    k->replier != t || !can_switch_to(c, k))
+	    k->replier != t || !caller_ok(c, t, tag) || !can_switch_to(c, k))
 		return;
 	struct gate *g = NULL;
 	if (idx) {
@@ -114,17 +126,16 @@ static inline void fast_reply_wait(struct cpu *c, struct thread *t, uint32_t idx
 	sched_direct(c, t, k, MU_TRACE_IPC_REPLY_WAIT);
 }
 
-void ipc_fast(struct cpu *c, struct thread *t)
+/* From svc_entry (entry.S), for a system call from user mode; returns t if the fast path does not apply. */
+struct thread *ipc_fast(struct thread *t, struct cpu *c)
 {
-	uint32_t tag = t->regs.r[1], flags = t->regs.r[2];
-	if ((tag & 0xfc0u) || MU_TAG_WORDS(tag) > FAST_WORDS || !cpu_quiet(c) || t->fault_kind || t->migrate_to >= 0 ||
-	    __atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED))
-		return;   /* items, a long message, or work pending */
+	uint32_t flags = t->regs.r[2];
 	kcheck(c->current == t && t->state == TS_READY && !t->link.queued);
 	if (flags == (MU_SEND | MU_RECV))
-		fast_call(c, t, t->regs.r[0], tag);
+		fast_call(c, t, t->regs.r[0], t->regs.r[1]);
 	else if (flags == (MU_REPLY | MU_RECV))
-		fast_reply_wait(c, t, t->regs.r[0], tag, t->regs.r[3]);
+		fast_reply_wait(c, t, t->regs.r[0], t->regs.r[1], t->regs.r[3]);
+	return t;
 }
 
 #endif

@@ -190,8 +190,8 @@ extern struct kobj *const sched_kobj;
 void sched_timer_update(void);
 void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change of cpu or migrate_to */
 __attribute__((noreturn)) void schedule(void);
-/* The IPC fast path (fastpath.c): returns only if it does not apply; then syscall() runs. */
-void ipc_fast(struct cpu *c, struct thread *t);
+/* The IPC fast path (fastpath.c), from svc_entry: returns (t) only if it does not apply; then trap() runs. */
+struct thread *ipc_fast(struct thread *t, struct cpu *c);
 /* from (just blocked) hands this CPU to `to` (waiting, now TS_READY): no queue, no timer; event is the trace record. */
 __attribute__((noreturn)) void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigned event);
 void irq_dispatch(void);

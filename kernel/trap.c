@@ -31,14 +31,19 @@ void trap(struct arch_regs *r, unsigned kind)
 	kassert(t && r == &t->regs);
 	switch (kind) {
 	case TRAP_SVC_N:
-#if MUON_FASTPATH
-		ipc_fast(c, t);   /* a same-CPU call or reply-and-wait switches from here; else it returns */
-#endif
 		c->current_syscall = t;
 		syscall(t);
 		c->current_syscall = NULL;
 		if (t->migrate_to >= 0 && t->state == TS_READY)
 			sched_ready(t);   /* moved during its own system call: it goes now */
+		/*
+		 * It goes on at once if schedule() would change nothing: it still
+		 * runs here, nothing is pending (tick, requests, memory to free)
+		 * and nobody ready outranks it (the running thread is not queued).
+		 */
+		if (c->current == t && t->state == TS_READY && !c->tick && !c->deferred &&
+		    !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) <= (int)t->link.prio)
+			arch_user_return(r);
 		break;
 	case TRAP_IRQ_N:
 		irq_dispatch();

@@ -16,7 +16,7 @@
 #include "trace.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
-static void switch_to(struct cpu *c, struct thread *t)
+static inline __attribute__((always_inline)) void switch_to(struct cpu *c, struct thread *t)
 {
 	if (c->space != t->task) {
 		arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
@@ -272,7 +272,7 @@ void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigne
 	to->state = TS_READY;
 	c->current = to;
 	switch_to(c, to);
-	trace_direct(now, event, from->id, to->id);
+	trace_direct(c, now, event, from->id, to->id);
 	arch_user_return(&to->regs);
 }
 
