@@ -1163,7 +1163,15 @@ static void op_timer(void)
 static int bench_client(void)
 {
 	bench_cap = MU_CAP_FIRST_FREE;
+	uint32_t fast0 = own_info(6);
 	bench("ipc_roundtrip_same_cpu", op_call);
+	/* Each of those calls took the IPC fast path (docs/ipc.md), or none did without it (MUON_FASTPATH=0). */
+	uint32_t fast = own_info(6) - fast0, calls = BATCHES * PER_BATCH;
+	printf("tests: ipc bench: %u of %u calls took the fast path\n", (unsigned)fast, (unsigned)calls);
+#ifndef MUON_FASTPATH
+#define MUON_FASTPATH 1
+#endif
+	CHECK(MUON_FASTPATH ? fast + 2 >= calls && fast <= calls : fast == 0);
 	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_TASK, 0x7ffe0000), MU_OK);
 	EXPECT(create(MU_OBJ_GATE, 31, 30, 1), MU_OK);
 	EXPECT(start(30, echo_server, server_stack + 512, 100), MU_OK);
@@ -1213,6 +1221,7 @@ int main(void)
 	case M_XIPC: return test_xipc();
 	case M_CPU_POWER: return test_cpu_power();
 	case M_TRACE: return test_trace();
+	case M_FAST: return test_fast();
 	default: return lb_test(mu_start_arg);
 	}
 	return -1;
