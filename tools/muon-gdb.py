@@ -2,7 +2,8 @@
 #
 #   muon-cpus   per CPU: online, the current thread (id, task, its saved user
 #               pc) and where the CPU itself is (the pc of its gdb thread)
-#   muon-rq     per CPU: the ready queue, highest priority first (id:prio task)
+#   muon-rq     per CPU: the ready queue, highest priority first (id:prio task); the running
+#               thread is not in it (lazy queues: docs/ipc.md), muon-cpus names it
 #
 # QEMU's gdb stub shows each CPU as one gdb thread, numbered from 1 in CPU
 # order. The commands read the kernel's struct cpu array `cpus`, so they work
