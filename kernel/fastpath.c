@@ -53,8 +53,8 @@ static inline __attribute__((always_inline)) bool cpu_quiet(const struct cpu *c)
  */
 static inline __attribute__((always_inline)) bool can_switch_to(const struct cpu *c, const struct thread *p)
 {
-	kcheck(p->cpu != c->id || p->ipc_cpu == c->id);
-	return p->cpu == c->id && !p->fault_kind && !p->timeout && p->migrate_to < 0 &&
+	kcheck(p->cpu == c->id && p->ipc_cpu == c->id);   /* the caller checked cpu first */
+	return !p->fault_kind && !p->timeout && p->migrate_to < 0 &&
 	       !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) < (int)p->link.prio;
 }
 
@@ -78,12 +78,13 @@ static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struc
 {
 	uint8_t rights;
 	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
-	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND || !caller_ok(c, t, tag))
+	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND)
 		return;
 	struct gate *g = (struct gate *)o;
 	struct thread *r = g->bound;
-	if (!r || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !can_switch_to(c, r))
-		return;
+	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !caller_ok(c, t, tag) ||
+	    !can_switch_to(c, r))
+		return;   /* a partner elsewhere is the most common miss: it is looked at first */
 	copy_words(r, t, MU_TAG_WORDS(tag));
 	t->snd_tag = tag;
 	r->regs.r[0] = MU_OK;
@@ -101,8 +102,8 @@ static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c,
 								   uint32_t tag, uint32_t timeout)
 {
 	struct thread *k = t->reply_to;
-	if (!k || timeout != MU_TIMEOUT_NEVER || t->rcv_head || t->irq_pending || k->state != TS_REPLY ||
-	    k->replier != t || !caller_ok(c, t, tag) || !can_switch_to(c, k))
+	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || t->rcv_head || t->irq_pending ||
+	    k->state != TS_REPLY || k->replier != t || !caller_ok(c, t, tag) || !can_switch_to(c, k))
 		return;
 	struct gate *g = NULL;
 	if (idx) {
