@@ -9,6 +9,6 @@ struct thread;
 
 void console_init(void);                                          /* enable the receive interrupt */
 bool console_irq(unsigned id);                                    /* irq_dispatch: the console's interrupt? */
-int console_op(struct thread *t, uint8_t rights, uint32_t tag);   /* MU_CONSOLE_READ, _TRACE, _TRACE_DUMP */
+int console_op(struct thread *t, uint32_t tag);                    /* MU_CONSOLE_READ, _TRACE, _TRACE_DUMP */
 
 #endif

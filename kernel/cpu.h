@@ -58,6 +58,8 @@ struct cpu {
 	bool obj_busy;                    /* owned by this CPU: it holds the object lock or waits for it */
 	bool obj_held;                    /* owned by this CPU: it holds the object lock */
 	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
+	uint64_t asid_gen;                /* asid.c: ASID generation it flushed for, 0 after a rollover */
+	uint32_t asid_active;             /* asid.c: written by this CPU only: the ASID it runs or is about to */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];

@@ -190,12 +190,14 @@ void kmem_free_deferred(struct factory *f, void *p)
 void defer_flush(void)
 {
 	struct cpu *c = this_cpu();
-	if (!c->deferred)
+	void *list = c->deferred;
+	if (!list)
 		return;
+	c->deferred = NULL;   /* what requests served during the grace period free waits for the next one */
 	drq_sync_all();
-	while (c->deferred) {
-		void *p = c->deferred;
-		c->deferred = *(void **)p;
+	while (list) {
+		void *p = list;
+		list = *(void **)p;
 		page_free(p);
 	}
 }

@@ -80,8 +80,9 @@ static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struc
 	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
 	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND)
 		return;
+	uint32_t label;
+	struct thread *r = gate_peer((struct gate *)o, &label);   /* thread and label of one binding */
 	struct gate *g = (struct gate *)o;
-	struct thread *r = g->bound;
 	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !caller_ok(c, t, tag) ||
 	    !can_switch_to(c, r))
 		return;   /* a partner elsewhere is the most common miss: it is looked at first */
@@ -89,7 +90,7 @@ static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struc
 	t->snd_tag = tag;
 	r->regs.r[0] = MU_OK;
 	r->regs.r[1] = tag;
-	r->regs.r[2] = g->label;
+	r->regs.r[2] = label;
 	r->reply_to = t;
 	t->replier = r;
 	t->state = TS_REPLY;   /* the caller's side first */

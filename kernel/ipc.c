@@ -258,7 +258,8 @@ static void send_fn(struct drq *q)
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout)
 {
-	struct thread *r = g->bound;
+	uint32_t label;
+	struct thread *r = gate_peer(g, &label);   /* thread and label of one binding */
 	if (check_tag(tag))
 		return MU_EMSG;
 	if (!r || r->state == TS_DEAD || r->state == TS_STOPPED)
@@ -266,7 +267,7 @@ int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t fla
 	if (MU_TAG_NITEMS(tag) && here(r) && !obj_held())
 		return IPC_NEED_LOCK;
 	t->snd_to = r;
-	t->snd_label = g->label;
+	t->snd_label = label;
 	t->snd_gate = g;
 	t->snd_flags = flags;
 	t->snd_tag = tag;
@@ -363,7 +364,6 @@ int ipc_reply(struct thread *t, uint32_t tag)
 	return MU_OK;
 }
 
-/* On the CPU that holds a remote sender's IPC state: take it out of the queue and hand it back. */
 /*
  * On the CPU that holds a remote sender's IPC state: take it out of the
  * queue (or the request queue, if its send has not run yet) and hand it back.

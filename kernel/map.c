@@ -89,8 +89,8 @@ static void drop(struct mapping *m)
 	struct task *t = m->task;
 	uint32_t va = m->va & ~0xfffu;
 	uint64_t pa = map_frame(m);
-	mmu_unmap_page(t->l1, va, t->asid);
-	tlb_shootdown(t->asid);
+	mmu_clear_page(t->l1, va);
+	task_flush_page(t, va);
 	*slot(t, va, false) = NULL;
 	if (m->va & MAP_OWNS)
 		kmem_free(m->owner, (void *)pa_to_va(pa), 1);

@@ -1,7 +1,9 @@
 /*
  * Capability invocation, the one system call. Decode and check everything
  * first (seL4's rule), then act. IPC gates rendezvous with their bound
- * thread; kernel objects answer a call at once, in the caller's UTCB.
+ * thread; kernel objects answer a call at once, in the caller's UTCB, after
+ * the operations table (muon/ops.h) has checked the capability's rights and
+ * the message's size: no operation below checks those again.
  */
 #include "kernel.h"
 #include "thread.h"
@@ -10,16 +12,16 @@
 #include "map.h"
 #include "gic.h"
 #include "console.h"
+#include "ops.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
 struct kobj *const console_kobj = &console_obj;
 
-static int console_invoke(struct thread *t, struct cap *cap, uint32_t tag)
+static int console_invoke(struct thread *t, uint32_t tag)
 {
 	if (MU_TAG_LABEL(tag) != MU_CONSOLE_WRITE)
-		return MU_TAG_LABEL(tag) - MU_CONSOLE_READ <= MU_CONSOLE_TRACE_DUMP - MU_CONSOLE_READ ?
-		       console_op(t, cap->rights, tag) : MU_ENOSYS;
+		return console_op(t, tag);
 	uint32_t n = t->utcb->mr[0];
 	if (n > MU_CONSOLE_MAX || MU_TAG_WORDS(tag) < 1 + (n + 3) / 4)
 		return MU_EMSG;
@@ -43,7 +45,7 @@ static struct thread *arg_thread(struct thread *t, uint32_t idx, uint8_t rights,
 	return o ? container_of(o, struct thread, hdr) : NULL;
 }
 
-static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, uint32_t tag)
+static int thread_invoke(struct thread *t, struct thread *th, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
@@ -77,8 +79,6 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 		return MU_OK;
 	}
 	case MU_THREAD_START:
-		if (!(cap->rights & MU_W))
-			return MU_EPERM;
 		if (th->state != TS_STOPPED || mr[0] >= USER_TOP || mr[3] > 255)
 			return th->state != TS_STOPPED ? MU_ESTATE : MU_EINVAL;
 		/* Never above the starter: the priority a Scheduler gave (its band) is the only way up. */
@@ -86,8 +86,6 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 			     th->placed ? th->link.prio : mr[3] < t->link.prio ? (uint8_t)mr[3] : t->link.prio);
 		return MU_OK;
 	case MU_THREAD_CONTROL:
-		if (!(cap->rights & MU_W))
-			return MU_EPERM;
 		if ((mr[0] != ~0u && mr[0] >= MU_CAP_SLOTS) || (mr[1] != ~0u && mr[1] >= MU_CAP_SLOTS))
 			return MU_EINVAL;
 		th->pager = mr[0] != ~0u ? mr[0] : th->pager;
@@ -98,27 +96,23 @@ static int thread_invoke(struct thread *t, struct thread *th, struct cap *cap, u
 	}
 }
 
-static int gate_bind(struct thread *t, struct gate *g, uint32_t tag)
+/* Bind or relabel (the table asked for MU_S): thread and label change in one store. */
+static int gate_bind(struct thread *t, struct gate *g)
 {
 	int err;
-	if (MU_TAG_LABEL(tag) != MU_GATE_BIND)
-		return MU_ENOSYS;
-	struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err);
+	struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err), *old = g->bound;
 	if (!th)
 		return err;
 	th->kref++;
-	if (g->bound)
-		thread_put(g->bound);
-	g->bound = th;
-	g->label = t->utcb->mr[1];
+	gate_set(g, th, t->utcb->mr[1]);
+	if (old)
+		thread_put(old);
 	return MU_OK;
 }
 
-static int irq_invoke(struct thread *t, struct irq *q, struct cap *cap, uint32_t tag)
+static int irq_invoke(struct thread *t, struct irq *q, uint32_t tag)
 {
 	int err;
-	if (!(cap->rights & MU_W))
-		return MU_EPERM;
 	switch (MU_TAG_LABEL(tag)) {
 	case MU_IRQ_BIND: {
 		struct thread *th = arg_thread(t, t->utcb->mr[0], MU_W, &err);
@@ -148,7 +142,7 @@ static int install(struct kobj *o, struct cap *slot)
 	return MU_OK;
 }
 
-static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, uint32_t tag)
+static int factory_invoke(struct thread *t, struct factory *f, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	int err;
@@ -157,10 +151,6 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 		mr[1] = f->used;
 		return MU_OK;
 	}
-	if (MU_TAG_LABEL(tag) != MU_FACTORY_CREATE)
-		return MU_ENOSYS;
-	if (!(cap->rights & MU_W))
-		return MU_EPERM;
 	struct cap *slot = cap_slot(&t->task->caps, mr[1]);
 	if (!slot)
 		return MU_EINVAL;
@@ -182,8 +172,7 @@ static int factory_invoke(struct thread *t, struct factory *f, struct cap *cap, 
 			struct thread *th = arg_thread(t, mr[2], MU_W, &err);
 			if (th) {
 				th->kref++;
-				g->bound = th;
-				g->label = mr[3];
+				gate_set(g, th, mr[3]);
 			}
 		}
 		return install((struct kobj *)g, slot);
@@ -251,21 +240,14 @@ static int task_map(struct thread *t, struct task *tk, const uint32_t *mr, unsig
  * unmap: revoke what was derived from one of its capabilities or pages and,
  * with mr[3], remove those too (a capability needs the delete right).
  */
-static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint32_t tag)
+static int task_invoke(struct thread *t, struct task *tk, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
-	unsigned words = MU_TAG_WORDS(tag), n = MU_TAG_NITEMS(tag);
 	switch (MU_TAG_LABEL(tag)) {
 	case MU_TASK_MAP:
-		if (!(cap->rights & MU_W))
-			return MU_EPERM;
-		if (words < 2)
-			return MU_EMSG;
-		return task_map(t, tk, mr, words, n);
+		return task_map(t, tk, mr, MU_TAG_WORDS(tag), MU_TAG_NITEMS(tag));
 	case MU_TASK_UNMAP: {
-		if (tk != t->task && !(cap->rights & MU_W))
-			return MU_EPERM;
-		if (words < 4 || (mr[0] != MU_ITEM_CAP && mr[0] != MU_ITEM_MEM))
+		if (mr[0] != MU_ITEM_CAP && mr[0] != MU_ITEM_MEM)
 			return MU_EMSG;
 		if (mr[0] == MU_ITEM_MEM)
 			return unmap_mem(tk, mr[1], mr[2], mr[3]);
@@ -285,30 +267,37 @@ static int task_invoke(struct thread *t, struct task *tk, struct cap *cap, uint3
 	}
 }
 
-/* Kernel objects: a call answered at once. */
-static int kernel_object(struct thread *t, struct cap *cap, uint32_t tag)
+static int dispatch(struct thread *t, struct kobj *o, uint32_t tag)
 {
-	switch (cap->obj->type) {
-	case OBJ_CONSOLE: return console_invoke(t, cap, tag);
-	case OBJ_THREAD: return thread_invoke(t, container_of(cap->obj, struct thread, hdr), cap, tag);
-	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)cap->obj, cap, tag);
-	case OBJ_GATE: return gate_bind(t, (struct gate *)cap->obj, tag);
-	case OBJ_IRQ: return irq_invoke(t, (struct irq *)cap->obj, cap, tag);
-	case OBJ_SCHED: return sched_invoke(t, cap->rights, tag);
+	switch (o->type) {
+	case OBJ_CONSOLE: return console_invoke(t, tag);
+	case OBJ_THREAD: return thread_invoke(t, container_of(o, struct thread, hdr), tag);
+	case OBJ_TASK: return task_invoke(t, (struct task *)o, tag);
+	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)o, tag);
+	case OBJ_GATE: return gate_bind(t, (struct gate *)o);
+	case OBJ_IRQ: return irq_invoke(t, (struct irq *)o, tag);
+	case OBJ_SCHED: return sched_invoke(t, tag);
 	default: return MU_ETYPE;
 	}
 }
 
-/* Operations that only read (or touch only the caller): no object lock, as on the IPC path. */
-static bool read_only(uint8_t type, uint32_t label)
+/* The operation's row (muon/ops.h): unknown label, missing right, too short a message. */
+static int decode(struct thread *t, struct kobj *o, uint8_t rights, uint32_t tag, const struct mu_op **row)
 {
-	switch (type) {
-	case OBJ_THREAD: return label == MU_THREAD_INFO || label == MU_THREAD_CLOCK;
-	case OBJ_SCHED: return label == MU_SCHED_INFO || label == MU_SCHED_IDLE_TIME;
-	case OBJ_FACTORY: return label == MU_FACTORY_INFO;
-	case OBJ_CONSOLE: return true;
-	default: return false;
-	}
+	const struct mu_op *op = mu_ops, *end = mu_ops + MU_OPS_COUNT;
+	while (op != end && (op->obj != o->type || op->label != MU_TAG_LABEL(tag)))
+		op++;
+	if (op == end)
+		return MU_ENOSYS;
+	uint8_t need = op->rights;
+	if ((op->flags & MU_OP_OWN_TASK) && o == &t->task->hdr)
+		need &= (uint8_t)~MU_W;
+	if ((rights & need) != need)
+		return MU_EPERM;
+	if (MU_TAG_WORDS(tag) < op->words || MU_TAG_NITEMS(tag) < op->items)
+		return MU_EMSG;
+	*row = op;
+	return MU_OK;
 }
 
 /*
@@ -323,16 +312,23 @@ static bool lock_first(struct thread *t)
 	return t->state != TS_DEAD;
 }
 
-/* Kernel objects change shared state: one CPU at a time, and the slot is looked up again under the lock. */
-static int invoke_locked(struct thread *t, uint32_t idx, uint32_t tag)
+/*
+ * Kernel objects: a call answered at once. What changes shared state runs
+ * under the object lock, one CPU at a time, with the slot read and decoded
+ * again under the lock; what only reads (MU_OP_NOLOCK) runs as on the IPC path.
+ */
+static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights, uint32_t tag)
 {
-	int err;
+	const struct mu_op *op;
+	int err = decode(t, o, rights, tag, &op);
+	if (err || (op->flags & MU_OP_NOLOCK))
+		return err ? err : dispatch(t, o, tag);
 	if (!lock_first(t))
-		return MU_ECANCELED;
-	struct cap *cap = cap_lookup(&t->task->caps, idx, 0, MU_R, &errs, &err);
-	if (cap)
-		err = cap->obj->type == OBJ_TASK ? task_invoke(t, (struct task *)cap->obj, cap, tag)
-						 : kernel_object(t, cap, tag);
+		err = MU_ECANCELED;
+	else if (!(o = cap_read(&t->task->caps, idx, &rights)))
+		err = MU_ECAP;
+	else if ((err = decode(t, o, rights, tag, &op)) == MU_OK)
+		err = dispatch(t, o, tag);
 	return err;
 }
 
@@ -388,11 +384,7 @@ int syscall(struct thread *t)
 		else if (o->type == OBJ_GATE && MU_TAG_LABEL(tag) != MU_GATE_BIND)
 			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
 		else {
-			if (read_only(o->type, MU_TAG_LABEL(tag))) {
-				struct cap snapshot = { .obj = o, .rights = rights };
-				err = kernel_object(t, &snapshot, tag);
-			} else
-				err = invoke_locked(t, idx, tag);
+			err = invoke(t, idx, o, rights, tag);
 			t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
 		}
 	}

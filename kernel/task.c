@@ -14,29 +14,6 @@
 
 static void thread_free(struct thread *th);
 
-static spinlock_t asid_lock;
-static uint8_t asid_used[256];   /* guarded by asid_lock; ASID 0 is reserved */
-
-static unsigned asid_alloc(void)
-{
-	spin_lock(&asid_lock);
-	unsigned a = 1;
-	while (a < 256 && asid_used[a])
-		a++;
-	if (a < 256)
-		asid_used[a] = 1;
-	spin_unlock(&asid_lock);
-	return a < 256 ? a : 0;
-}
-
-static void asid_free(unsigned a)
-{
-	arch_tlb_flush_asid(a);
-	spin_lock(&asid_lock);
-	asid_used[a] = 0;
-	spin_unlock(&asid_lock);
-}
-
 static void *table_alloc(void *f) { return kmem_alloc(f, 1); }
 static void table_free(void *p, void *f) { kmem_free(f, p, 1); }
 static struct mmu_alloc task_alloc(struct task *t)
@@ -52,14 +29,12 @@ struct task *task_create(struct factory *f, const char *name)
 		return NULL;
 	t->l1 = kmem_alloc(f, 2);
 	t->shadow_dir = kmem_alloc(f, 1);
-	t->asid = asid_alloc();
-	if (!t->l1 || !t->shadow_dir || !t->asid) {
+	t->asid_ctx = ASID_NONE;   /* a tag when it first runs (asid.c) */
+	if (!t->l1 || !t->shadow_dir) {
 		if (t->l1)
 			kmem_free(f, t->l1, 2);
 		if (t->shadow_dir)
 			kmem_free(f, t->shadow_dir, 1);
-		if (t->asid)
-			asid_free(t->asid);
 		kmem_free(f, t, 1);
 		return NULL;
 	}
@@ -85,7 +60,7 @@ static void leave_fn(struct drq *r)
 	arch_leave_space(va_to_pa((uintptr_t)t->l1));
 	if (c->space == t)
 		c->space = NULL;
-	arch_tlb_flush_asid(t->asid);
+	arch_tlb_flush_asid(task_asid(t));
 	drq_finish(r);
 }
 
@@ -112,8 +87,7 @@ static void task_destroy(struct task *t)
 	map_destroy_space(t);
 	leave_space_everywhere(t);
 	struct mmu_alloc a = task_alloc(t);
-	mmu_space_destroy(t->l1, &a);
-	asid_free(t->asid);
+	mmu_space_destroy(t->l1, &a);   /* its ASID is not freed: it is free again at the next rollover (asid.c) */
 	kmem_free(f, t->l1, 2);
 	kmem_free(f, t->shadow_dir, 1);
 	kmem_free_deferred(f, t);
@@ -248,8 +222,8 @@ static void thread_detach(struct thread *th)
 	while (*p != th)
 		p = &(*p)->task_next;
 	*p = th->task_next;
-	mmu_unmap_page(t->l1, th->utcb_va, t->asid);
-	tlb_shootdown(t->asid);
+	mmu_clear_page(t->l1, th->utcb_va);
+	task_flush_page(t, th->utcb_va);
 	kmem_free_deferred(th->factory, th->utcb);
 	th->task = NULL;
 }

@@ -16,7 +16,9 @@
 #define STACK_PAGES 4
 #define DEFAULT_QUANTUM_NS 10000000u
 
-enum obj_type { OBJ_NONE, OBJ_TASK, OBJ_THREAD, OBJ_GATE, OBJ_IRQ, OBJ_FACTORY, OBJ_CONSOLE, OBJ_SCHED };
+/* The user ABI's numbers: the operations table (muon/ops.h) names objects by them. */
+enum obj_type { OBJ_NONE, OBJ_TASK = MU_OBJ_TASK, OBJ_THREAD = MU_OBJ_THREAD, OBJ_GATE = MU_OBJ_GATE, OBJ_IRQ = MU_OBJ_IRQ,
+		OBJ_FACTORY = MU_OBJ_FACTORY, OBJ_CONSOLE = MU_OBJ_CONSOLE, OBJ_SCHED = MU_OBJ_SCHED };
 
 enum thread_state {
 	TS_STOPPED,    /* created, not started */
@@ -38,7 +40,7 @@ struct task {
 	struct factory *factory;      /* pays for the task, its tables and threads */
 	uint32_t *l1;                 /* user page table (kernel VA) */
 	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
-	unsigned asid;
+	uint64_t asid_ctx;            /* asid.c: ASID generation << 8 | tag, ASID_NONE before its first run */
 	struct thread *threads;       /* under obj_lock: its threads, linked through task_next */
 	const char *name;
 	struct cap_table caps;
@@ -47,6 +49,12 @@ struct task {
 };
 
 struct gate;
+
+/* ASIDs (asid.c): tags handed out by generation when a CPU switches to a task. */
+#define ASID_NONE (~(uint64_t)0)
+unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);   /* the tag to run t under on c */
+unsigned task_asid(struct task *t);                                 /* its tag now, for TLB maintenance */
+void task_flush_page(struct task *t, uintptr_t va);                 /* after mmu_clear_page: every CPU's TLB */
 
 struct thread {
 	struct arch_regs regs;        /* first: the exception entry saves here */
@@ -112,12 +120,35 @@ struct irq {
 	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
 };
 
+/*
+ * A gate's binding, thread and label, is one 64-bit word: written whole under
+ * obj_lock (gate_set), read whole and lock-free by IPC (gate_peer) with one
+ * single-copy-atomic load (LDREXD; LDRD with LPAE), so a sender never pairs
+ * one binding's thread with another's label.
+ */
+#define GATE_BINDING struct { struct thread *bound; uint32_t label; }
 struct gate {
 	struct kobj hdr;
 	struct factory *factory;
-	struct thread *bound;         /* under obj_lock, read lock-free by IPC: the receiver (kref), or NULL */
-	uint32_t label;               /* under obj_lock */
+	union {
+		GATE_BINDING;             /* bound: the receiver (kref), or NULL */
+		uint64_t binding;
+	};
 };
+
+static inline void gate_set(struct gate *g, struct thread *th, uint32_t label)
+{
+	union { GATE_BINDING; uint64_t binding; } b = { { th, label } };
+	__atomic_store_n(&g->binding, b.binding, __ATOMIC_RELEASE);
+}
+
+static inline struct thread *gate_peer(const struct gate *g, uint32_t *label)
+{
+	union { GATE_BINDING; uint64_t binding; } b;
+	b.binding = __atomic_load_n(&g->binding, __ATOMIC_RELAXED);
+	*label = b.label;
+	return b.bound;
+}
 
 /* Kernel memory, charged to a factory. */
 void *kmem_alloc(struct factory *f, unsigned pages);
@@ -185,7 +216,7 @@ void sched_ready(struct thread *t);
 void sched_block(struct thread *t, uint8_t state);
 void sched_timer(void);
 void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns);
-int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag);
+int sched_invoke(struct thread *t, uint32_t tag);
 extern struct kobj *const sched_kobj;
 void sched_timer_update(void);
 void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change of cpu or migrate_to */

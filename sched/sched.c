@@ -19,7 +19,9 @@
 static inline __attribute__((always_inline)) void switch_to(struct cpu *c, struct thread *t)
 {
 	if (c->space != t->task) {
-		arch_switch_space(va_to_pa((uintptr_t)t->task->l1), t->task->asid);
+		bool flush;
+		unsigned asid = asid_switch(c, t->task, &flush);
+		arch_switch_space(va_to_pa((uintptr_t)t->task->l1), asid, flush);
 		c->space = t->task;
 	}
 	arch_set_user_tp(t->tls, t->utcb_va);

@@ -43,7 +43,8 @@ static int run_thread(struct thread *t, uint32_t *mr)
 	return MU_OK;
 }
 
-int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag)
+/* Rights and message sizes are checked already (muon/ops.h). */
+int sched_invoke(struct thread *t, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
@@ -53,7 +54,7 @@ int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag)
 		mr[2] = online_mask();
 		return MU_OK;
 	case MU_SCHED_RUN_THREAD:
-		return MU_TAG_WORDS(tag) < 4 || MU_TAG_NITEMS(tag) < 1 ? MU_EMSG : run_thread(t, mr);
+		return run_thread(t, mr);
 	case MU_SCHED_IDLE_TIME: {
 		if (mr[0] >= ncpus_present)
 			return MU_EINVAL;
@@ -71,9 +72,7 @@ int sched_invoke(struct thread *t, uint8_t rights, uint32_t tag)
 		return MU_OK;
 	}
 	case MU_SCHED_CPU_POWER:
-		if (!(rights & MU_W))
-			return MU_EPERM;
-		return MU_TAG_WORDS(tag) < 2 || mr[1] > 1 ? MU_EINVAL : cpu_power(mr[0], mr[1]);
+		return mr[1] > 1 ? MU_EINVAL : cpu_power(mr[0], mr[1]);
 	default:
 		return MU_ENOSYS;
 	}

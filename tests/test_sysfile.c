@@ -263,7 +263,7 @@ static void test_phone_config(void)
 		   " serve= ^console=console at=gate:at-server.at data=gate:modem-stack.data"
 		   " data-ring=shared:data-ring\n"
 		   "program probe module=apps mode=probe threads=1 priority=5 scheduler=appos memory=0 kmem=0"
-		   " serve= ^console=console\n"
+		   " serve= ^console=console at=gate:at-server.at data=gate:modem-stack.data\n"
 		   "shared data-ring size=16384 users=2\n");
 }
 

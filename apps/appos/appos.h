@@ -27,6 +27,7 @@ enum app_status {
 	APP_EDATA = 8,        /* packets lost or damaged on the data path */
 	APP_EWORK = 9,        /* a computation or an exchanged item came out wrong */
 	APP_ESERVER = 10,     /* a server did not answer (IPC error) */
+	APP_EHIJACK = 11,     /* probe: a gate it holds as a client let it bind, relabel, wait or reply through it */
 };
 
 /* ---- the env page (env.c) */

@@ -17,7 +17,7 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_FAST };
+       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID, M_FAST };
 
 static const struct test {
 	const char *name;
@@ -38,6 +38,7 @@ static const struct test {
 	{ "smp_scheduling", M_SMP, 0, -1, NULL, NULL },
 	{ "ipc_cross_cpu", M_XIPC, 0, -1, NULL, NULL },
 	{ "cpu_power_off_on", M_CPU_POWER, 0, -1, NULL, NULL },
+	{ "asid_rollover", M_ASID, 0, -1, NULL, NULL },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER, NULL, NULL },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER, NULL, NULL },
 	{ "ipc_fast_path", M_FAST, 0, -1, NULL, NULL },
@@ -52,6 +53,7 @@ static const struct test {
 	{ "lb_powersave", M_LB_POWER, 0, -1, "t_pow", "kernel" },
 	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
+	{ "rights_table", M_RIGHTS, 0, -1, NULL, NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
 	{ "trace_scenario", M_TRACE, 0, -1, NULL, NULL },   /* last: init prints its trace for ci/trace */
 };
@@ -65,6 +67,8 @@ enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16, LB_FACTORY = 40, LB_BASE = 41,
 #define CHILD_STACK_TOP 0x7ff00000u
 #define TEST_QUOTA (1024 * 1024)
 #define CHILD_QUOTA (256 * 1024)
+/* asid_rollover keeps 320 tasks alive: about 32 KiB of kernel memory each. */
+#define ASID_TEST_QUOTA (16 * 1024 * 1024)
 
 
 int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
@@ -310,9 +314,11 @@ static int run(const struct test *t)
 	if (!fail && t->sched && (!lb_up || (id = lb_open(t->sched, INST)) < 0 ||
 			 (t->sched2 && strcmp(t->sched2, "kernel") && (id2 = lb_open(t->sched2, INST2)) < 0)))
 		fail = lb_up ? "the balancer opened no instance" : "no balancer";
-	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
+	bool big = t->mode == M_ASID;
+	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, big ? ASID_TEST_QUOTA + TEST_QUOTA : TEST_QUOTA,
+			      0) != MU_OK ||
 		      spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
-			    CHILD_QUOTA, 100, NULL, 0) < 0))
+			    big ? ASID_TEST_QUOTA : CHILD_QUOTA, 100, NULL, 0) < 0))
 		fail = "could not start the test task";
 	if (!fail && t->sched2) {
 		mr()[0] = CHILD_SCHED2; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4);
@@ -321,13 +327,14 @@ static int run(const struct test *t)
 			fail = "could not map the second instance";
 	}
 	if (!fail && t->peer >= 0) {
-		/* The server task gets a gate bound to its thread in slot 8, the client a copy. */
+		/* The server task gets a gate bound to its thread in slot 8 (MU_S: it may rebind it), the client a copy. */
 		if (spawn(SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
 			  CHILD_QUOTA, 100, NULL, 0) < 0 ||
 		    fcreate(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
 			fail = "could not start the server task";
 		for (uint32_t task = SLOT0; !fail && task <= SLOT0 + 8; task += 8) {
-			mr()[0] = MU_CAP_FIRST_FREE; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = GATE;
+			mr()[0] = MU_CAP_FIRST_FREE; mr()[1] = 0; mr()[3] = GATE;
+			mr()[2] = MU_ITEM_CAP | ((task == SLOT0 + 8 ? MU_R | MU_S : MU_R) << 4);
 			if (mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0) != MU_OK)
 				fail = "could not map the gate";
 		}

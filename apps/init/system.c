@@ -57,7 +57,7 @@ static unsigned ngates;
 
 static bool part_up[SYSFILE_MAX_PARTITIONS];
 static uint32_t root_used_before[SYSFILE_MAX_PARTITIONS];   /* our quota used before it was built */
-static uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT;   /* init's own clients of the modem */
+static uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT, data_gate = NO_SLOT;   /* init's own clients of the modem */
 
 static uint32_t task_of(unsigned k) { return P_TASK + 2 * k; }
 static uint32_t thread_of(unsigned k) { return P_TASK + 2 * k + 1; }
@@ -226,7 +226,7 @@ static const char *start_program(unsigned k)
 		case SYSFILE_GRANT_GATE: {
 			unsigned server = prog_index(g->partition, g->program);
 			gi = server < MAX_PROGS ? find_gate(server, g->service) : -1;
-			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))   /* a client: never MU_S */
 				return "the service it is granted has no gate";
 			mark(p, slot);
 			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
@@ -244,9 +244,10 @@ static const char *start_program(unsigned k)
 			return "a grant init does not know";
 		}
 	}
+	/* Its services' gates: it may bind them to its threads (MU_S); its clients got MU_R only. */
 	for (unsigned s = 0; s < sp->n_services; s++) {
 		int gi = find_gate(k, s);
-		if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))
+		if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R | MU_S))
 			return "could not give it its service's gate";
 		mark(p, slot);
 		env_add(&env, sp->services[s], MU_ENV_SERVE, slot++, 0, 0, gates[gi].label);
@@ -522,6 +523,42 @@ static const char *modem_control(void)
 	return NULL;
 }
 
+/*
+ * The probe tried to take over the modem's gates it holds (bind, relabel,
+ * wait, reply: "gates R/T refused" in its report); each attempt must have
+ * been refused, and the modem's servers must still get what is sent to them.
+ */
+static unsigned number(const char **s)   /* digits at *s (and past them) */
+{
+	unsigned n = 0;
+	while (**s >= '0' && **s <= '9' && n < 100000)
+		n = n * 10 + (unsigned)(*(*s)++ - '0');
+	return n;
+}
+
+static const char *gate_hijack(const struct prog *p)
+{
+	static char text[260];
+	const char *g = p->reports ? strstr(p->text, "gates ") : NULL;
+	unsigned refused = 0, tried = 0;
+	if (g) {
+		g += 6;
+		refused = number(&g);
+		tried = *g == '/' ? (g++, number(&g)) : 0;
+	}
+	if (!tried)
+		return p->reports ? "the probe tried no gate (none granted?)" : "the probe did not report";
+	if (refused != tried)
+		return p->text;
+	if (at_gate == NO_SLOT || data_gate == NO_SLOT)
+		return "no AT or data service";
+	if (at_line("AT", 2, 2, 2, text, sizeof(text)) != MU_OK || !strstr(text, "OK"))
+		return "an AT command no longer reaches the AT server";
+	if (mu_rpc(data_gate, MU_TAG(MODEM_DATA_KICK, 0)) != MU_OK)
+		return "a kick no longer reaches the modem's data thread";
+	return NULL;
+}
+
 /* A program that has not reported, where its first thread is and what it got (starved,
  * blocked or never placed); the balancer's decisions so far go to the console. */
 static void unreported(char *why, size_t size)
@@ -558,6 +595,7 @@ static void system_tests(void)
 			 (unsigned)p->v1, (unsigned)p->slots[1], (unsigned)p->slots[0]);
 		result("sys_isolation", p->reports && p->status == 0 && p->v1 == p->slots[0] && p->v2 == p->slots[1]
 			   ? NULL : why);
+		result("sys_gate_hijack_refused", gate_hijack(p));
 	}
 	if (dialer >= 0) {
 		/* The session report (docs/apps.md): mr[2] = packets intact | packets sent << 16. */
@@ -682,6 +720,8 @@ unsigned system_run(const char *file, bool tests)
 			modem_ctl = P_GATE + g;
 		if (!strcmp(sp->services[gates[g].service], "at") && at_gate == NO_SLOT)
 			at_gate = P_GATE + g;
+		if (!strcmp(sp->services[gates[g].service], "data") && data_gate == NO_SLOT)
+			data_gate = P_GATE + g;
 	}
 	for (unsigned i = 0; ok && i < sys.n_partitions; i++)
 		ok = start_partition_programs(i);

@@ -1220,7 +1220,9 @@ int main(void)
 	case M_SMP: return test_smp();
 	case M_XIPC: return test_xipc();
 	case M_CPU_POWER: return test_cpu_power();
+	case M_ASID: return test_asid();
 	case M_TRACE: return test_trace();
+	case M_RIGHTS: return test_rights();
 	case M_FAST: return test_fast();
 	default: return lb_test(mu_start_arg);
 	}

@@ -12,7 +12,7 @@ void arch_cpu_init(void *cpu)
 	arch_set_cpu_ptr(cpu);
 	/* TTBCR.N = 1: TTBR0 covers [0, 2 GiB), TTBR1 (boot_l1) the rest. */
 	__asm__ volatile("mcr p15, 0, %0, c2, c0, 2" :: "r"(1));
-	arch_switch_space(va_to_pa((uintptr_t)null_l1), 0);
+	arch_switch_space(va_to_pa((uintptr_t)null_l1), 0, false);
 	arch_tlb_flush_all();
 	arch_dsb();
 	arch_isb();
@@ -21,13 +21,20 @@ void arch_cpu_init(void *cpu)
 /*
  * ASID 0 is reserved: switch to it first, so that no walk of the new table
  * is ever tagged with the old ASID, then change the table, then the ASID.
+ * A flush (a new ASID generation, kernel/asid.c) comes after the old ASID is
+ * left: no speculative walk can tag an entry with it after the flush.
  */
-void arch_switch_space(uint64_t pgdir_pa, unsigned asid)
+void arch_switch_space(uint64_t pgdir_pa, unsigned asid, bool flush)
 {
 	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(0));
 	arch_isb();
 	__asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"((uint32_t)pgdir_pa | TTBR_WALK));
 	arch_isb();
+	if (flush) {
+		arch_tlb_flush_local();
+		arch_dsb();
+		arch_isb();
+	}
 	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(asid));
 	arch_isb();
 }
@@ -37,7 +44,7 @@ void arch_leave_space(uint64_t pgdir_pa)
 	uint32_t ttbr0;
 	__asm__ volatile("mrc p15, 0, %0, c2, c0, 0" : "=r"(ttbr0));
 	if ((ttbr0 & ~0x1fffu) == (uint32_t)pgdir_pa)
-		arch_switch_space(va_to_pa((uintptr_t)null_l1), 0);
+		arch_switch_space(va_to_pa((uintptr_t)null_l1), 0, false);
 }
 
 uint32_t arch_dfsr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(v)); return v; }

@@ -110,15 +110,13 @@ int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot, const s
 	return 0;
 }
 
-void mmu_unmap_page(uint32_t *l1, uintptr_t va, unsigned asid)
+void mmu_clear_page(uint32_t *l1, uintptr_t va)
 {
 	uint32_t *l2 = l2_for(l1, va, NULL);
 	if (!l2)
 		return;
 	l2[(va >> 12) & 0xff] = 0;
 	arch_clean_dcache_line((uintptr_t)&l2[(va >> 12) & 0xff]);
-	arch_dsb();
-	arch_tlb_flush_page((va & ~0xfffu) | asid);
 	arch_dsb();
 }
 

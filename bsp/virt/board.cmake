@@ -3,5 +3,7 @@ set(MUON_ARCH armv7a)
 set(MUON_CPU_FLAGS -mcpu=cortex-a15 -marm)
 set(MUON_RAM_BASE 0x40000000)
 set(MUON_TIMER gtimer)
-set(MUON_QEMU_ARGS -M virt -cpu cortex-a15 -m 128M)
+set(MUON_QEMU_ARGS -M virt -cpu cortex-a15 -m 128M -nic none)
+# -nic none: no network device. The kernel drives none, and virt's default virtio-net
+# NIC needs efi-virtio.rom from ipxe-qemu, which ci/install (--no-install-recommends) lacks.
 set(MUON_CPU_POWER 1)   # PSCI CPU_OFF / CPU_ON: secondaries can be powered off and on

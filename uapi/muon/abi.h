@@ -66,10 +66,11 @@ enum mu_err {
 #define MU_TIMEOUT_NEVER 0xffffffffu
 #define MU_TIMEOUT_ZERO 0u
 
-/* Rights on a capability: they only shrink when it is passed on. */
+/* Rights on a capability: they only shrink when it is passed on. What each kernel
+ * operation needs is in muon/ops.h. */
 #define MU_R 1u   /* invoke / read */
 #define MU_W 2u   /* write: modify the object */
-#define MU_S 4u   /* special: e.g. bind a gate, map into a task */
+#define MU_S 4u   /* special: bind or relabel a gate (only its server holds it) */
 #define MU_D 8u   /* delete */
 #define MU_RIGHTS_ALL 15u
 
@@ -129,7 +130,7 @@ enum {
 	                           1: discard it; then the buffers are empty. Reply mr[0] = records printed or discarded;
 	                           MU_EBUSY while another dump runs */
 	MU_THREAD_EXIT = 16,    /* mr[0] = exit status; never returns */
-	MU_THREAD_SET_TLS = 17, /* mr[0] = TLS pointer, read back with TPIDRURO */
+	MU_THREAD_SET_TLS = 17, /* needs MU_W. mr[0] = TLS pointer, read back with TPIDRURO */
 	MU_THREAD_START = 18,   /* mr[0] = pc, mr[1] = sp, mr[2] = r0, mr[3] = priority: at most the
 				 * caller's own; a thread a Scheduler placed keeps the priority it gave */
 	MU_THREAD_CONTROL = 19, /* mr[0] = pager cap, mr[1] = exception handler cap (in its task; ~0: keep) */
@@ -140,7 +141,7 @@ enum {
 	MU_TASK_MAP = 32,       /* items (caps, memory) go from the caller into this task; br-like targets in mr */
 	MU_TASK_UNMAP = 33,     /* mr[0] = MU_ITEM_CAP/MEM, mr[1] = index or address, mr[2] = log2 size: revoke what was derived (own too if mr[3]) */
 	MU_FACTORY_CREATE = 48, /* mr[0] = MU_OBJ_*, then per type: see below; mr[1] = cap slot for the new object */
-	MU_GATE_BIND = 64,      /* mr[0] = thread cap, mr[1] = label */
+	MU_GATE_BIND = 64,      /* needs MU_S. mr[0] = thread cap (MU_W), mr[1] = label: bind or relabel */
 	MU_IRQ_BIND = 80,       /* mr[0] = thread cap, mr[1] = label */
 	MU_IRQ_UNMASK = 81,     /* acknowledge and unmask */
 	MU_IRQ_TRIGGER = 82,    /* make the interrupt pending in the controller (tests, simulated devices) */
@@ -151,7 +152,7 @@ enum {
  * The Scheduler protocol (the kernel's Scheduler object, and any server that
  * interposes on it, speak it alike):
  *   MU_SCHED_INFO        reply mr[0] = CPU count, mr[1] = set descriptor, mr[2] = online bitmap
- *   MU_SCHED_RUN_THREAD  tag MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1):
+ *   MU_SCHED_RUN_THREAD  needs MU_W (the kernel's object). tag MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1):
  *                        mr[0] = priority (0..255, 255 highest), mr[1] = set descriptor,
  *                        mr[2] = bitmap, mr[3] = quantum in us (0: 10 ms),
  *                        mr[4..5] = the thread as a capability item (needs MU_W)
@@ -172,8 +173,10 @@ enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98, MU
 
 #define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
 
-/* Object types for MU_FACTORY_CREATE. */
-enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5 };
+/* Object types for MU_FACTORY_CREATE; the console and the Scheduler exist once and are not made
+ * (their numbers serve the operations table, muon/ops.h). */
+enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_OBJ_FACTORY = 5,
+       MU_OBJ_CONSOLE = 6, MU_OBJ_SCHED = 7 };
 /*   task:    -
  *   thread:  mr[2] = task cap, mr[3] = UTCB address in that task
  *   gate:    mr[2] = thread cap to bind (or 0), mr[3] = label

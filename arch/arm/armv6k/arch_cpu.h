@@ -24,6 +24,7 @@ static inline void arch_dmb(void) { __asm__ volatile("mcr p15, 0, %0, c7, c10, 5
 static inline void arch_isb(void) { __asm__ volatile("mcr p15, 0, %0, c7, c5, 4" :: "r"(0) : "memory"); }
 /* Local TLB only: ARM11MPCore has no broadcast maintenance. */
 static inline void arch_tlb_flush_all(void) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 0" :: "r"(0) : "memory"); }
+static inline void arch_tlb_flush_local(void) { arch_tlb_flush_all(); }
 static inline void arch_tlb_flush_page(unsigned long va) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 1" :: "r"(va) : "memory"); }
 static inline void arch_tlb_flush_asid(unsigned asid) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 2" :: "r"(asid) : "memory"); }
 /* Clean the D-cache line and invalidate the I-cache so that new code is fetched. */

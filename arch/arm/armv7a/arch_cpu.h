@@ -24,6 +24,8 @@ static inline void arch_dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
 static inline void arch_dmb(void) { __asm__ volatile("dmb" ::: "memory"); }
 static inline void arch_isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void arch_tlb_flush_all(void) { __asm__ volatile("mcr p15, 0, %0, c8, c3, 0" :: "r"(0) : "memory"); }
+/* This CPU's TLB only (TLBIALL): a CPU joining a new ASID generation. */
+static inline void arch_tlb_flush_local(void) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 0" :: "r"(0) : "memory"); }
 static inline void arch_tlb_flush_page(unsigned long va) { __asm__ volatile("mcr p15, 0, %0, c8, c3, 3" :: "r"(va) : "memory"); }
 static inline void arch_tlb_flush_asid(unsigned asid) { __asm__ volatile("mcr p15, 0, %0, c8, c3, 2" :: "r"(asid) : "memory"); }
 static inline void arch_sync_icache(void) { __asm__ volatile("mcr p15, 0, %0, c7, c1, 0" :: "r"(0) : "memory"); }

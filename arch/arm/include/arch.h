@@ -34,6 +34,7 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+#include <stdbool.h>
 
 /* A user thread's registers as the exception entry saves them. */
 struct arch_regs {
@@ -77,8 +78,12 @@ uint32_t arch_ifsr(void);
 
 /* Enter user mode (or resume a thread) with the registers in r. Never returns. */
 __attribute__((noreturn)) void arch_user_return(struct arch_regs *r);
-/* Switch the user address space: TTBR0 to pgdir (physical) under asid. */
-void arch_switch_space(uint64_t pgdir_pa, unsigned asid);
+/*
+ * Switch the user address space: TTBR0 to pgdir (physical) under asid. With
+ * flush, this CPU's whole TLB is invalidated while it runs under the reserved
+ * ASID 0, after it stopped using the old one and before it uses the new one.
+ */
+void arch_switch_space(uint64_t pgdir_pa, unsigned asid, bool flush);
 /* Switch to the empty user table if TTBR0 is pgdir (before freeing it). */
 void arch_leave_space(uint64_t pgdir_pa);
 /* Second stage of boot for every CPU: vectors, per-CPU pointer, TTBCR split. */

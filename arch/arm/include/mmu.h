@@ -21,7 +21,8 @@ void mmu_map_vectors(void);
 struct mmu_alloc { void *(*table_alloc)(void *ctx); void (*table_free)(void *page, void *ctx); void *ctx; };
 void mmu_space_destroy(uint32_t *l1, const struct mmu_alloc *a);   /* frees the second-level tables */
 int mmu_map_page(uint32_t *l1, uintptr_t va, uint64_t pa, unsigned prot, const struct mmu_alloc *a); /* 0 or -1: no memory */
-void mmu_unmap_page(uint32_t *l1, uintptr_t va, unsigned asid);
+/* The entry for va is gone from the table (and the walker's view: DSB); the TLB is the caller's (task_flush_page). */
+void mmu_clear_page(uint32_t *l1, uintptr_t va);
 /* Physical address mapped at va (and its prot), or -1 if none. */
 int64_t mmu_lookup(const uint32_t *l1, uintptr_t va, unsigned *prot);
 
