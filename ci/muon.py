@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Muon's host-side driver for ci/qemu, ci/test and ci/bench (standard library only).
+"""Muon's host-side driver for ci/qemu, ci/test, ci/bench and ci/stress (standard library only).
 
 Every board is built with CMake (one preset per board) and booted with QEMU's
 -kernel (the raw image, so QEMU boots it like a Linux zImage: DTB address in
@@ -662,6 +662,114 @@ def bench_modem(board):
              note="the longest TTI, wake-up to the last stage's reply")
 
 
+# ---------------------------------------------------------------- stress
+STRESS_SILENCE = 600   # seconds without a console line: the guest hangs
+
+
+def stress_build(board, a, seed):
+    """The ci/stress image of board: init runs apps/tests/race.c's stress phases (CMake MUON_STRESS)."""
+    bdir = os.path.join(ROOT, "build", f"stress-{board}")
+    steps = (["cmake", "--preset", board, "-B", bdir, "-DMUON_STRESS=ON", f"-DMUON_STRESS_SEED={seed}",
+              f"-DMUON_STRESS_MINUTES={a.minutes}", f"-DMUON_STRESS_ONLY={a.phase or ''}",
+              f"-DMUON_STRESS_PHASE_MS={a.phase_ms}"],
+             ["cmake", "--build", bdir, "-j", str(os.cpu_count())])
+    for step in steps:
+        r = subprocess.run(step, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.stdout.write(r.stdout[-3000:])
+            raise RuntimeError(f"the stress build of {board} failed")
+    return bdir
+
+
+def stress_board(res, board, a, seed):
+    try:
+        bdir = stress_build(board, a, seed)
+    except RuntimeError as e:
+        res.add(False, board, "stress_build", str(e))
+        return
+    log = os.path.join(bdir, "stress.log")
+    cmd = qemu_cmd(bdir)
+    print(f"ci/stress: {board}: seed {seed}, {a.minutes} min, console in {log}", flush=True)
+    limit = a.minutes * 60 + 900   # the boot, and the last round begun within the minutes
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=qemu_env())
+    lines, buf, reason, total = [], b"", "timeout", 0
+    start = last = time.monotonic()
+    try:
+        with open(log, "w") as f:
+            while True:
+                now = time.monotonic()
+                if now - start > limit:
+                    reason = f"no STRESS DONE after {limit} s"
+                    break
+                if now - last > STRESS_SILENCE:
+                    reason = f"hang: no console output for {STRESS_SILENCE} s"
+                    break
+                r, _, _ = select.select([p.stdout], [], [], 1.0)
+                if not r:
+                    if p.poll() is not None:
+                        reason = "qemu exited"
+                        break
+                    continue
+                chunk = os.read(p.stdout.fileno(), 4096)
+                if not chunk:
+                    reason = "qemu exited"
+                    break
+                last = time.monotonic()
+                buf += chunk
+                while b"\n" in buf:
+                    raw, buf = buf.split(b"\n", 1)
+                    text = raw.decode("utf-8", "replace").rstrip("\r")
+                    f.write(text + "\n")
+                    f.flush()
+                    lines.append(text)
+                    m = re.match(r"^STRESS (PASS|FAIL) (\S+?):? (.*)$", text)
+                    if m:
+                        ok = m.group(1) == "PASS"
+                        n = re.match(r"(\d+) invocations", m.group(3))
+                        total += int(n.group(1)) if ok and n else 0
+                        if ok:
+                            res.passed += 1
+                            print(f"PASS {board} {m.group(2)}: {m.group(3)}", flush=True)
+                        else:
+                            res.add(False, board, m.group(2), m.group(3))
+                    elif text.startswith(("STRESS BEGIN", "STRESS DONE", "race:", "stress:")) or "PANIC" in text:
+                        print(f"  {board}: {text}", flush=True)
+                    elif re.match(r"^TEST FAIL ", text):   # the kernel's own boot tests
+                        res.add(False, board, text.split()[2].rstrip(":"), text)
+                    if "PANIC" in text:
+                        reason = "panic"
+                    elif text.startswith("STRESS DONE"):
+                        reason = "done"
+                if reason in ("panic", "done"):
+                    time.sleep(0.5)   # let a panic finish its report
+                    if select.select([p.stdout], [], [], 0.5)[0]:
+                        f.write(os.read(p.stdout.fileno(), 65536).decode("utf-8", "replace"))
+                    break
+    finally:
+        p.kill()
+        p.wait()
+    if reason != "done":
+        tail = [x for x in lines if not x.startswith(("TRACE", "BENCH"))][-25:]
+        res.add(False, board, "stress_run", f"{reason}; last console lines:\n    " + "\n    ".join(tail))
+    res.add(total >= a.min_invocations, board, "stress_invocations",
+            f"{total} invocations, fewer than {a.min_invocations} (more --minutes)")
+    print(f"ci/stress: {board}: {total} invocations, seed {seed} ({reason})", flush=True)
+
+
+def cmd_stress(a):
+    boards = BOARDS if a.board == "all" else [a.board]
+    for b in boards:
+        check_board(b)
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little") % 2000000000 + 1
+    print(f"ci/stress: seed {seed} (repeat with --seed {seed})", flush=True)
+    res = Results()
+    for b in boards:
+        stress_board(res, b, a, seed)
+    print(f"{res.passed} passed, {res.failed} failed", flush=True)
+    return 1 if res.failed else 0
+
+
 # ---------------------------------------------------------------- trace
 def cmd_trace(a):
     """A board: build, boot to TEST DONE (init prints the trace scenario's dump), convert. Else a log file or -."""
@@ -736,6 +844,14 @@ def main():
     b.add_argument("boards", nargs="*")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("--no-modem", action="store_true", help="skip the modem builds (the IPC figures only)")
+    st = sub.add_parser("stress")
+    st.add_argument("board", nargs="?", default="vexpress-a9", help="a board, or all")
+    st.add_argument("--minutes", type=int, default=10, help="minutes of stress rounds per board")
+    st.add_argument("--seed", type=int, help="the seed (default: a random one, printed)")
+    st.add_argument("--phase", help="only the phases whose names start so (e.g. race-, fuzz-)")
+    st.add_argument("--phase-ms", type=int, default=8000, help="virtual ms of one fuzz phase")
+    st.add_argument("--min-invocations", type=int, default=1000000,
+                    help="fail unless a board made this many invocations (default 10^6)")
     tr = sub.add_parser("trace")
     tr.add_argument("source", help="a board to boot, or a console log file (- for standard input)")
     tr.add_argument("-o", "--out", help="output prefix (default: build/BOARD/trace, or ./trace for a log)")
@@ -748,7 +864,8 @@ def main():
     g.add_argument("--ex", action="append", help="a gdb command to run after attaching (repeatable)")
     g.add_argument("--batch", action="store_true", help="run the --ex commands and exit")
     a = ap.parse_args()
-    return {"qemu": cmd_qemu, "test": cmd_test, "bench": cmd_bench, "trace": cmd_trace, "gdb": cmd_gdb}[a.cmd](a)
+    return {"qemu": cmd_qemu, "test": cmd_test, "bench": cmd_bench, "trace": cmd_trace, "gdb": cmd_gdb,
+            "stress": cmd_stress}[a.cmd](a)
 
 
 if __name__ == "__main__":

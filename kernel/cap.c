@@ -55,6 +55,12 @@ void cap_install_root(struct cap *slot, struct kobj *obj, uint8_t rights)
 	__atomic_store_n(&slot->obj, obj, __ATOMIC_RELEASE);   /* rights before the object */
 }
 
+void cap_install_made(struct cap *maker, struct cap *slot, struct kobj *obj, uint8_t rights)
+{
+	cap_install_root(slot, obj, rights);
+	mdb_insert_child(&maker->node, &slot->node);
+}
+
 int cap_map(struct cap *src, struct cap *dst, uint8_t mask)
 {
 	if (cap_empty(src) || !cap_empty(dst))
@@ -79,17 +85,19 @@ int cap_grant(struct cap *src, struct cap *dst, uint8_t mask)
 }
 
 /*
- * Called on each derived capability right after its node is detached. refs
- * cannot reach 0 here: the capability being revoked names the same object
- * and keeps its reference (see the release rule in cap.h).
+ * Called on each capability of the subtree right after its node is detached.
+ * refs reaches 0 only for an object made through the subtree: the
+ * capability being revoked keeps its own object's reference (cap.h).
  */
 static void revoked(struct mdb_node *n, void *arg)
 {
 	struct cap *c = cap_of(n);
+	struct kobj *obj = c->obj;
 
 	(void)arg;
-	c->obj->refs--;
 	clear(c);
+	if (--obj->refs == 0 && c->table != NULL && c->table->release != NULL)
+		c->table->release(obj, c->table->ctx);
 }
 
 void cap_revoke(struct cap *c)

@@ -5,9 +5,16 @@
  * child of its source, so revoking the source empties every copy derived
  * from it, in every table. Rights only ever shrink along the way.
  *
+ * A new object's first capability is a child of the factory capability it
+ * was made through (cap_install_made), as seL4 hangs objects under the
+ * untyped they were retyped from: deleting or revoking a factory capability
+ * destroys every object made through it or its copies, whoever holds them,
+ * so the factory's owner can always get its quota back (a task holding the
+ * only capability to itself cannot outlive its maker's factory capability).
+ *
  * Invariants:
- *  - Every capability in one derivation tree names the same object: map and
- *    grant copy the object pointer, they never change it.
+ *  - Map and grant copy the object pointer, they never change it: a copy's
+ *    subtree names its object, and made objects' subtrees hang below it.
  *  - obj->refs counts the capabilities that name obj, plus any references
  *    the kernel holds itself. When cap_delete drops it to 0, the table's
  *    release() is called once and the kernel destroys the object; when the
@@ -51,8 +58,11 @@ struct cap {
  * the object and even the table (and task) that held the capability, and may
  * itself call cap_delete.
  *
- * cap_revoke never calls release: everything it removes names the same
- * object as the capability it keeps, which holds a reference.
+ * cap_revoke calls release for each made object whose last capability it
+ * removes (never for the object of the capability it keeps, which holds a
+ * reference), in the middle of its walk: release must then not touch any
+ * capability or table. Containers are only queued, and the caller drains
+ * the queue once the operation is done.
  *
  * What release must not do is nest without bound. Destroying a task deletes
  * its capabilities, which may release another task, and so on: done by
@@ -114,6 +124,9 @@ static inline bool cap_empty(const struct cap *c) { return c->obj == NULL; }
 /* A new object's first capability: slot must be empty; sets obj->refs = 1. */
 void cap_install_root(struct cap *slot, struct kobj *obj, uint8_t rights);
 
+/* The same, for an object made through factory capability maker: a child of it. */
+void cap_install_made(struct cap *maker, struct cap *slot, struct kobj *obj, uint8_t rights);
+
 /*
  * Map: dst (an empty slot, in any table) gets src's object with
  * src->rights & mask, as a child of src; refs++. Returns 0, or -1 (and
@@ -129,7 +142,7 @@ int cap_map(struct cap *src, struct cap *dst, uint8_t mask);
  */
 int cap_grant(struct cap *src, struct cap *dst, uint8_t mask);
 
-/* Empties every capability derived from c, in every table; c stays. */
+/* Empties every capability derived from c or made through it, in every table; c stays. */
 void cap_revoke(struct cap *c);
 
 /* cap_revoke, then empties c itself, releasing the object if c was its last

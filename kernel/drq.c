@@ -30,10 +30,17 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 	r->done = 0;
 	r->next = NULL;
 	r->sync = sync;
-	if (c == this_cpu()) {
+	bool self = c == this_cpu();
+	if (self && sync) {
 		r->fn(r);
 		return;
 	}
+	/*
+	 * An asynchronous request to this CPU waits in its queue for the top,
+	 * like anyone else's: run here and now it would nest inside the
+	 * operation that posted it (a send following its receiver here, inside
+	 * a system call that holds the object lock, took the lock again).
+	 */
 	trace(MU_TRACE_DRQ, cpu, (uint32_t)r->fn);
 	spin_lock(&c->drq_lock);
 	if (!c->online) {
@@ -48,7 +55,8 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 		c->drq_head = r;
 	c->drq_tail = r;
 	spin_unlock(&c->drq_lock);
-	smp_send(cpu, SGI_DRQ);
+	if (!self)
+		smp_send(cpu, SGI_DRQ);
 }
 
 void drq_post(unsigned cpu, struct drq *r) { post(cpu, r, r->sync); }

@@ -2,8 +2,10 @@
  * Kernel memory and factories. Every page the kernel takes for an object is
  * charged to a factory's quota and returned to it when the object dies. A
  * child factory's quota is carved out of its parent's: creating it charges
- * the parent the quota plus the factory's own page. A factory whose last
- * capability goes stays until the last object it paid for is gone.
+ * the parent the quota plus the factory's own page. Objects made through a
+ * factory capability hang below it in the mapping database (cap.h), so when
+ * a factory's last capability goes, everything it paid for goes too; the
+ * factory itself stays until the last such object is gone.
  */
 #include "kernel.h"
 #include "thread.h"

@@ -133,16 +133,16 @@ static int irq_invoke(struct thread *t, struct irq *q, uint32_t tag)
 	}
 }
 
-/* Install a new object's first capability in the caller's slot. */
-static int install(struct kobj *o, struct cap *slot)
+/* Install a new object's first capability in the caller's slot, below the factory capability. */
+static int install(struct kobj *o, struct cap *maker, struct cap *slot)
 {
 	if (!o)
 		return MU_ENOMEM;
-	cap_install_root(slot, o, MU_RIGHTS_ALL);
+	cap_install_made(maker, slot, o, MU_RIGHTS_ALL);
 	return MU_OK;
 }
 
-static int factory_invoke(struct thread *t, struct factory *f, uint32_t tag)
+static int factory_invoke(struct thread *t, struct cap *maker, struct factory *f, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	int err;
@@ -158,13 +158,13 @@ static int factory_invoke(struct thread *t, struct factory *f, uint32_t tag)
 		return MU_EBUSY;
 	switch (mr[0]) {
 	case MU_OBJ_TASK:
-		return install((struct kobj *)task_create(f, "task"), slot);
+		return install((struct kobj *)task_create(f, "task"), maker, slot);
 	case MU_OBJ_THREAD: {
 		struct task *tk = arg_obj(t, mr[2], OBJ_TASK, MU_W, &err);
 		if (!tk)
 			return err;
 		struct thread *th = thread_create(f, tk, mr[3]);
-		return install(th ? &th->hdr : NULL, slot);
+		return install(th ? &th->hdr : NULL, maker, slot);
 	}
 	case MU_OBJ_GATE: {
 		struct gate *g = gate_create(f);
@@ -175,13 +175,13 @@ static int factory_invoke(struct thread *t, struct factory *f, uint32_t tag)
 				gate_set(g, th, mr[3]);
 			}
 		}
-		return install((struct kobj *)g, slot);
+		return install((struct kobj *)g, maker, slot);
 	}
 	case MU_OBJ_FACTORY:
-		return install((struct kobj *)factory_create(f, mr[2]), slot);
+		return install((struct kobj *)factory_create(f, mr[2]), maker, slot);
 	case MU_OBJ_IRQ: {
 		struct irq *q = irq_create(f, mr[2], mr[3], &err);
-		return q ? install(&q->hdr, slot) : err;
+		return q ? install(&q->hdr, maker, slot) : err;
 	}
 	default:
 		return MU_EINVAL;
@@ -260,6 +260,7 @@ static int task_invoke(struct thread *t, struct task *tk, uint32_t tag)
 			cap_delete(c);
 		else
 			cap_revoke(c);
+		obj_reap();
 		return MU_OK;
 	}
 	default:
@@ -267,13 +268,13 @@ static int task_invoke(struct thread *t, struct task *tk, uint32_t tag)
 	}
 }
 
-static int dispatch(struct thread *t, struct kobj *o, uint32_t tag)
+static int dispatch(struct thread *t, uint32_t idx, struct kobj *o, uint32_t tag)
 {
 	switch (o->type) {
 	case OBJ_CONSOLE: return console_invoke(t, tag);
 	case OBJ_THREAD: return thread_invoke(t, container_of(o, struct thread, hdr), tag);
 	case OBJ_TASK: return task_invoke(t, (struct task *)o, tag);
-	case OBJ_FACTORY: return factory_invoke(t, (struct factory *)o, tag);
+	case OBJ_FACTORY: return factory_invoke(t, cap_slot(&t->task->caps, idx), (struct factory *)o, tag);
 	case OBJ_GATE: return gate_bind(t, (struct gate *)o);
 	case OBJ_IRQ: return irq_invoke(t, (struct irq *)o, tag);
 	case OBJ_SCHED: return sched_invoke(t, tag);
@@ -284,10 +285,8 @@ static int dispatch(struct thread *t, struct kobj *o, uint32_t tag)
 /* The operation's row (muon/ops.h): unknown label, missing right, too short a message. */
 static int decode(struct thread *t, struct kobj *o, uint8_t rights, uint32_t tag, const struct mu_op **row)
 {
-	const struct mu_op *op = mu_ops, *end = mu_ops + MU_OPS_COUNT;
-	while (op != end && (op->obj != o->type || op->label != MU_TAG_LABEL(tag)))
-		op++;
-	if (op == end)
+	const struct mu_op *op = &mu_ops[MU_TAG_LABEL(tag) < MU_OPS_COUNT ? MU_TAG_LABEL(tag) : 0];
+	if (op->obj != o->type)   /* entry 0 and the holes have obj 0, no object's type */
 		return MU_ENOSYS;
 	uint8_t need = op->rights;
 	if ((op->flags & MU_OP_OWN_TASK) && o == &t->task->hdr)
@@ -322,13 +321,13 @@ static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights
 	const struct mu_op *op;
 	int err = decode(t, o, rights, tag, &op);
 	if (err || (op->flags & MU_OP_NOLOCK))
-		return err ? err : dispatch(t, o, tag);
+		return err ? err : dispatch(t, idx, o, tag);
 	if (!lock_first(t))
 		err = MU_ECANCELED;
 	else if (!(o = cap_read(&t->task->caps, idx, &rights)))
 		err = MU_ECAP;
 	else if ((err = decode(t, o, rights, tag, &op)) == MU_OK)
-		err = dispatch(t, o, tag);
+		err = dispatch(t, idx, o, tag);
 	return err;
 }
 

@@ -95,17 +95,17 @@ static void task_destroy(struct task *t)
 }
 
 /*
- * Tasks die when their last capability or thread goes. Destroying one
- * deletes its capabilities, which can release other tasks: those wait on a
- * list drained here, so the chain is a loop, not recursion (see cap.h).
+ * Tasks die when their last capability goes. Destroying one deletes its
+ * capabilities, which can release other tasks, and a revoke can release
+ * tasks in the middle of its walk, where no capability may change (cap.h):
+ * so a dead task only joins a list, and obj_reap() drains it after the
+ * capability operation, in a loop, not recursion.
  */
 static struct task *dead_tasks;   /* linked through next_dead */
 static bool draining;
 
-static void task_dead(struct task *t)
+void obj_reap(void)
 {
-	t->next_dead = dead_tasks;
-	dead_tasks = t;
 	if (draining)
 		return;
 	draining = true;
@@ -116,7 +116,6 @@ static void task_dead(struct task *t)
 	}
 	draining = false;
 }
-
 
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va)
 {
@@ -262,7 +261,12 @@ void obj_release(struct kobj *o, void *ctx)
 {
 	(void)ctx;
 	switch (o->type) {
-	case OBJ_TASK: task_dead((struct task *)o); break;
+	case OBJ_TASK: {
+		struct task *t = (struct task *)o;
+		t->next_dead = dead_tasks;
+		dead_tasks = t;
+		break;
+	}
 	case OBJ_THREAD: thread_free(container_of(o, struct thread, hdr)); break;
 	case OBJ_GATE: gate_free((struct gate *)o); break;
 	case OBJ_IRQ: irq_free((struct irq *)o); break;

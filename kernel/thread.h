@@ -178,6 +178,7 @@ void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, u
 void thread_kill(struct thread *t, int status, const char *why);
 struct gate *gate_create(struct factory *f);
 void obj_release(struct kobj *o, void *ctx);
+void obj_reap(void);   /* destroys the tasks released by the last capability operation */
 struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err);
 int irq_unmask(struct irq *q);
 void irq_pace(uint64_t now);                /* the timer fired: this CPU's MU_IRQ_TIMER object, if due */

@@ -296,6 +296,44 @@ static void test_delete_root(void)
 			CHECK(empty_slot(&w.slots[i][k]));
 }
 
+/*
+ * Objects hang below the factory capability they were made through: deleting
+ * a copy of the factory capability destroys what was made through the copy,
+ * wherever its capabilities went (even a task holding the only one to
+ * itself), and never the factory, which its root still names.
+ */
+static void test_made_objects_die_with_maker(void)
+{
+	static struct world w;
+	struct kobj fac = { .type = T_GATE }, task = { .type = T_TASK }, th = { .type = T_THREAD };
+	struct cap *froot = &w.slots[0][0], *fcopy = &w.slots[1][0];
+
+	world_init(&w);
+	cap_install_root(froot, &fac, CAP_ALL);
+	CHECK_EQ(cap_map(froot, fcopy, CAP_ALL), 0);
+	cap_install_made(fcopy, &w.slots[1][1], &task, CAP_ALL);   /* made through the copy */
+	cap_install_made(froot, &w.slots[0][1], &th, CAP_ALL);     /* made through the root */
+	CHECK_EQ(cap_grant(&w.slots[1][1], &w.slots[2][0], CAP_ALL), 0);   /* its only capability, elsewhere */
+	CHECK_EQ(cap_map(&w.slots[2][0], &w.slots[2][1], CAP_R), 0);
+	CHECK(empty_slot(&w.slots[1][1]));
+
+	cap_revoke(&w.slots[0][1]);                   /* revoking a made object's own cap kills nothing */
+	CHECK_EQ(w.nreleased, 0);
+	cap_delete(fcopy);
+	CHECK_EQ(w.nreleased, 1);
+	CHECK(w.released[0] == &task);
+	CHECK_EQ(task.refs, 0);
+	CHECK_EQ(w.live_at_release, 0);
+	CHECK(empty_slot(&w.slots[2][0]) && empty_slot(&w.slots[2][1]));
+	CHECK_EQ(fac.refs, 1);
+	CHECK(w.slots[0][1].obj == &th);              /* made through the root: still there */
+
+	cap_revoke(froot);                            /* the factory stays, what it made goes */
+	CHECK_EQ(w.nreleased, 2);
+	CHECK(w.released[1] == &th);
+	CHECK(froot->obj == &fac && fac.refs == 1 && empty_slot(&w.slots[0][1]));
+}
+
 static void test_double_delete_harmless(void)
 {
 	static struct world w;
@@ -571,6 +609,7 @@ int main(void)
 	RUN(test_revoke_three_tables);
 	RUN(test_release_once_on_last_cap);
 	RUN(test_delete_root);
+	RUN(test_made_objects_die_with_maker);
 	RUN(test_double_delete_harmless);
 	RUN(test_no_release_hook);
 	RUN(test_release_frees_own_table);

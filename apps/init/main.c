@@ -17,7 +17,9 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID, M_FAST };
+       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID, M_FAST,
+       M_RACE_KILL_LOCK, M_RACE_MIGRATE, M_RACE_MIGRATE_LOCK, M_RACE_KILL_MOVE,
+       M_STRESS_FUZZ, M_STRESS_FUZZ_MEM, M_STRESS_SELF_DESTRUCT, M_STRESS_QUOTA, M_STRESS_RACE0 };
 
 static const struct test {
 	const char *name;
@@ -55,6 +57,12 @@ static const struct test {
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
 	{ "rights_table", M_RIGHTS, 0, -1, NULL, NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
+	/* Races of IPC with kills, moves and object-lock waits (apps/tests/race.c, issue 13). */
+	{ "race_kill_lock_wait", M_RACE_KILL_LOCK, 0, -1, NULL, NULL },
+	{ "race_migrate_ipc", M_RACE_MIGRATE, 0, -1, NULL, NULL },
+	{ "race_migrate_lock_wait", M_RACE_MIGRATE_LOCK, 0, -1, NULL, NULL },
+	{ "race_kill_move", M_RACE_KILL_MOVE, 0, -1, NULL, NULL },
+	{ "user_runs_after_races", M_HELLO, 42, -1, NULL, NULL },
 	{ "trace_scenario", M_TRACE, 0, -1, NULL, NULL },   /* last: init prints its trace for ci/trace */
 };
 
@@ -246,12 +254,14 @@ int lb_open(const char *name, uint32_t slot)
 }
 
 /* Wait for the report of every task of the test; *status gets the first that differs from want. */
+static uint32_t await_us = 30000000;   /* 30 s of virtual time (a ci/stress phase: longer) */
+
 static const char *await(int ntasks, int want, int *status)
 {
 	uint32_t tag, label;
 	*status = want;
 	while (ntasks) {
-		int err = mu_wait(30000000, &tag, &label);   /* 30 s of virtual time */
+		int err = mu_wait(await_us, &tag, &label);
 		if (err == MU_ETIMEDOUT)
 			return "timed out";
 		if (err != MU_OK)
@@ -369,6 +379,89 @@ static int run(const struct test *t)
 	return fail ? 1 : 0;
 }
 
+#if MUON_STRESS
+/*
+ * A ci/stress build (docs/testing.md): no boot tests, but the stress phases
+ * of apps/tests/race.c in rounds until MUON_STRESS_MINUTES have passed. Each
+ * phase is a test task of its own: it exits with the number of invocations
+ * it made (or minus the line of a failed check); init then checks that every
+ * byte of quota came back and that the kernel still runs a task that answers.
+ */
+static const struct { const char *name; uint32_t mode; } phases[] = {
+	{ "fuzz-invocations", M_STRESS_FUZZ }, { "fuzz-memory-items", M_STRESS_FUZZ_MEM },
+	{ "sacrificial-tasks", M_STRESS_SELF_DESTRUCT }, { "quota-and-cap-table", M_STRESS_QUOTA },
+	{ "race-kill-lock-wait", M_STRESS_RACE0 }, { "race-migrate-ipc", M_STRESS_RACE0 + 1 },
+	{ "race-migrate-lock-wait", M_STRESS_RACE0 + 2 }, { "race-kill-move", M_STRESS_RACE0 + 3 },
+};
+
+static uint64_t clock_now(void)
+{
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	return mr()[0] | (uint64_t)mr()[1] << 32;
+}
+
+/* One task with r0 = arg: its exit status in *status, or why it failed. */
+static const char *stress_task(uint32_t arg, int *status)
+{
+	static char why[96];
+	uint32_t before = quota_used(MU_CAP_FACTORY);
+	const char *fail = NULL;
+	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
+	    spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, arg, 1, MU_CAP_SCHED, CHILD_QUOTA, 100, NULL, 0) < 0)
+		fail = "could not start the task";
+	if (!fail)
+		fail = await(1, 0, status);
+	if (!fail && *status < 0) {
+		snprintf(why, sizeof(why), "check at apps/tests/race.c:%d failed", -*status);
+		fail = why;
+	}
+	for (uint32_t s = SLOT0; s < SLOT0 + 16; s++)
+		delete_cap(s);
+	uint32_t left = quota_used(CHILD_FACTORY);
+	delete_cap(CHILD_FACTORY);
+	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
+		snprintf(why, sizeof(why), "quota not restored: %u bytes in its factory, %d in ours", (unsigned)left,
+			 (int)(quota_used(MU_CAP_FACTORY) - before));
+		fail = why;
+	}
+	return fail;
+}
+
+static __attribute__((noreturn)) void stress_main(void)
+{
+	unsigned passed = 0, failed = 0;
+	uint64_t total = 0, t0 = clock_now(), budget = (uint64_t)MUON_STRESS_MINUTES * 60000000000ull;
+	await_us = 120000000;
+	printf("STRESS BEGIN seed %u, %u minutes, %u phases a round\n", (unsigned)MUON_STRESS_SEED,
+	       (unsigned)MUON_STRESS_MINUTES, (unsigned)(sizeof(phases) / sizeof(phases[0])));
+	for (uint32_t round = 0; round == 0 || clock_now() - t0 < budget; round++) {
+		for (unsigned i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+			int status = 0, alive = 0;
+			if (strncmp(phases[i].name, MUON_STRESS_ONLY, strlen(MUON_STRESS_ONLY)))
+				continue;   /* ci/stress --phase: only the phases named so */
+			const char *fail = stress_task(phases[i].mode | round << 8, &status);
+			/* The kernel still answers: a task runs, prints, and reports its exit. */
+			const char *dead = stress_task(M_HELLO, &alive);
+			if (!fail && (dead || alive != 42))
+				fail = dead ? dead : "the kernel no longer runs a task to its end";
+			if (fail) {
+				failed++;
+				printf("STRESS FAIL %s (round %u): %s\n", phases[i].name, (unsigned)round, fail);
+			} else {
+				passed++;
+				total += (uint32_t)status;
+				printf("STRESS PASS %s: %u invocations (round %u)\n", phases[i].name, (unsigned)status,
+				       (unsigned)round);
+			}
+		}
+	}
+	printf("STRESS DONE %u passed, %u failed, %llu invocations, seed %u\n", passed, failed,
+	       (unsigned long long)total, (unsigned)MUON_STRESS_SEED);
+	for (;;)
+		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
+}
+#endif
+
 int main(void)
 {
 	uint32_t archive_size = mu_start_arg;
@@ -394,6 +487,9 @@ int main(void)
 	*(volatile uint8_t *)SCRATCH_VA = 0;
 	mr()[0] = MU_ITEM_MEM; mr()[1] = SCRATCH_VA; mr()[2] = 12; mr()[3] = 1;
 	mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+#if MUON_STRESS
+	stress_main();
+#endif
 	if (start_balancer("test.policy") < 0)
 		printf("init: the load balancer did not start\n");
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)

@@ -34,31 +34,34 @@ struct mu_op {
 	uint16_t label;
 };
 
+/* Indexed by label (labels are unique across object types): decoding is one load. */
+#define MU_OP(obj, rights, words, items, flags, label) [label] = { obj, rights, words, items, flags, label }
 static const struct mu_op mu_ops[] = {
-	/* obj            rights       words items flags            label */
-	{ MU_OBJ_CONSOLE, MU_R,            1, 0, MU_OP_NOLOCK,   MU_CONSOLE_WRITE },
-	{ MU_OBJ_CONSOLE, MU_R,            0, 0, MU_OP_NOLOCK,   MU_CONSOLE_READ },
-	{ MU_OBJ_CONSOLE, MU_R,            3, 0, MU_OP_NOLOCK,   MU_CONSOLE_TRACE },
-	{ MU_OBJ_CONSOLE, MU_R | MU_W,     0, 0, MU_OP_NOLOCK,   MU_CONSOLE_TRACE_DUMP },
-	{ MU_OBJ_THREAD,  MU_R,            1, 0, 0,              MU_THREAD_EXIT },
-	{ MU_OBJ_THREAD,  MU_R | MU_W,     1, 0, 0,              MU_THREAD_SET_TLS },
-	{ MU_OBJ_THREAD,  MU_R | MU_W,     4, 0, 0,              MU_THREAD_START },
-	{ MU_OBJ_THREAD,  MU_R | MU_W,     2, 0, 0,              MU_THREAD_CONTROL },
-	{ MU_OBJ_THREAD,  MU_R,            0, 0, MU_OP_NOLOCK,   MU_THREAD_CLOCK },
-	{ MU_OBJ_THREAD,  MU_R,            0, 0, MU_OP_NOLOCK,   MU_THREAD_INFO },
-	{ MU_OBJ_TASK,    MU_R | MU_W,     2, 0, 0,              MU_TASK_MAP },
-	{ MU_OBJ_TASK,    MU_R | MU_W,     4, 0, MU_OP_OWN_TASK, MU_TASK_UNMAP },
-	{ MU_OBJ_FACTORY, MU_R | MU_W,     4, 0, 0,              MU_FACTORY_CREATE },
-	{ MU_OBJ_FACTORY, MU_R,            0, 0, MU_OP_NOLOCK,   MU_FACTORY_INFO },
-	{ MU_OBJ_GATE,    MU_R | MU_S,     2, 0, 0,              MU_GATE_BIND },
-	{ MU_OBJ_IRQ,     MU_R | MU_W,     2, 0, 0,              MU_IRQ_BIND },
-	{ MU_OBJ_IRQ,     MU_R | MU_W,     0, 0, 0,              MU_IRQ_UNMASK },
-	{ MU_OBJ_IRQ,     MU_R | MU_W,     0, 0, 0,              MU_IRQ_TRIGGER },
-	{ MU_OBJ_SCHED,   MU_R,            0, 0, MU_OP_NOLOCK,   MU_SCHED_INFO },
-	{ MU_OBJ_SCHED,   MU_R | MU_W,     4, 1, 0,              MU_SCHED_RUN_THREAD },
-	{ MU_OBJ_SCHED,   MU_R,            1, 0, MU_OP_NOLOCK,   MU_SCHED_IDLE_TIME },
-	{ MU_OBJ_SCHED,   MU_R | MU_W,     2, 0, 0,              MU_SCHED_CPU_POWER },
+	/*    obj             rights       words items flags           label */
+	MU_OP(MU_OBJ_CONSOLE, MU_R,         1, 0, MU_OP_NOLOCK,   MU_CONSOLE_WRITE),
+	MU_OP(MU_OBJ_CONSOLE, MU_R,         0, 0, MU_OP_NOLOCK,   MU_CONSOLE_READ),
+	MU_OP(MU_OBJ_CONSOLE, MU_R,         3, 0, MU_OP_NOLOCK,   MU_CONSOLE_TRACE),
+	MU_OP(MU_OBJ_CONSOLE, MU_R | MU_W,  0, 0, MU_OP_NOLOCK,   MU_CONSOLE_TRACE_DUMP),
+	MU_OP(MU_OBJ_THREAD,  MU_R,         1, 0, 0,              MU_THREAD_EXIT),
+	MU_OP(MU_OBJ_THREAD,  MU_R | MU_W,  1, 0, 0,              MU_THREAD_SET_TLS),
+	MU_OP(MU_OBJ_THREAD,  MU_R | MU_W,  4, 0, 0,              MU_THREAD_START),
+	MU_OP(MU_OBJ_THREAD,  MU_R | MU_W,  2, 0, 0,              MU_THREAD_CONTROL),
+	MU_OP(MU_OBJ_THREAD,  MU_R,         0, 0, MU_OP_NOLOCK,   MU_THREAD_CLOCK),
+	MU_OP(MU_OBJ_THREAD,  MU_R,         0, 0, MU_OP_NOLOCK,   MU_THREAD_INFO),
+	MU_OP(MU_OBJ_TASK,    MU_R | MU_W,  2, 0, 0,              MU_TASK_MAP),
+	MU_OP(MU_OBJ_TASK,    MU_R | MU_W,  4, 0, MU_OP_OWN_TASK, MU_TASK_UNMAP),
+	MU_OP(MU_OBJ_FACTORY, MU_R | MU_W,  4, 0, 0,              MU_FACTORY_CREATE),
+	MU_OP(MU_OBJ_FACTORY, MU_R,         0, 0, MU_OP_NOLOCK,   MU_FACTORY_INFO),
+	MU_OP(MU_OBJ_GATE,    MU_R | MU_S,  2, 0, 0,              MU_GATE_BIND),
+	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  2, 0, 0,              MU_IRQ_BIND),
+	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  0, 0, 0,              MU_IRQ_UNMASK),
+	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  0, 0, 0,              MU_IRQ_TRIGGER),
+	MU_OP(MU_OBJ_SCHED,   MU_R,         0, 0, MU_OP_NOLOCK,   MU_SCHED_INFO),
+	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  4, 1, 0,              MU_SCHED_RUN_THREAD),
+	MU_OP(MU_OBJ_SCHED,   MU_R,         1, 0, MU_OP_NOLOCK,   MU_SCHED_IDLE_TIME),
+	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  2, 0, 0,              MU_SCHED_CPU_POWER),
 };
+/* Entries of mu_ops, rows and holes (obj 0: no such operation). */
 #define MU_OPS_COUNT (sizeof(mu_ops) / sizeof(mu_ops[0]))
 
 #endif
