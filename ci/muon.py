@@ -32,6 +32,7 @@ BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
 QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
 KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
 KCHECK_PRESET = "vexpress-a9-kcheck"   # the build with the kernel's invariant checks (MUON_KCHECK) ci/test runs
+NOFAST_PRESET = "vexpress-a9-nofast"   # the build without the IPC fast path (MUON_FASTPATH=OFF) ci/test runs
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import muontrace  # noqa: E402  (tools/muontrace.py: the trace converter)
 
@@ -529,6 +530,8 @@ def cmd_test(a):
         kdb_tests(res)
         # Every boot test once more with the kernel checking its invariants (docs/debugging.md).
         target_tests(res, "vexpress-a9", label=KCHECK_PRESET, preset=KCHECK_PRESET)
+        # And without the IPC fast path: the slow path alone must give the same results (docs/ipc.md).
+        target_tests(res, "vexpress-a9", label=NOFAST_PRESET, preset=NOFAST_PRESET)
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
     return 1 if res.failed else 0
 
@@ -616,7 +619,8 @@ def cmd_bench(a):
             emit(b, metric, vals[len(vals) // 2], units.get(metric, "instructions"), runs=len(vals),
                  note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
                                         "other CPUs idle in WFI"))
-        bench_modem(b)
+        if not a.no_modem:
+            bench_modem(b)
     if not a.boards:
         bench_lbsim()
     return 0
@@ -839,6 +843,7 @@ def main():
     b = sub.add_parser("bench")
     b.add_argument("boards", nargs="*")
     b.add_argument("--runs", type=int, default=3)
+    b.add_argument("--no-modem", action="store_true", help="skip the modem builds (the IPC figures only)")
     st = sub.add_parser("stress")
     st.add_argument("board", nargs="?", default="vexpress-a9", help="a board, or all")
     st.add_argument("--minutes", type=int, default=10, help="minutes of stress rounds per board")

@@ -94,6 +94,7 @@ static void cmd_cpus(void)
 {
 	for (unsigned i = 0; i < ncpus_present; i++) {
 		struct cpu *c = &cpus[i];
+		/* The running thread is not queued (lazy queues, docs/ipc.md): current, then the queue. */
 		kprintf("cpu%u %s current %u %s ready", i, c->online ? "online" : "offline", tid(c->current),
 			task_name(c->current));
 		unsigned n = 0;

@@ -69,6 +69,7 @@ static int thread_invoke(struct thread *t, struct thread *th, uint32_t tag)
 		mr[3] = th->link.prio;
 		mr[4] = th->state;
 		mr[5] = th->id;
+		mr[6] = th->fast_ipc;
 		return MU_OK;
 	}
 	case MU_THREAD_CLOCK: {

@@ -22,7 +22,7 @@ enum obj_type { OBJ_NONE, OBJ_TASK = MU_OBJ_TASK, OBJ_THREAD = MU_OBJ_THREAD, OB
 
 enum thread_state {
 	TS_STOPPED,    /* created, not started */
-	TS_READY,      /* in its CPU's ready queue (also while running) */
+	TS_READY,      /* running (its CPU's current, not queued) or in its CPU's ready queue */
 	TS_SEND,       /* queued at a receiver, waiting for it to receive */
 	TS_RECV,       /* open wait */
 	TS_REPLY,      /* called, waiting for the reply */
@@ -77,6 +77,7 @@ struct thread {
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
 	uint8_t state;                /* enum thread_state */
 	uint32_t id;                  /* unique for the kernel's lifetime: THREAD_INFO, traces */
+	uint32_t fast_ipc;            /* owned by its CPU: its system calls the IPC fast path took (THREAD_INFO mr[6]) */
 	/* IPC, all owned by the thread's CPU: */
 	struct thread *rcv_head;      /* senders queued at this thread, FIFO */
 	struct irq *irq_pending;      /* interrupts to deliver at the next receive */
@@ -227,6 +228,10 @@ extern struct kobj *const sched_kobj;
 void sched_timer_update(void);
 void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change of cpu or migrate_to */
 __attribute__((noreturn)) void schedule(void);
+/* The IPC fast path (fastpath.c), from svc_entry: returns (t) only if it does not apply; then trap() runs. */
+struct thread *ipc_fast(struct thread *t, struct cpu *c);
+/* from (just blocked) hands this CPU to `to` (waiting, now TS_READY): no queue, no timer; event is the trace record. */
+__attribute__((noreturn)) void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigned event);
 void irq_dispatch(void);
 int syscall(struct thread *t);
 

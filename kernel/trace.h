@@ -69,6 +69,14 @@ static inline void trace_switch(uint64_t ns, uint32_t to)
 	}
 }
 
+/* The IPC fast path's direct switch from thread `from` to `to` at ns: one record says both. */
+static inline void trace_direct(struct cpu *c, uint64_t ns, unsigned event, uint32_t from, uint32_t to)
+{
+	struct trace_ring *r = c->trace;
+	trace_put(r, ns, event, from, to);
+	r->running = to;
+}
+
 /*
  * MU_CONSOLE_TRACE_DUMP: every CPU prints (print) or drops its own records,
  * oldest first, framed by TRACE BEGIN / TRACE END, and empties its ring.
@@ -83,6 +91,7 @@ static inline void trace_init_cpu(struct cpu *c) { (void)c; }
 static inline void trace_at(uint64_t ns, unsigned event, uint32_t a, uint32_t b) { (void)ns; (void)event; (void)a; (void)b; }
 static inline void trace(unsigned event, uint32_t a, uint32_t b) { (void)event; (void)a; (void)b; }
 static inline void trace_switch(uint64_t ns, uint32_t to) { (void)ns; (void)to; }
+static inline void trace_direct(struct cpu *c, uint64_t ns, unsigned event, uint32_t from, uint32_t to) { (void)c; (void)ns; (void)event; (void)from; (void)to; }
 static inline int trace_dump(bool print, uint32_t *count) { (void)print; *count = 0; return MU_ENOSYS; }
 static inline void trace_print_all(void) { kprintf("trace: not built in (MUON_TRACE is off)\n"); }
 #endif

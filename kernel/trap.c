@@ -36,6 +36,14 @@ void trap(struct arch_regs *r, unsigned kind)
 		c->current_syscall = NULL;
 		if (t->migrate_to >= 0 && t->state == TS_READY)
 			sched_ready(t);   /* moved during its own system call: it goes now */
+		/*
+		 * It goes on at once if schedule() would change nothing: it still
+		 * runs here, nothing is pending (tick, requests, memory to free)
+		 * and nobody ready outranks it (the running thread is not queued).
+		 */
+		if (c->current == t && t->state == TS_READY && !c->tick && !c->deferred &&
+		    !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) <= (int)t->link.prio)
+			arch_user_return(r);
 		break;
 	case TRAP_IRQ_N:
 		irq_dispatch();

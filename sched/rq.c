@@ -2,8 +2,6 @@
 #include <stddef.h>
 #include "rq.h"
 
-static int top_bit(uint32_t v) { return 31 - __builtin_clz(v); }
-
 void rq_init(struct rq *q)
 {
 	q->summary = 0;
@@ -47,14 +45,6 @@ void rq_dequeue(struct rq *q, struct rq_link *l)
 		if (!q->words[p / 32])
 			q->summary &= ~(1u << (p / 32));
 	}
-}
-
-int rq_top_prio(const struct rq *q)
-{
-	if (!q->summary)
-		return -1;
-	int w = top_bit(q->summary);
-	return w * 32 + top_bit(q->words[w]);
 }
 
 struct rq_link *rq_pick(const struct rq *q)

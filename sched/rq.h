@@ -29,6 +29,13 @@ void rq_enqueue(struct rq *q, struct rq_link *l);       /* at the tail of its pr
 void rq_enqueue_head(struct rq *q, struct rq_link *l);  /* at the head: a preempted thread keeps its turn */
 void rq_dequeue(struct rq *q, struct rq_link *l);
 struct rq_link *rq_pick(const struct rq *q);            /* highest priority, first in line; NULL if empty */
-int rq_top_prio(const struct rq *q);                    /* -1 if empty */
+/* The highest priority with a thread queued, -1 if empty (inline: the IPC fast path asks it). */
+static inline int rq_top_prio(const struct rq *q)
+{
+	if (!q->summary)
+		return -1;
+	int w = 31 - __builtin_clz(q->summary);
+	return w * 32 + 31 - __builtin_clz(q->words[w]);
+}
 
 #endif

@@ -16,7 +16,7 @@
 #include "trace.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
-static void switch_to(struct cpu *c, struct thread *t)
+static inline __attribute__((always_inline)) void switch_to(struct cpu *c, struct thread *t)
 {
 	if (c->space != t->task) {
 		bool flush;
@@ -25,7 +25,6 @@ static void switch_to(struct cpu *c, struct thread *t)
 		c->space = t->task;
 	}
 	arch_set_user_tp(t->tls, t->utcb_va);
-	trace_switch(c->slice_start, t->id);   /* schedule() set slice_start to now */
 }
 
 static void account(struct cpu *c, uint64_t now);
@@ -87,6 +86,8 @@ void sched_ready(struct thread *t)
 		t->migrate_to = -1;
 	kcheck(t->ipc_cpu == c->id);
 	t->state = TS_READY;
+	if (c->current == t)
+		return;   /* it has the CPU: the running thread is not queued (schedule()) */
 	if (!t->link.queued) {
 		rq_enqueue(&c->rq, &t->link);
 		if (c->current && t->link.prio == c->current->link.prio)
@@ -130,10 +131,11 @@ static void account(struct cpu *c, uint64_t now)
 	c->slice_start = now;
 }
 
+/* A thread of t's priority waits (t runs, so it is not queued itself). */
 static bool has_equal(const struct cpu *c, const struct thread *t)
 {
 	const struct rq_link *head = &c->rq.head[t->link.prio];
-	return t->link.queued && (t->link.next != head || t->link.prev != head);
+	return head->next != head;
 }
 
 static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
@@ -186,35 +188,57 @@ void sched_timer_update(void)
 	}
 }
 
+/*
+ * Lazy queues: the running thread (current, TS_READY) is not in the ready
+ * queue. It goes back in only when it loses the CPU while still ready:
+ * at the head of its priority when a higher one preempts it (it keeps its
+ * turn), at the tail when its quantum is spent and an equal waits. A thread
+ * that blocks while running never touches the queue, and the thread that
+ * gets the CPU leaves it.
+ */
 void schedule(void)
 {
 	struct cpu *c = this_cpu();
 	kcheck(!c->obj_busy && !c->current_syscall);
 	for (;;) {
 		drq_run();
+		struct thread *cur = c->current;
+		bool run = cur && cur->state == TS_READY;
+		int top = rq_top_prio(&c->rq);
 		/*
 		 * The same thread goes on: its quantum is still on the timer and its
 		 * time is charged at the next switch or timer interrupt. No clock read.
 		 */
-		struct rq_link *top = rq_pick(&c->rq);
-		if (top && c->current && top == &c->current->link && !c->tick)
-			arch_user_return(&c->current->regs);
+		if (run && !c->tick && top <= (int)cur->link.prio)
+			arch_user_return(&cur->regs);
 		c->tick = false;
 		uint64_t now = bsp_clock_ns();
 		account(c, now);
-		struct thread *cur = c->current;
-		struct rq_link *l = top;
-		if (cur && cur->link.queued && cur->quantum_left <= 0) {
+		if (run && cur->quantum_left <= 0) {
 			cur->quantum_left = cur->quantum_ns;   /* round robin: behind its equals */
-			rq_dequeue(&c->rq, &cur->link);
-			rq_enqueue(&c->rq, &cur->link);
-			l = rq_pick(&c->rq);
+			if (top >= (int)cur->link.prio) {
+				rq_enqueue(&c->rq, &cur->link);
+				run = false;
+			}
 		}
-		if (l) {
-			struct thread *t = container_of(l, struct thread, link);
-			kcheck(t->state == TS_READY && t->cpu == c->id && t->ipc_cpu == c->id);
-			if (t != cur)
+		if (run && top > (int)cur->link.prio) {
+			rq_enqueue_head(&c->rq, &cur->link);   /* preempted: it keeps its turn */
+			run = false;
+		}
+		struct thread *t = run ? cur : NULL;
+		if (!t) {
+			struct rq_link *l = rq_pick(&c->rq);
+			if (l) {
+				t = container_of(l, struct thread, link);
+				rq_dequeue(&c->rq, l);
+			}
+		}
+		if (t) {
+			kcheck(t->state == TS_READY && t->cpu == c->id && t->ipc_cpu == c->id && !t->link.queued);
+			if (t != cur) {
 				switch_to(c, t);
+				trace_switch(now, t->id);
+			}
 			c->current = t;
 			program_timer(c, now, t);
 			arch_user_return(&t->regs);
@@ -232,6 +256,28 @@ void schedule(void)
 		c->slice_start = woke;
 		irq_dispatch();
 	}
+}
+
+/*
+ * The IPC fast path's switch (kernel/fastpath.c): `from` blocked in a call
+ * or reply-and-wait, `to` was waiting for it and nothing ready here is at or
+ * above its priority, so schedule() would pick it too. Neither is queued
+ * (the running thread never is), so no queue is touched; the timer keeps
+ * its deadline (fastpath.c says why that is right). Time is charged as
+ * schedule() does, and one trace record says the switch and the IPC.
+ */
+void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigned event)
+{
+	kcheck(c->current == from && !from->link.queued && !to->link.queued && to->cpu == c->id);
+	uint64_t now = bsp_clock_ns(), d = now - c->slice_start;   /* account(), from known to be there */
+	from->consumed_ns += d;
+	from->quantum_left -= (int64_t)d;
+	c->slice_start = now;
+	to->state = TS_READY;
+	c->current = to;
+	switch_to(c, to);
+	trace_direct(c, now, event, from->id, to->id);
+	arch_user_return(&to->regs);
 }
 
 static void move_fn(struct drq *r)
@@ -259,9 +305,11 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 		return;
 	if (cpu != c->id)
 		trace(MU_TRACE_MIGRATE, t->id, c->id << 8 | cpu);
-	bool ready = t->link.queued;
-	if (ready)
+	bool ready = t->link.queued || (c->current == t && t->state == TS_READY);
+	if (t->link.queued)
 		rq_dequeue(&c->rq, &t->link);   /* to requeue at its new priority */
+	if (c->current == t)
+		c->tick = true;   /* its priority changed: decide again */
 	sched_count(t, -1);
 	t->link.prio = prio;
 	t->quantum_ns = quantum_ns;

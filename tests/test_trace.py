@@ -56,7 +56,7 @@ def main():
     check("trace_json_cpu_tracks", all(f"CPU {i}" in tracks and tracks[f"CPU {i}"] == i for i in range(4)),
           f"tracks {sorted(tracks)}")
     xs = [e for e in ev if e["ph"] == "X" and e["cat"] == "sched"]
-    switches = sum(1 for r in recs if r[2] == "switch" and r[4])
+    switches = sum(1 for r in recs if r[2] in ("switch", "ipc_call", "ipc_reply_wait") and r[4])
     check("trace_json_run_slices", len(xs) > 0 and all(e["dur"] >= 0 for e in xs) and len(xs) <= switches + 4,
           f"{len(xs)} slices for {switches} switches to a thread")
     bad = sum(overlaps(sorted((e["ts"], e["dur"]) for e in xs if e["tid"] == c)) for c in range(4))

@@ -2,7 +2,8 @@
 #
 #   muon-cpus   per CPU: online, the current thread (id, task, its saved user
 #               pc) and where the CPU itself is (the pc of its gdb thread)
-#   muon-rq     per CPU: the ready queue, highest priority first (id:prio task)
+#   muon-rq     per CPU: the running thread marked *, then the ready queue, highest priority
+#               first (id:prio task); the running thread is not in the queue (docs/ipc.md)
 #
 # QEMU's gdb stub shows each CPU as one gdb thread, numbered from 1 in CPU
 # order. The commands read the kernel's struct cpu array `cpus`, so they work
@@ -72,7 +73,8 @@ class MuonCpus(gdb.Command):
 
 
 class MuonRq(gdb.Command):
-    """Per CPU: the ready threads, highest priority first, as id:prio(task)."""
+    """Per CPU: the running thread (if ready) marked *, then the ready queue, highest priority first,
+    as id:prio(task). The running thread is not in the queue (lazy queues, docs/ipc.md)."""
 
     def __init__(self):
         super().__init__("muon-rq", gdb.COMMAND_USER)
@@ -85,6 +87,10 @@ class MuonRq(gdb.Command):
         for i in range(n):
             rq = cpus[i]["rq"]
             out = []
+            cur = cpus[i]["current"]
+            if int(cur) and int(cur.dereference()["state"]) == 1:   # TS_READY: it runs
+                th = cur.dereference()
+                out.append("*%d:%d(%s)" % (int(th["id"]), int(th["link"]["prio"]), task_name(th)))
             for p in range(255, -1, -1):
                 head = rq["head"][p]
                 link = head["next"]

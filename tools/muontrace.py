@@ -139,7 +139,7 @@ class Model:
         for cpu, ns, name, a, b in self.trace.records:
             t = ns - self.t0
             first.setdefault(cpu, t)
-            if name == "switch":
+            if name in ("switch", "ipc_call", "ipc_reply_wait"):   # the fast path's IPC records are switches too
                 prev = running.get(cpu)
                 if prev is None and a:
                     prev = (a, first[cpu])   # it ran from the start of the window
@@ -147,6 +147,8 @@ class Model:
                     self._slice(cpu, prev[0], prev[1], t)
                 running[cpu] = (b, t)
                 self.threads.update(x for x in (a, b) if x)
+                if name != "switch":
+                    self._point(cpu, t, name, a, b)
             else:
                 self._point(cpu, t, name, a, b)
                 tid = running.get(cpu, (0, 0))[0]
@@ -170,7 +172,7 @@ class Model:
     def _point(self, cpu, t, name, a, b):
         args = {"a": a, "b": b}
         kind = "other"
-        if name in ("ipc_send", "ipc_reply"):
+        if name in ("ipc_send", "ipc_reply", "ipc_call", "ipc_reply_wait"):
             kind, args = "ipc", {"from": a, "to": b}
         elif name == "irq":
             kind, args = "irq", {"irq": a}

@@ -17,7 +17,7 @@
 /* Scenarios of the tests module (apps/tests), passed in r0. */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID,
+       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID, M_FAST,
        M_RACE_KILL_LOCK, M_RACE_MIGRATE, M_RACE_MIGRATE_LOCK, M_RACE_KILL_MOVE,
        M_STRESS_FUZZ, M_STRESS_FUZZ_MEM, M_STRESS_SELF_DESTRUCT, M_STRESS_QUOTA, M_STRESS_RACE0 };
 
@@ -43,6 +43,7 @@ static const struct test {
 	{ "asid_rollover", M_ASID, 0, -1, NULL, NULL },
 	{ "ipc_two_tasks", M_CLIENT, 0, M_SERVER, NULL, NULL },
 	{ "ipc_bench_runs", M_BENCH, 0, M_SERVER, NULL, NULL },
+	{ "ipc_fast_path", M_FAST, 0, -1, NULL, NULL },
 	{ "sched_api_kernel", M_SCHED_API, 0, -1, NULL, NULL },
 	{ "sched_api_balancer", M_SCHED_API, 0, -1, "t_any", NULL },
 	{ "lb_instance_view", M_LB_VIEW, 0, -1, "t_view", NULL },

@@ -8,7 +8,7 @@
 /* Scenarios, passed in r0 by init (apps/init/main.c keeps the same list). */
 enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, M_BENCH, M_MEMORY, M_IRQ, M_SMP,
        M_XIPC, M_SCHED_API, M_LB_VIEW, M_LB_PIN, M_LB_TOGETHER, M_LB_APART, M_LB_VM, M_LB_BALANCE, M_LB_POWER,
-       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID,
+       M_LB_CRASH, M_TRACE, M_CPU_POWER, M_RIGHTS, M_ASID, M_FAST,
        /* race.c: ci/test's race scenarios, then ci/stress's phases (r0 = mode | round << 8) */
        M_RACE_KILL_LOCK, M_RACE_MIGRATE, M_RACE_MIGRATE_LOCK, M_RACE_KILL_MOVE,
        M_STRESS_FUZZ, M_STRESS_FUZZ_MEM, M_STRESS_SELF_DESTRUCT, M_STRESS_QUOTA,
@@ -26,6 +26,7 @@ int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio,
 int lb_test(uint32_t mode);
 int test_rights(void);   /* rights.c */
 int test_asid(void);   /* asid.c */
+int test_fast(void);   /* fast.c: the IPC fast path */
 int race_test(uint32_t mode, uint32_t seed, uint32_t scale);
 int stress_phase(uint32_t mode, uint32_t round);
 

@@ -142,8 +142,31 @@ v_irq:	 .word irq_entry
 	b	trap_common
 .endm
 
+/*
+ * A system call from user mode tries the IPC fast path first (kernel/fastpath.c):
+ * ipc_fast(thread, cpu) switches to the partner itself, or returns the thread
+ * (whose registers come first in it) for trap().
+ */
 svc_entry:
+#if MUON_FASTPATH
+	srsdb	sp!, #PSR_SVC
+	stmdb	sp, {r0-r14}^
+	sub	sp, sp, #60
+	ldr	r2, [sp, #64]           /* saved cpsr */
+	and	r2, r2, #PSR_MODE_MASK
+	cmp	r2, #PSR_USR
+	movne	r1, #TRAP_SVC_N
+	bne	trap_common             /* from the kernel: a bug, trap() says so */
+	mov	r0, sp
+	mrc	p15, 0, r1, c13, c0, 4
+	ldr	sp, [r1, #CPU_KSTACK]
+	bl	ipc_fast
+	mov	r1, #TRAP_SVC_N
+	bl	trap
+	b	.
+#else
 	save_and_trap TRAP_SVC_N
+#endif
 irq_entry:
 	sub	lr, lr, #4
 	save_and_trap TRAP_IRQ_N

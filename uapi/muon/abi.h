@@ -136,7 +136,8 @@ enum {
 	MU_THREAD_CONTROL = 19, /* mr[0] = pager cap, mr[1] = exception handler cap (in its task; ~0: keep) */
 	MU_THREAD_CLOCK = 20,   /* reply: mr[0..1] = board clock in ns (low, high) */
 	MU_THREAD_INFO = 21,    /* reply: mr[0] = CPU, mr[1..2] = consumed ns, mr[3] = priority, mr[4] = state
-	                           (0 stopped, 1 ready, 2 send, 3 recv, 4 reply, 5 dead), mr[5] = thread id */
+	                           (0 stopped, 1 ready, 2 send, 3 recv, 4 reply, 5 dead), mr[5] = thread id,
+	                           mr[6] = its system calls the IPC fast path took (0 without MUON_FASTPATH) */
 	MU_TASK_MAP = 32,       /* items (caps, memory) go from the caller into this task; br-like targets in mr */
 	MU_TASK_UNMAP = 33,     /* mr[0] = MU_ITEM_CAP/MEM, mr[1] = index or address, mr[2] = log2 size: revoke what was derived (own too if mr[3]) */
 	MU_FACTORY_CREATE = 48, /* mr[0] = MU_OBJ_*, then per type: see below; mr[1] = cap slot for the new object */

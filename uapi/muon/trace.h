@@ -25,6 +25,8 @@
 	X(MU_TRACE_IRQ,         0x04,  "irq")         /* a = interrupt ID (0-15 SGI, 16-31 PPI, 32+ SPI) */ \
 	X(MU_TRACE_MIGRATE,     0x05,  "migrate")     /* a = thread, b = from CPU << 8 | to CPU (decided; a blocked thread leaves when woken) */ \
 	X(MU_TRACE_DRQ,         0x06,  "drq")         /* a = target CPU, b = handler address (a kernel symbol) */ \
+	X(MU_TRACE_IPC_CALL,    0x07,  "ipc_call")    /* a switch by the IPC fast path's call: a = caller (ran), b = receiver (runs now) */ \
+	X(MU_TRACE_IPC_REPLY_WAIT, 0x08, "ipc_reply_wait") /* a switch by the fast path's reply-and-wait: a = replier (ran), b = caller (runs now) */ \
 	X(MU_TRACE_LB_PLACE,    0x100, "lb_place")    /* a = thread, b = MU_TRACE_LB_PLACE_B(cpu, reason, load) */ \
 	X(MU_TRACE_LB_MOVE,     0x101, "lb_move")     /* a = thread, b = MU_TRACE_LB_MOVE_B(from, to, reason, load) */ \
 	X(MU_TRACE_LB_REJECT,   0x102, "lb_reject")   /* a = client index, b = error (enum mu_err) */ \

@@ -1,0 +1,143 @@
+/*
+ * The IPC fast path (docs/ipc.md): call and reply-and-wait between two
+ * threads of this CPU, taken first thing for a system call (trap()), before
+ * the generic decoder. It does what the slow path would do for the common
+ * case, and nothing else: copy a few words, hand over the reply right, mark
+ * the caller's side first (docs/smp.md, Waits rule 4), and switch straight
+ * to the partner (sched_direct: no ready queue, no schedule(), no timer).
+ *
+ * Every precondition is a few loads. If one fails, ipc_fast returns having
+ * changed nothing, and the unchanged slow path (syscall(), schedule()) runs,
+ * which stays the reference. The preconditions and why each is needed:
+ *
+ *  - the CPU is quiet: no request queued (drq_head), no tick (the timer
+ *    fired, an equal arrived or the timer must be set again), no memory
+ *    waiting for a grace period: all of them are schedule()'s and trap()'s
+ *    work at the top, which the fast path skips;
+ *  - a short message of words only: items need obj_lock (Waits rule 2);
+ *  - the partner lives here and its IPC state is at home (no request of
+ *    another CPU can be half-way through it), it waits exactly for this
+ *    (TS_RECV open or closed on this gate; TS_REPLY with us as its
+ *    replier), is not faulting (a fault reply has its own path), has no
+ *    timeout (its removal could change the timer), no move recorded
+ *    (migrate_to: sched_ready would move it) and no wake-up in flight;
+ *  - nobody ready at or above the partner's priority: then the slow path's
+ *    schedule() would pick the partner too (FIFO among equals puts a woken
+ *    thread behind one already waiting), so the direct switch never
+ *    inverts priorities, and the partner needs no quantum timer. The
+ *    timer keeps what it has: the nearest timeout is unchanged (neither
+ *    thread has one, the blocking side takes none), and a quantum deadline
+ *    left from the caller can only fire early, when schedule() sets it again;
+ *  - the caller: no fault, no move recorded, no wake-up in flight; a
+ *    reply-and-wait blocks for good (timeout never) with nothing waiting
+ *    for it (no queued sender, no pending interrupt).
+ */
+#include "kernel.h"
+#include "thread.h"
+#include "cpu.h"
+#include "trace.h"
+
+#if MUON_FASTPATH
+
+#define FAST_WORDS 8   /* at most this many message words */
+
+static inline __attribute__((always_inline)) bool cpu_quiet(const struct cpu *c)
+{
+	return !c->tick && !c->deferred && !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED);
+}
+
+/*
+ * p (waiting) may take this CPU from the caller now: see above. Its IPC
+ * state is at home: a thread blocks in TS_RECV on its own CPU, and a caller
+ * is TS_REPLY with its state home before its replier can run (finish_send).
+ */
+static inline __attribute__((always_inline)) bool can_switch_to(const struct cpu *c, const struct thread *p)
+{
+	kcheck(p->cpu == c->id && p->ipc_cpu == c->id);   /* the caller checked cpu first */
+	return !p->fault_kind && !p->timeout && p->migrate_to < 0 &&
+	       !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) < (int)p->link.prio;
+}
+
+static inline __attribute__((always_inline)) void copy_words(struct thread *to, const struct thread *from, unsigned words)
+{
+	uint32_t *d = to->utcb->mr;
+	const uint32_t *s = from->utcb->mr;
+	for (unsigned i = 0; i < words; i++)
+		d[i] = s[i];
+}
+
+/* The caller and its CPU: nothing pending that the slow path would do first. */
+static inline __attribute__((always_inline)) bool caller_ok(const struct cpu *c, const struct thread *t, uint32_t tag)
+{
+	return !(tag & 0xfc0u) && MU_TAG_WORDS(tag) <= FAST_WORDS && cpu_quiet(c) && !t->fault_kind &&
+	       t->migrate_to < 0 && !__atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED);
+}
+
+/* MU_SEND|MU_RECV on a gate whose thread waits for it here. */
+static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struct thread *t, uint32_t idx, uint32_t tag)
+{
+	uint8_t rights;
+	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
+	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND)
+		return;
+	uint32_t label;
+	struct thread *r = gate_peer((struct gate *)o, &label);   /* thread and label of one binding */
+	struct gate *g = (struct gate *)o;
+	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !caller_ok(c, t, tag) ||
+	    !can_switch_to(c, r))
+		return;   /* a partner elsewhere is the most common miss: it is looked at first */
+	copy_words(r, t, MU_TAG_WORDS(tag));
+	t->snd_tag = tag;
+	r->regs.r[0] = MU_OK;
+	r->regs.r[1] = tag;
+	r->regs.r[2] = label;
+	r->reply_to = t;
+	t->replier = r;
+	t->state = TS_REPLY;   /* the caller's side first */
+	t->fast_ipc++;
+	sched_direct(c, t, r, MU_TRACE_IPC_CALL);
+}
+
+/* MU_REPLY|MU_RECV: the caller we owe the reply waits here; then wait, open or on a gate of ours. */
+static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c, struct thread *t, uint32_t idx,
+								   uint32_t tag, uint32_t timeout)
+{
+	struct thread *k = t->reply_to;
+	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || t->rcv_head || t->irq_pending ||
+	    k->state != TS_REPLY || k->replier != t || !caller_ok(c, t, tag) || !can_switch_to(c, k))
+		return;
+	struct gate *g = NULL;
+	if (idx) {
+		uint8_t rights;
+		struct kobj *o = cap_read(&t->task->caps, idx, &rights);
+		if (!o || o->type != OBJ_GATE || !(rights & MU_R) || ((struct gate *)o)->bound != t)
+			return;
+		g = (struct gate *)o;
+	}
+	copy_words(k, t, MU_TAG_WORDS(tag));
+	t->snd_tag = tag;
+	t->reply_to = NULL;
+	t->rcv_from = g;
+	t->state = TS_RECV;
+	k->rpl_tag = tag;
+	k->replier = NULL;
+	k->regs.r[0] = MU_OK;
+	k->regs.r[1] = tag;
+	k->regs.r[2] = 0;
+	t->fast_ipc++;
+	sched_direct(c, t, k, MU_TRACE_IPC_REPLY_WAIT);
+}
+
+/* From svc_entry (entry.S), for a system call from user mode; returns t if the fast path does not apply. */
+struct thread *ipc_fast(struct thread *t, struct cpu *c)
+{
+	uint32_t flags = t->regs.r[2];
+	kcheck(c->current == t && t->state == TS_READY && !t->link.queued);
+	if (flags == (MU_SEND | MU_RECV))
+		fast_call(c, t, t->regs.r[0], t->regs.r[1]);
+	else if (flags == (MU_REPLY | MU_RECV))
+		fast_reply_wait(c, t, t->regs.r[0], t->regs.r[1], t->regs.r[3]);
+	return t;
+}
+
+#endif
