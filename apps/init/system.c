@@ -1024,13 +1024,9 @@ static void command(char *line)
 		printf("echo: %s\n", arg ? arg : "");
 	} else if (!strcmp(line, "policy")) {
 		for (unsigned c = 0; c < pol.n_clients; c++)
-			printf("  client %s: %s, cpus 0x%x (usable 0x%x), priorities %u-%u\n", pol.clients[c].name,
-			       policy_kind_name(pol.clients[c].kind), (unsigned)pol.clients[c].cpus,
-			       (unsigned)pol.clients[c].usable, pol.clients[c].prio_lo, pol.clients[c].prio_hi);
+			printf("  %s\n", (policy_client_text(&pol, c, msg, sizeof(msg)), msg));
 		for (unsigned g = 0; g < pol.n_groups; g++)
-			printf("  group %s of %s: %s, %u threads\n", pol.groups[g].name,
-			       pol.clients[pol.groups[g].client].name, policy_kind_name(pol.groups[g].kind),
-			       pol.groups[g].threads);
+			printf("  %s\n", (policy_group_text(&pol, g, msg, sizeof(msg)), msg));
 		lb_call(LB_DUMP, 0);
 	} else if (!strcmp(line, "kill") && arg) {
 		kill_command(arg);
@@ -1066,15 +1062,15 @@ static struct {
 	uint32_t len;       /* bytes of the line so far, kept or not */
 	int bad;            /* the first byte that is not printable, or -1 */
 	uint32_t bad_at;
-	bool cut;           /* input was lost in this line: drop it */
-	uint32_t dropped;   /* bytes dropped for the loss, said at the end of the line */
+	bool cut;           /* input was lost in this line: drop it up to its end */
 } in = { .bad = -1 };
 
 static void end_of_line(void)
 {
-	if (in.cut)
-		printf("console: %u bytes dropped (input came faster than it was read); whole lines only\n",
-		       (unsigned)(in.dropped + in.len));
+	if (in.cut && in.len)
+		printf("console: %u bytes dropped: the rest of a line cut by a loss\n", (unsigned)in.len);
+	else if (in.cut)
+		;
 	else if (in.len > LINE_MAX)
 		printf("console: line of %u bytes refused (at most %u)\n", (unsigned)in.len, LINE_MAX);
 	else if (in.bad >= 0)
@@ -1087,7 +1083,6 @@ static void end_of_line(void)
 	in.len = 0;
 	in.bad = -1;
 	in.cut = false;
-	in.dropped = 0;
 }
 
 static void input_byte(uint8_t c)
@@ -1121,8 +1116,10 @@ static bool read_input(void)
 		for (uint32_t i = 0; i < got; i++)
 			input_byte(buf[i]);   /* may run a command, which uses the message registers */
 		if (lost) {   /* the gap follows these bytes: the line it cuts goes, up to its end */
-			in.dropped += lost;
+			printf("console: %u bytes dropped (input came faster than it was read); whole lines only\n",
+			       (unsigned)(lost + (in.cut ? 0 : in.len)));
 			in.cut = true;
+			in.len = 0;
 		}
 		if (!got && !lost)
 			return any;
