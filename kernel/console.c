@@ -6,10 +6,11 @@
  * nothing depends on which CPU takes the interrupt. New input notifies the
  * MU_IRQ_CONSOLE object's thread (init), which reads at once instead of
  * polling. When the ring is full, input is dropped from there on until the
- * reader has emptied the ring, and that read says how many bytes were lost
- * (mr[MU_CONSOLE_LOST]): the loss is one gap at a known place in the
- * stream, so the reader can drop the lines it cut instead of merging the
- * pieces. In a MUON_KDEBUG build the KDB_KEY byte enters the debug console
+ * reader has emptied the ring and then up to the end of a line; the read
+ * that empties the ring says how many bytes were lost (mr[MU_CONSOLE_LOST]).
+ * So a loss is a gap at a known place in the stream, and what follows it
+ * starts a line: the reader drops the piece of a line it holds and never
+ * joins pieces of two lines. In a MUON_KDEBUG build the KDB_KEY byte enters the debug console
  * instead of the ring.
  */
 #include "kernel.h"
@@ -25,7 +26,10 @@
 static spinlock_t in_lock;
 static char in_buf[IN_SIZE];       /* guarded by in_lock */
 static uint32_t in_head, in_tail;  /* guarded by in_lock: bytes in, bytes out */
-static uint32_t in_lost;           /* guarded by in_lock: bytes dropped since the ring was last full */
+static uint32_t in_lost;           /* guarded by in_lock: bytes dropped and not yet reported, */
+static uint32_t in_gap_at;         /* guarded by in_lock: ... which were between byte in_gap_at - 1 and it */
+static enum { KEEP, DROP_TO_EMPTY, DROP_TO_LINE_END } in_drop;   /* guarded by in_lock */
+static bool in_dropped_eol;        /* guarded by in_lock: the last byte dropped ended a line */
 
 void console_init(void)
 {
@@ -34,7 +38,31 @@ void console_init(void)
 		gic_enable(bsp_board.uart_irq);
 }
 
-/* Move what the UART holds into the ring (dropping bytes while it is or was full); *got: anything came. */
+/*
+ * A byte that finds the ring full starts a gap at in_head: input is dropped
+ * until the reader has taken everything before the gap, and then up to a
+ * line end (unless the last byte dropped ended one). If the ring fills again before the reader reached the gap, what
+ * came after the gap is dropped too (the reader never took any of it), so
+ * there is only ever one gap to report.
+ */
+static void drop(int ch)
+{
+	if (in_drop == KEEP) {
+		if (in_lost) {
+			in_lost += in_head - in_gap_at;
+			in_head = in_gap_at;
+		} else {
+			in_gap_at = in_head;
+		}
+		in_drop = DROP_TO_EMPTY;
+	} else if (in_drop == DROP_TO_LINE_END && (ch == '\r' || ch == '\n')) {
+		in_drop = KEEP;
+	}
+	in_dropped_eol = ch == '\r' || ch == '\n';
+	in_lost++;
+}
+
+/* Move what the UART holds into the ring (dropping as above); *got: anything came. */
 static bool drain(bool *got)
 {
 	bool key = false;
@@ -42,12 +70,13 @@ static bool drain(bool *got)
 	spin_lock(&in_lock);
 	while ((ch = bsp_uart_getc()) >= 0) {
 		*got = true;
-		if (MUON_KDEBUG && ch == KDB_KEY)
+		if (MUON_KDEBUG && ch == KDB_KEY) {
 			key = true;
-		else if (in_head - in_tail < IN_SIZE && !in_lost)
+		} else if (in_drop != KEEP || in_head - in_tail == IN_SIZE) {
+			drop(ch);
+		} else {
 			in_buf[in_head++ % IN_SIZE] = (char)ch;
-		else
-			in_lost++;
+		}
 	}
 	spin_unlock(&in_lock);
 	return key;
@@ -74,11 +103,14 @@ static int console_read(uint32_t *mr)
 	if (drain(&got))
 		kdb_enter();
 	spin_lock(&in_lock);
-	while (n < MU_CONSOLE_MAX && in_tail != in_head)
+	uint32_t end = in_lost ? in_gap_at : in_head;   /* up to the gap, which is then reported */
+	while (n < MU_CONSOLE_MAX && in_tail != end)
 		buf[n++] = in_buf[in_tail++ % IN_SIZE];
-	if (in_tail == in_head) {   /* the gap comes after the last byte taken: report it, take input again */
+	if (in_lost && in_tail == in_gap_at) {
 		lost = in_lost;
 		in_lost = 0;
+		if (in_drop == DROP_TO_EMPTY)   /* what follows the gap must start a line */
+			in_drop = in_dropped_eol ? KEEP : DROP_TO_LINE_END;
 	}
 	spin_unlock(&in_lock);
 	mr[0] = n;

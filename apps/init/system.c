@@ -1051,8 +1051,8 @@ static void command(char *line)
  * Console input, line by line. Every line is taken whole or refused whole:
  * a line longer than LINE_MAX, or with a byte that is not printable ASCII,
  * is refused with a message; when the kernel lost input (its buffer was
- * full), the lines the gap cut are dropped, and the console says how many
- * bytes that was. Pieces of two lines are never joined into one command.
+ * full), it resumes at a line start and we drop the piece of a line we
+ * hold, so the lines the gap cut go whole; the console says how many bytes. Pieces of two lines are never joined into one command.
  */
 #define LINE_MAX 120
 #define CONSOLE_IRQ_SLOT 123
@@ -1062,16 +1062,11 @@ static struct {
 	uint32_t len;       /* bytes of the line so far, kept or not */
 	int bad;            /* the first byte that is not printable, or -1 */
 	uint32_t bad_at;
-	bool cut;           /* input was lost in this line: drop it up to its end */
 } in = { .bad = -1 };
 
 static void end_of_line(void)
 {
-	if (in.cut && in.len)
-		printf("console: %u bytes dropped: the rest of a line cut by a loss\n", (unsigned)in.len);
-	else if (in.cut)
-		;
-	else if (in.len > LINE_MAX)
+	if (in.len > LINE_MAX)
 		printf("console: line of %u bytes refused (at most %u)\n", (unsigned)in.len, LINE_MAX);
 	else if (in.bad >= 0)
 		printf("console: line refused: byte 0x%02x at column %u is not printable\n", (unsigned)in.bad,
@@ -1082,7 +1077,6 @@ static void end_of_line(void)
 	}
 	in.len = 0;
 	in.bad = -1;
-	in.cut = false;
 }
 
 static void input_byte(uint8_t c)
@@ -1091,7 +1085,7 @@ static void input_byte(uint8_t c)
 		end_of_line();
 		return;
 	}
-	if (!in.cut && in.bad < 0 && (c < ' ' || c > '~')) {
+	if (in.bad < 0 && (c < ' ' || c > '~')) {
 		in.bad = c;
 		in.bad_at = in.len + 1;
 	}
@@ -1115,11 +1109,11 @@ static bool read_input(void)
 		memcpy(buf, &mr()[1], got);
 		for (uint32_t i = 0; i < got; i++)
 			input_byte(buf[i]);   /* may run a command, which uses the message registers */
-		if (lost) {   /* the gap follows these bytes: the line it cuts goes, up to its end */
+		if (lost) {   /* the gap follows these bytes, and what follows it starts a line: drop our piece */
 			printf("console: %u bytes dropped (input came faster than it was read); whole lines only\n",
-			       (unsigned)(lost + (in.cut ? 0 : in.len)));
-			in.cut = true;
+			       (unsigned)(lost + in.len));
 			in.len = 0;
+			in.bad = -1;
 		}
 		if (!got && !lost)
 			return any;
@@ -1128,15 +1122,22 @@ static bool read_input(void)
 	return any;
 }
 
-void console_loop(void)
+static bool irq;   /* we hold the MU_IRQ_CONSOLE object */
+
+/* Claimed first thing at boot, before any other program could take it. */
+void console_claim(void)
 {
-	/* Input wakes us (MU_IRQ_CONSOLE); without it, the status tick reads it once a second. */
-	bool irq = fcreate(MU_CAP_FACTORY, MU_OBJ_IRQ, CONSOLE_IRQ_SLOT, MU_IRQ_CONSOLE, 0) == MU_OK;
+	irq = fcreate(MU_CAP_FACTORY, MU_OBJ_IRQ, CONSOLE_IRQ_SLOT, MU_IRQ_CONSOLE, 0) == MU_OK;
 	if (irq) {
 		mr()[0] = MU_CAP_THREAD;
 		mr()[1] = CONSOLE_LABEL;
 		irq = mu_invoke(CONSOLE_IRQ_SLOT, MU_TAG(MU_IRQ_BIND, 2), 0) == MU_OK;
 	}
+}
+
+void console_loop(void)
+{
+	/* Input wakes us (MU_IRQ_CONSOLE); without it, the status tick reads it once a second. */
 	if (!irq)
 		printf("init: no console interrupt: input is read once a second\n");
 	uint64_t next_tick = now_ns() + 1000000000ull;
