@@ -32,7 +32,11 @@ struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int 
 		q->masked = true;
 		return q;
 	}
-	if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq || irq == bsp_board.uart_irq)
+	bool console = irq == MU_IRQ_CONSOLE && bsp_board.uart_irq;   /* the console keeps its line enabled */
+	if (console)
+		irq = bsp_board.uart_irq;
+	else if (irq < 32 || irq >= gic_lines() || irq >= ARRAY_SIZE(claimed) || irq == platform.timer_irq ||
+		 irq == bsp_board.uart_irq)
 		return NULL;
 	struct irq *q = kmem_alloc(f, 1);
 	*err = MU_ENOMEM;
@@ -50,6 +54,7 @@ struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int 
 	}
 	obj_init(&q->hdr, OBJ_IRQ, &q->factory, f);
 	q->irq = irq;
+	q->masked = false;
 	return q;
 }
 
@@ -113,7 +118,7 @@ void irq_free(struct irq *q)
 			struct drq r = { .fn = unpace_fn, .arg = q };
 			drq_call((unsigned)q->cpu, &r);
 		}
-	} else {
+	} else if (q->irq != bsp_board.uart_irq) {
 		gic_disable(q->irq);
 	}
 	struct thread *old = q->bound;
@@ -184,6 +189,18 @@ bool irq_fire(unsigned id)
 	return true;
 }
 
+/*
+ * Console input arrived (console_irq): tell the thread of the MU_IRQ_CONSOLE
+ * object, once until it unmasks. The line itself stays enabled, so the
+ * kernel keeps draining the UART meanwhile.
+ */
+void irq_signal(unsigned id)
+{
+	struct irq *q = id < ARRAY_SIZE(claimed) ? claimed[id] : NULL;
+	if (q && !__atomic_exchange_n(&q->masked, true, __ATOMIC_ACQ_REL))
+		deliver(q);
+}
+
 /* A period of this CPU's timer IRQ object is over: notify, or count it missed while masked. */
 void irq_pace(uint64_t now)
 {
@@ -207,6 +224,7 @@ void irq_pace(uint64_t now)
 int irq_unmask(struct irq *q)
 {
 	if (q->irq != MU_IRQ_TIMER) {
+		__atomic_store_n(&q->masked, false, __ATOMIC_RELEASE);   /* irq_signal's flag */
 		gic_enable(q->irq);
 		return MU_OK;
 	}

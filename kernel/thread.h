@@ -186,6 +186,7 @@ struct gate *gate_create(struct factory *f);
 void obj_release(struct kobj *o, void *ctx);
 void obj_reap(void);   /* destroys the tasks released by the last capability operation */
 struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err);
+void irq_signal(unsigned id);   /* console_irq: input for the MU_IRQ_CONSOLE object's thread */
 int irq_unmask(struct irq *q);
 void irq_pace(uint64_t now);                /* the timer fired: this CPU's MU_IRQ_TIMER object, if due */
 void irq_free(struct irq *q);

@@ -131,5 +131,11 @@ bool policy_valid(const struct policy *p, unsigned board_cpus);
 
 /* "pinned", "apart", ... as written in the file; "?" for an invalid kind. */
 const char *policy_kind_name(enum policy_kind kind);
+/*
+ * policy_text.c (hosted, snprintf): client c or group g as one line with
+ * every effective value, periods included; snprintf's result.
+ */
+int policy_client_text(const struct policy *p, unsigned c, char *buf, size_t size);
+int policy_group_text(const struct policy *p, unsigned g, char *buf, size_t size);
 
 #endif /* MUON_POLICY_H */

@@ -631,8 +631,12 @@ int main(void)
 	start_ns = last_ns = now_ns();
 	for (unsigned c = 0; c < ncpus; c++)
 		cpu_idle[c] = kernel_idle(c);
-	printf("balancer: %u clients, %u groups on %u CPUs, period %u ms\n", pol.n_clients, pol.n_groups, ncpus,
-	       tick_ms);
+	printf("balancer: %u clients, %u groups on %u CPUs, tick %u ms (the shortest period)\n", pol.n_clients,
+	       pol.n_groups, ncpus, tick_ms);
+	for (unsigned c = 0; c < pol.n_clients; c++)   /* every effective value: a change of the file shows here */
+		printf("balancer: %s\n", (policy_client_text(&pol, c, msg, sizeof(msg)), msg));
+	for (unsigned g = 0; g < pol.n_groups; g++)
+		printf("balancer: %s\n", (policy_group_text(&pol, g, msg, sizeof(msg)), msg));
 	for (uint32_t s = 0; s < FIRST_SLOT; s++)
 		slot_used[s] = 1;
 

@@ -658,6 +658,37 @@ static void test_kind_names(void)
 	CHECK(!strcmp(policy_kind_name(POLICY_KINDS), "?"));
 }
 
+/* A client `a` balanced with `period`, a powersave client with defaults, a vm group of `a` with period 70. */
+static void text_policy(unsigned period, struct policy *p)
+{
+	char text[400], msg[160];
+	int n = snprintf(text, sizeof(text),
+			 "cpus 4\nclient a {\n cpus 1-3\n priorities 10-100\n policy balance\n period %u\n}\n"
+			 "client s {\n cpus 0\n priorities 200\n policy powersave\n}\n"
+			 "group g {\n client a\n policy vm\n threads 2\n period 70\n}\n", period);
+	CHECK(policy_parse(text, (size_t)n, "t", 4, p, msg, sizeof(msg)) == POLICY_OK);
+}
+
+/* The text of `policy` and of the balancer's log: every effective value, and a changed period shows. */
+static void test_text(void)
+{
+	char line[200];
+	struct policy p;
+	text_policy(50, &p);
+	policy_client_text(&p, 0, line, sizeof(line));
+	CHECK(!strcmp(line, "client a: balance, cpus 0xe, reserved 0x0, usable 0xe, priorities 10-100, period 50 ms, "
+			    "hysteresis 20%"));
+	policy_client_text(&p, 1, line, sizeof(line));
+	CHECK(!strcmp(line, "client s: powersave, cpus 0x1, reserved 0x0, usable 0x1, priorities 200-200, "
+			    "period 50 ms, low 30%, high 70%"));
+	policy_group_text(&p, 0, line, sizeof(line));
+	CHECK(!strcmp(line, "group g of a: vm, 2 threads, cpus 0xe, usable 0xe, period 70 ms, hysteresis 20%"));
+	text_policy(200, &p);
+	policy_client_text(&p, 0, line, sizeof(line));
+	CHECK(strstr(line, ", period 200 ms,") != NULL);
+	CHECK(policy_client_text(&p, 0, line, 10) > 10 && strlen(line) == 9);   /* cut, terminated */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -682,5 +713,6 @@ int main(int argc, char **argv)
 	RUN(test_mutations);
 	RUN(test_valid_rejects);
 	RUN(test_kind_names);
+	RUN(test_text);
 	return check_summary();
 }

@@ -24,6 +24,7 @@ int lb_open(const char *name, uint32_t slot);
 
 /* system.c: build the system file's partitions, test them, then serve the console. */
 unsigned system_run(const char *file, bool tests);
+void console_claim(void);   /* the console's interrupt object, before anyone else takes it */
 void console_loop(void);
 void system_bench(unsigned load, uint32_t ttis);   /* ci/bench: the modem's figures under a load */
 

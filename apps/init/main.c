@@ -467,6 +467,7 @@ int main(void)
 	uint32_t archive_size = mu_start_arg;
 	archive_bytes = archive_size;
 	unsigned failed = 0;
+	console_claim();
 	tests_img = module(archive_size, "tests", &tests_size);
 	lb_img = module(archive_size, "balancer", &lb_size);
 	if (!tests_img) {

@@ -47,6 +47,8 @@ struct prog {
 	char text[104];
 	uint32_t slots[2];          /* slots 0..63 installed in it, for the isolation check */
 	bool ended;
+	unsigned n_clients;         /* the gates it holds as a client: its slot and the gate's index */
+	uint8_t client_slot[SYSFILE_MAX_GRANTS], client_gate[SYSFILE_MAX_GRANTS];
 };
 static struct prog progs[MAX_PROGS];
 static unsigned nprogs;
@@ -55,7 +57,11 @@ struct gate_rec { unsigned prog, service; uint32_t label; };
 static struct gate_rec gates[MAX_GATES];
 static unsigned ngates;
 
-static bool part_up[SYSFILE_MAX_PARTITIONS];
+static bool part_up[SYSFILE_MAX_PARTITIONS];      /* built: its programs were made */
+static bool part_fact[SYSFILE_MAX_PARTITIONS];    /* its factory exists (slot P_FACTORY + i) */
+static bool part_want[SYSFILE_MAX_PARTITIONS];    /* a restart failed: it is tried again at part_retry_at */
+static unsigned part_tries[SYSFILE_MAX_PARTITIONS];
+static uint64_t part_retry_at[SYSFILE_MAX_PARTITIONS];
 static uint32_t root_used_before[SYSFILE_MAX_PARTITIONS];   /* our quota used before it was built */
 static uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT, data_gate = NO_SLOT;   /* init's own clients of the modem */
 
@@ -173,6 +179,7 @@ static const char *start_program(unsigned k)
 			return "out of memory for its stack";
 	memset(&env, 0, sizeof(env));
 	memset(p->slots, 0, sizeof(p->slots));
+	p->n_clients = 0;
 	env.magic = MU_ENV_MAGIC;
 	memcpy(env.program, sp->name, sizeof(env.program));
 	memcpy(env.partition, pa->name, sizeof(env.partition));
@@ -228,6 +235,10 @@ static const char *start_program(unsigned k)
 			gi = server < MAX_PROGS ? find_gate(server, g->service) : -1;
 			if (gi < 0 || give_cap(task, slot, P_GATE + (uint32_t)gi, MU_R))   /* a client: never MU_S */
 				return "the service it is granted has no gate";
+			if (p->n_clients < SYSFILE_MAX_GRANTS) {   /* given again when the server's partition is rebuilt */
+				p->client_slot[p->n_clients] = (uint8_t)slot;
+				p->client_gate[p->n_clients++] = (uint8_t)gi;
+			}
 			mark(p, slot);
 			env_add(&env, g->name, MU_ENV_CAP, slot++, 0, 0, 0);
 			break;
@@ -278,6 +289,7 @@ static bool start_partition(unsigned i)
 		printf("init: %s: partition %s: not enough kernel memory for its quota\n", sys.file, pa->name);
 		return false;
 	}
+	part_fact[i] = true;
 	for (unsigned k = 0; k < nprogs; k++) {
 		if (progs[k].part != i)
 			continue;
@@ -309,8 +321,8 @@ static bool start_partition_programs(unsigned i)
 static void kill_partition(unsigned i)
 {
 	for (unsigned k = 0; k < nprogs; k++) {
-		if (progs[k].part != i || !progs[k].up)
-			continue;
+		if (progs[k].part != i)
+			continue;   /* a program killed alone still has its gates: they go too */
 		delete_cap(task_of(k));
 		delete_cap(thread_of(k));
 		for (unsigned g = 0; g < ngates; g++)
@@ -319,7 +331,7 @@ static void kill_partition(unsigned i)
 		progs[k].up = false;
 	}
 	/* Gates served elsewhere lose this partition as a client: the AT server forgets its session. */
-	if (at_gate != NO_SLOT && progs[gates[at_gate - P_GATE].prog].part != i)
+	if (at_gate != NO_SLOT && progs[gates[at_gate - P_GATE].prog].part != i && progs[gates[at_gate - P_GATE].prog].up)
 		mu_rpc(at_gate, MU_TAG(AT_RESET, 0));
 	/* The balancer lets go of the dead threads on its own within a period; then the instances go. */
 	uint32_t dropped = lb_call(LB_STATS, 0) == MU_OK ? mr()[5] : 0;
@@ -338,10 +350,144 @@ static void kill_partition(unsigned i)
 /* The partition's factory: what is still charged to it (bytes), after its objects went. */
 static uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
 
+static void serve_for(uint32_t ms);
+
+static uint64_t now_ns(void)
+{
+	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
+	return mr()[0] | (uint64_t)mr()[1] << 32;
+}
+
+/*
+ * Delete partition i's factory: everything made through it goes with it
+ * (docs/kernel-objects.md), and our quota gets back exactly what the factory
+ * took, its quota and its own page. A refund can come a moment later (objects
+ * freed after a grace period), so we wait up to a second for it. What did not
+ * come back is said on the console: restarts must not leak.
+ */
+static void drop_factory(unsigned i)
+{
+	if (!part_fact[i])
+		return;
+	uint32_t left = partition_used(i), before = quota_used(MU_CAP_FACTORY);
+	uint32_t want = ((sys.partitions[i].kmem + 4095u) & ~4095u) + 4096u, back = 0;
+	delete_cap(P_FACTORY + i);
+	part_fact[i] = false;
+	for (unsigned t = 0; t < 50 && (back = before - quota_used(MU_CAP_FACTORY)) != want; t++)
+		serve_for(20);
+	if (left || back != want)
+		printf("init: partition %s: quota not returned: %u bytes were left in its factory, %u of %u came back\n",
+		       sys.partitions[i].name, (unsigned)left, (unsigned)back, (unsigned)want);
+}
+
+/* Free partition i: its programs, its balancer instances, its factory. Nothing of it is left. */
+static void free_partition(unsigned i)
+{
+	kill_partition(i);
+	drop_factory(i);
+}
+
+/* Clients in other partitions get the gates of partition i's services again, in the same slots. */
+static void regrant_clients(unsigned i)
+{
+	for (unsigned k = 0; k < nprogs; k++)
+		for (unsigned c = 0; progs[k].part != i && progs[k].up && c < progs[k].n_clients; c++)
+			if (progs[gates[progs[k].client_gate[c]].prog].part == i &&
+			    give_cap(task_of(k), progs[k].client_slot[c], P_GATE + progs[k].client_gate[c], MU_R) != MU_OK)
+				printf("init: %s: could not give back its gate to %s\n", progs[k].sp->name,
+				       sys.partitions[i].name);
+}
+
+static bool start_partition(unsigned i);
+static bool start_partition_programs(unsigned i);
+
+/*
+ * Build partition i from its description. A failure frees what was built
+ * (nothing is left half built) and schedules another try: 1, 2, 4 ... 30 s.
+ */
+static bool build_partition(unsigned i)
+{
+	const char *name = sys.partitions[i].name;
+	if (start_partition(i) && start_partition_programs(i)) {
+		regrant_clients(i);
+		part_want[i] = false;
+		part_tries[i] = 0;
+		printf("init: partition %s restarted\n", name);
+		return true;
+	}
+	free_partition(i);
+	unsigned wait = part_tries[i] < 5 ? 1u << part_tries[i] : 30;
+	part_tries[i]++;
+	part_want[i] = true;
+	part_retry_at[i] = now_ns() + wait * 1000000000ull;
+	printf("init: partition %s did not restart (try %u); its quota is back, next try in %u s\n", name,
+	       part_tries[i], wait);
+	return false;
+}
+
+/* Free partition i and build it again: it never needs more kernel memory than it had. */
+static bool rebuild_partition(unsigned i)
+{
+	free_partition(i);
+	return build_partition(i);
+}
+
+/* Stop program k (its task and thread go; its gates stay until its partition goes). */
+static void stop_program(unsigned k)
+{
+	delete_cap(task_of(k));
+	delete_cap(thread_of(k));
+	progs[k].up = false;
+}
+
+static const char *const restart_words[] = { "manual", "always", "never" };
+
+static const char *restart_word(unsigned i)
+{
+	unsigned r = (unsigned)sys.partitions[i].restart;
+	return r < 3 ? restart_words[r] : "?";
+}
+
+/*
+ * The restart policy (docs/system-format.md), carried out from the console
+ * loop, never from inside a report: a partition with a program down is
+ * rebuilt at once under `always`; under `manual` and `never` it is freed
+ * when its last program is down. Failed restarts are tried again.
+ */
+static void supervise(void)
+{
+	for (unsigned i = 0; i < sys.n_partitions; i++) {
+		unsigned down = 0, n = 0;
+		for (unsigned k = 0; k < nprogs; k++)
+			if (progs[k].part == i) {
+				n++;
+				down += !progs[k].up;
+			}
+		if (part_up[i] && down && sys.partitions[i].restart == SYSFILE_RESTART_ALWAYS) {
+			printf("init: partition %s: a program is down: rebuilt (restart always)\n", sys.partitions[i].name);
+			rebuild_partition(i);
+		} else if (part_up[i] && down == n) {
+			free_partition(i);
+			printf("init: partition %s: its last program is down: freed (restart %s)\n", sys.partitions[i].name,
+			       restart_word(i));
+		} else if (!part_up[i] && part_want[i] && now_ns() >= part_retry_at[i]) {
+			printf("init: partition %s: trying its restart again\n", sys.partitions[i].name);
+			build_partition(i);
+		}
+	}
+}
+
 /* ---- reports from programs */
+static bool input_signalled;    /* console input is waiting (the console loop reads it) */
+#define CONSOLE_LABEL 0x3000u
+
 static void handle(uint32_t tag, uint32_t label)
 {
 	unsigned k = label - PARENT_LABEL;
+	if (MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == CONSOLE_LABEL) {
+		input_signalled = true;
+		return;
+	}
 	if (label < PARENT_LABEL || k >= nprogs) {
 		mu_ipc(0, MU_TAG(MU_ENOSYS, 0), MU_REPLY, 0, 0, 0);
 		return;
@@ -368,11 +514,8 @@ static void handle(uint32_t tag, uint32_t label)
 		p->ended = true;
 		printf("init: %s/%s ended (%s %d)\n", sys.partitions[p->part].name, p->sp->name,
 		       MU_TAG_LABEL(tag) == MU_LABEL_EXIT ? "status" : "exception", (int)(MU_TAG_LABEL(tag) == MU_LABEL_EXIT ? mr()[0] : mr()[17]));
-		if (sys.partitions[p->part].restart == SYSFILE_RESTART_ALWAYS && part_up[p->part]) {
-			kill_partition(p->part);
-			if (start_partition(p->part))
-				start_partition_programs(p->part);
-		}
+		if (p->up)
+			stop_program(k);   /* the restart policy is supervise()'s, in the console loop */
 		return;
 	default:
 		mu_ipc(0, MU_TAG(MU_ENOSYS, 0), MU_REPLY, 0, 0, 0);
@@ -412,7 +555,7 @@ static bool wait_reports(unsigned part, unsigned ms)
 
 static int modem_stats(uint32_t *v)
 {
-	if (modem_ctl == NO_SLOT || mu_rpc(modem_ctl, MU_TAG(MODEM_STATS, 0)) != MU_OK)
+	if (modem_ctl == NO_SLOT || !progs[gates[modem_ctl - P_GATE].prog].up || mu_rpc(modem_ctl, MU_TAG(MODEM_STATS, 0)) != MU_OK)
 		return -1;
 	memcpy(v, mr(), 8 * sizeof(uint32_t));
 	return 0;
@@ -633,6 +776,7 @@ static void system_tests(void)
 		serve_for(100);
 		uint32_t left = partition_used((unsigned)appos);
 		delete_cap(P_FACTORY + (unsigned)appos);
+		part_fact[appos] = false;
 		int over = (int)(quota_used(MU_CAP_FACTORY) - root_used_before[appos]);
 		modem_stats(v);
 		uint32_t ttis_after_kill = v[0];
@@ -705,8 +849,7 @@ unsigned system_run(const char *file, bool tests)
 	nprogs = 0;
 	for (unsigned i = 0; i < sys.n_partitions; i++)
 		for (unsigned j = 0; j < sys.partitions[i].n_programs && nprogs < MAX_PROGS; j++)
-			progs[nprogs++] = (struct prog){ &sys.partitions[i].programs[j], i, false, -1, 0, 0, 0, 0, "", { 0, 0 },
-							 false };
+			progs[nprogs++] = (struct prog){ .sp = &sys.partitions[i].programs[j], .part = i, .inst = -1 };
 	/* The shared regions are init's pages first: touched now, before any partition's quota is counted. */
 	for (unsigned r = 0; r < sys.n_shared; r++)
 		for (uint32_t off = 0; off < sys.shared[r].size; off += 4096)
@@ -737,12 +880,6 @@ unsigned system_run(const char *file, bool tests)
 }
 
 /* ---- ci/bench: the modem's figures under one load (docs/benchmarks.md) */
-
-static uint64_t now_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
 
 static uint64_t idle_ns(unsigned cpu)
 {
@@ -810,17 +947,58 @@ static void status_line(void)
 		threads = mr()[1];
 		moves = mr()[3];
 	}
+	char parts[96];
+	n = 0;
+	for (unsigned i = 0; i < sys.n_partitions && n < sizeof(parts); i++)
+		n += (unsigned)snprintf(parts + n, sizeof(parts) - n, " %s %s", sys.partitions[i].name,
+					part_up[i] ? "up" : "down");
 	if (modem_stats(v) == 0)
-		printf("status: tti %u miss %u jitter p50 %u us p99 %u us max %u us | cpu %s | lb %u threads %u moves\n",
+		printf("status: tti %u miss %u jitter p50 %u us p99 %u us max %u us | cpu %s | lb %u threads %u moves |%s\n",
 		       (unsigned)v[0], (unsigned)v[1], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000),
-		       (unsigned)(v[4] / 1000), load, (unsigned)threads, (unsigned)moves);
+		       (unsigned)(v[4] / 1000), load, (unsigned)threads, (unsigned)moves, parts);
 	else
-		printf("status: modem down | cpu %s | lb %u threads %u moves\n", load, (unsigned)threads, (unsigned)moves);
+		printf("status: modem service down | cpu %s | lb %u threads %u moves |%s\n", load, (unsigned)threads,
+		       (unsigned)moves, parts);
+}
+
+/* Kernel memory: init's quota and each partition's, in bytes. */
+static void quota_lines(void)
+{
+	printf("quota: init %u bytes used\n", (unsigned)quota_used(MU_CAP_FACTORY));
+	for (unsigned i = 0; i < sys.n_partitions; i++)
+		if (part_fact[i])
+			printf("quota: partition %s %u of %u bytes used\n", sys.partitions[i].name,
+			       (unsigned)partition_used(i), (unsigned)sys.partitions[i].kmem);
+		else
+			printf("quota: partition %s down, nothing held\n", sys.partitions[i].name);
+}
+
+/* `kill NAME`: a partition is freed, a program stopped; supervise() applies the restart policy after. */
+static void kill_command(const char *arg)
+{
+	int i = find_part(arg), k = find_prog(arg);
+	if (i >= 0 && part_up[i]) {
+		free_partition((unsigned)i);
+		part_want[i] = false;
+		printf("init: partition %s killed\n", arg);
+		if (sys.partitions[i].restart == SYSFILE_RESTART_ALWAYS) {
+			printf("init: partition %s: rebuilt (restart always)\n", arg);
+			build_partition((unsigned)i);
+		}
+	} else if (k >= 0 && progs[k].up) {
+		stop_program((unsigned)k);
+		printf("init: program %s killed\n", arg);
+	} else if (i >= 0 || k >= 0) {
+		printf("init: %s '%s' is not running\n", i >= 0 ? "partition" : "program", arg);
+	} else {
+		printf("init: no partition or program '%s'\n", arg);
+	}
 }
 
 static void help(void)
 {
-	printf("commands: help, status, threads, policy, kill <partition|program>, restart <partition>, trace\n");
+	printf("commands: help, status, threads, quota, policy, kill <partition|program>, restart <partition>, "
+	       "echo <text>, trace\n");
 }
 
 static void command(char *line)
@@ -840,44 +1018,26 @@ static void command(char *line)
 			printf("  %s/%s: %s, %u threads, scheduler %s, %u reports%s%s\n", sys.partitions[progs[k].part].name,
 			       progs[k].sp->name, progs[k].up ? "up" : "down", progs[k].sp->threads, progs[k].sp->scheduler,
 			       (unsigned)progs[k].reports, progs[k].text[0] ? ": " : "", progs[k].text);
+	} else if (!strcmp(line, "quota")) {
+		quota_lines();
+	} else if (!strcmp(line, "echo")) {
+		printf("echo: %s\n", arg ? arg : "");
 	} else if (!strcmp(line, "policy")) {
 		for (unsigned c = 0; c < pol.n_clients; c++)
-			printf("  client %s: %s, cpus 0x%x (usable 0x%x), priorities %u-%u\n", pol.clients[c].name,
-			       policy_kind_name(pol.clients[c].kind), (unsigned)pol.clients[c].cpus,
-			       (unsigned)pol.clients[c].usable, pol.clients[c].prio_lo, pol.clients[c].prio_hi);
+			printf("  %s\n", (policy_client_text(&pol, c, msg, sizeof(msg)), msg));
 		for (unsigned g = 0; g < pol.n_groups; g++)
-			printf("  group %s of %s: %s, %u threads\n", pol.groups[g].name,
-			       pol.clients[pol.groups[g].client].name, policy_kind_name(pol.groups[g].kind),
-			       pol.groups[g].threads);
+			printf("  %s\n", (policy_group_text(&pol, g, msg, sizeof(msg)), msg));
 		lb_call(LB_DUMP, 0);
 	} else if (!strcmp(line, "kill") && arg) {
-		int i = find_part(arg), k = find_prog(arg);
-		if (i >= 0 && part_up[i]) {
-			kill_partition((unsigned)i);
-			delete_cap(P_FACTORY + (unsigned)i);
-			printf("init: partition %s killed\n", arg);
-		} else if (k >= 0 && progs[k].up) {
-			delete_cap(task_of((unsigned)k));
-			delete_cap(thread_of((unsigned)k));
-			progs[k].up = false;
-			printf("init: program %s killed\n", arg);
-		} else {
-			printf("init: no running partition or program '%s'\n", arg);
-		}
+		kill_command(arg);
 	} else if (!strcmp(line, "restart") && arg) {
 		int i = find_part(arg);
 		if (i < 0)
 			printf("init: no partition '%s'\n", arg);
 		else if (sys.partitions[i].restart == SYSFILE_RESTART_NEVER)
 			printf("init: partition %s is never restarted (system file)\n", arg);
-		else {
-			if (part_up[i]) {
-				kill_partition((unsigned)i);
-				delete_cap(P_FACTORY + (unsigned)i);
-			}
-			bool ok = start_partition((unsigned)i) && start_partition_programs((unsigned)i);
-			printf("init: partition %s %s\n", arg, ok ? "restarted" : "did not restart");
-		}
+		else
+			rebuild_partition((unsigned)i);
 	} else if (!strcmp(line, "trace")) {
 		mr()[0] = 0;
 		mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0);
@@ -887,30 +1047,117 @@ static void command(char *line)
 	}
 }
 
+/*
+ * Console input, line by line. Every line is taken whole or refused whole:
+ * a line longer than LINE_MAX, or with a byte that is not printable ASCII,
+ * is refused with a message; when the kernel lost input (its buffer was
+ * full), it resumes at a line start and we drop the piece of a line we
+ * hold, so the lines the gap cut go whole; the console says how many bytes. Pieces of two lines are never joined into one command.
+ */
+#define LINE_MAX 120
+#define CONSOLE_IRQ_SLOT 123
+
+static struct {
+	char line[LINE_MAX + 1];
+	uint32_t len;       /* bytes of the line so far, kept or not */
+	int bad;            /* the first byte that is not printable, or -1 */
+	uint32_t bad_at;
+} in = { .bad = -1 };
+
+static void end_of_line(void)
+{
+	if (in.len > LINE_MAX)
+		printf("console: line of %u bytes refused (at most %u)\n", (unsigned)in.len, LINE_MAX);
+	else if (in.bad >= 0)
+		printf("console: line refused: byte 0x%02x at column %u is not printable\n", (unsigned)in.bad,
+		       (unsigned)in.bad_at);
+	else if (in.len) {
+		in.line[in.len] = 0;
+		command(in.line);
+	}
+	in.len = 0;
+	in.bad = -1;
+}
+
+static void input_byte(uint8_t c)
+{
+	if (c == '\r' || c == '\n') {
+		end_of_line();
+		return;
+	}
+	if (in.bad < 0 && (c < ' ' || c > '~')) {
+		in.bad = c;
+		in.bad_at = in.len + 1;
+	}
+	if (in.len < LINE_MAX)
+		in.line[in.len] = (char)c;
+	if (in.len < 0xffffffu)
+		in.len++;
+}
+
+/* Read everything the kernel holds; true if anything came. */
+static bool read_input(void)
+{
+	bool any = false;
+	for (unsigned rounds = 0; rounds < 64; rounds++) {
+		mr()[0] = 0;
+		mr()[MU_CONSOLE_LOST] = 0;
+		if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_READ, 0), 0) != MU_OK)
+			return any;
+		uint32_t got = mr()[0] > MU_CONSOLE_MAX ? 0 : mr()[0], lost = mr()[MU_CONSOLE_LOST];
+		uint8_t buf[MU_CONSOLE_MAX];
+		memcpy(buf, &mr()[1], got);
+		for (uint32_t i = 0; i < got; i++)
+			input_byte(buf[i]);   /* may run a command, which uses the message registers */
+		if (lost) {   /* the gap follows these bytes, and what follows it starts a line: drop our piece */
+			printf("console: %u bytes dropped (input came faster than it was read); whole lines only\n",
+			       (unsigned)(lost + in.len));
+			in.len = 0;
+			in.bad = -1;
+		}
+		if (!got && !lost)
+			return any;
+		any = true;
+	}
+	return any;
+}
+
+static bool irq;   /* we hold the MU_IRQ_CONSOLE object */
+
+/* Claimed first thing at boot, before any other program could take it. */
+void console_claim(void)
+{
+	irq = fcreate(MU_CAP_FACTORY, MU_OBJ_IRQ, CONSOLE_IRQ_SLOT, MU_IRQ_CONSOLE, 0) == MU_OK;
+	if (irq) {
+		mr()[0] = MU_CAP_THREAD;
+		mr()[1] = CONSOLE_LABEL;
+		irq = mu_invoke(CONSOLE_IRQ_SLOT, MU_TAG(MU_IRQ_BIND, 2), 0) == MU_OK;
+	}
+}
+
 void console_loop(void)
 {
-	static char line[80];
-	unsigned n = 0, ticks = 0;
+	/* Input wakes us (MU_IRQ_CONSOLE); without it, the status tick reads it once a second. */
+	if (!irq)
+		printf("init: no console interrupt: input is read once a second\n");
+	uint64_t next_tick = now_ns() + 1000000000ull;
 	for (;;) {
-		serve_for(100);
-		mr()[0] = 0;
-		if (mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_READ, 0), 0) == MU_OK) {
-			uint32_t got = mr()[0] > MU_CONSOLE_MAX ? 0 : mr()[0];
-			char in[MU_CONSOLE_MAX];
-			memcpy(in, &mr()[1], got);
-			for (uint32_t i = 0; i < got; i++) {
-				char c = in[i];
-				if (c == '\r' || c == '\n') {
-					line[n] = 0;
-					if (n)
-						command(line);
-					n = 0;
-				} else if (c >= ' ' && c < 127 && n < sizeof(line) - 1) {
-					line[n++] = c;
-				}
-			}
+		uint64_t now = now_ns();
+		if (input_signalled || now >= next_tick) {
+			input_signalled = false;
+			if (irq)
+				mu_invoke(CONSOLE_IRQ_SLOT, MU_TAG(MU_IRQ_UNMASK, 0), 0);   /* first: input after it tells us again */
+			read_input();
 		}
-		if (++ticks % 10 == 0 && nprogs)
-			status_line();
+		supervise();
+		now = now_ns();
+		if (now >= next_tick) {
+			next_tick = now + 1000000000ull;
+			if (nprogs)
+				status_line();
+		}
+		uint32_t tag, label;
+		if (!input_signalled && mu_wait((uint32_t)((next_tick - now) / 1000) + 1, &tag, &label) == MU_OK)
+			handle(tag, label);
 	}
 }

@@ -123,7 +123,8 @@ struct mu_modules { char magic[8]; uint32_t count, reserved; struct mu_module mo
 /* Protocol labels of kernel objects. */
 enum {
 	MU_CONSOLE_WRITE = 1,   /* mr[0] = byte count (<= 200), bytes from mr[1] */
-	MU_CONSOLE_READ = 2,    /* never blocks; reply: mr[0] = bytes typed since the last read (0..200), bytes from mr[1] */
+	MU_CONSOLE_READ = 2,    /* never blocks; reply: mr[0] = bytes typed since the last read (0..200), bytes from mr[1];
+	                           mr[MU_CONSOLE_LOST] = bytes lost after these when the kernel's buffer was full */
 	MU_CONSOLE_TRACE = 3,   /* mr[0] = event (MU_TRACE_USER..0xffff, muon/trace.h), mr[1] = a, mr[2] = b:
 	                           recorded with the time in the calling CPU's trace buffer */
 	MU_CONSOLE_TRACE_DUMP = 4, /* needs MU_W. mr[0] = 0 (or no words): print every CPU's trace buffer (docs/tracing.md),
@@ -172,6 +173,7 @@ enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98, MU
 #define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
 #define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
+#define MU_IRQ_CONSOLE 1021u /* the IRQ object told when console input arrives (one; unmask, then read) */
 
 /* Object types for MU_FACTORY_CREATE; the console and the Scheduler exist once and are not made
  * (their numbers serve the operations table, muon/ops.h). */
@@ -198,5 +200,6 @@ enum {
 #define MU_EXC_KILL 1u
 
 #define MU_CONSOLE_MAX 200
+#define MU_CONSOLE_LOST 51   /* 1 + MU_CONSOLE_MAX / 4 */
 
 #endif
