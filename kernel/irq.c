@@ -162,6 +162,7 @@ static void notify_here(struct irq *q)
 		sched_ready(t);
 	} else if (!q->pending) {
 		q->pending = true;
+		q->pending_label = label;   /* a rebind before t receives it must not relabel it */
 		q->next_pending = t->irq_pending;
 		t->irq_pending = q;
 	}
@@ -249,8 +250,6 @@ bool irq_deliver_pending(struct thread *t)
 		return false;
 	t->irq_pending = q->next_pending;
 	q->pending = false;
-	uint32_t label;
-	binding_get(&q->binding, &label);   /* bound to t: a rebind takes it off t's list first */
-	notify(t, q, label);
+	notify(t, q, q->pending_label);
 	return true;
 }

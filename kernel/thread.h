@@ -136,6 +136,7 @@ struct irq {
 	};
 	bool pending;                 /* owned by bound's CPU: fired while the thread was not waiting */
 	struct irq *next_pending;     /* owned by bound's CPU: in bound->irq_pending */
+	uint32_t pending_label;       /* owned by bound's CPU: the label of the binding it fired for */
 	struct drq drq;               /* the notification, to the bound thread's CPU */
 	/* MU_IRQ_TIMER only: */
 	uint32_t period_ns;

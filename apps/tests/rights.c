@@ -248,7 +248,7 @@ static int test_rebind_race(void)
 }
 
 /* ---- an IRQ rebound while it fires: thread and label arrive together */
-#define IRQ_NOTES 400u
+#define IRQ_NOTES 1000u
 static volatile uint32_t irq_got[2], irq_torn, irq_flips;
 
 static void irq_waiter(uint32_t id)
