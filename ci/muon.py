@@ -335,7 +335,10 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
     if res.failed > failed_before:
         # What the system said before the failure: its own lines, not the trace dump or status.
         said = [x for x in lines if not x.startswith(("TRACE", "status:", "BENCH"))]
-        print(f"muon: {label}: console before the failure:", *("    " + x for x in said[-25:]), sep="\n",
+        # And what each failed test said just before its verdict, however early it came.
+        fails = [i for i, x in enumerate(said) if x.startswith("TEST FAIL")]
+        early = [x for i in fails if i < len(said) - 25 for x in said[max(0, i - 12):i + 1] if not x.startswith("TEST PASS")]
+        print(f"muon: {label}: console before the failure:", *("    " + x for x in early + said[-25:]), sep="\n",
               file=sys.stderr, flush=True)
     if not malformed_dtb:
         check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
