@@ -511,10 +511,12 @@ class ConsoleSession:
 
     def state(self):
         """({program: up?}, init's quota bytes, {partition: up?} from the next status line)."""
-        out = self.run("threads\rquota") or ""
+        out = self.run("threads\rquota\rstatus") or ""
         progs = {m.group(2): m.group(3) == "up" for m in re.finditer(r"^  (\S+)/(\S+): (up|down),", out, re.M)}
         q = re.search(r"^quota: init (\d+) bytes used", out, re.M)
-        st = (self.con.expect(r"^status: .*\n", 15) or "") if not self.dead else ""
+        # The status command's line (or a periodic one after it): asked for, not waited for.
+        sts = re.findall(r"^status: .*$", out, re.M)
+        st = sts[-1] + "\n" if sts else (self.con.expect(r"^status: .*\n", 15) or "") if not self.dead else ""
         parts = dict(re.findall(r" (\S+) (up|down)(?=\s|$)", st.split("|")[-1])) if "|" in st else {}
         return progs, int(q.group(1)) if q else None, {k: v == "up" for k, v in parts.items()}, st
 

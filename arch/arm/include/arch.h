@@ -71,6 +71,20 @@ static inline void arch_wfi(void) { arch_dsb(); __asm__ volatile("wfi" ::: "memo
 static inline void arch_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void arch_sev(void) { arch_dsb(); __asm__ volatile("sev" ::: "memory"); }
 
+/*
+ * A single-copy-atomic 64-bit load (relaxed). LDREXD is one on ARMv6K and
+ * later; GCC's own choice with LPAE, LDRD, is one on the hardware too, but
+ * QEMU 7.2's TCG splits an A32 LDRD into two 32-bit loads, and a store
+ * between them tore gate bindings on virt (rights_table, ci/fresh). CLREX
+ * drops the reservation the load made.
+ */
+static inline uint64_t arch_load64(const uint64_t *p)
+{
+	uint64_t v;
+	__asm__ volatile("ldrexd %0, %H0, [%1]\n\tclrex" : "=&r"(v) : "r"(p) : "memory");
+	return v;
+}
+
 /* Fault status and address of the last abort. */
 uint32_t arch_dfsr(void);
 uint32_t arch_dfar(void);
