@@ -303,7 +303,7 @@ def cmd_qemu(a):
         if cmd is None:
             die(f"no U-Boot for {a.board} (docs/booting.md)")
     else:
-        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
+        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, a.dtb or not a.no_dtb, interactive=True)
     print("ci/qemu:", " ".join(cmd), file=sys.stderr)
     if a.timeout is None:
         os.execvpe(cmd[0], cmd, qemu_env())
@@ -944,6 +944,7 @@ def main():
     q.add_argument("--smp", type=int, default=4)
     q.add_argument("--mem")
     q.add_argument("--no-dtb", action="store_true")
+    q.add_argument("--dtb", help="boot with this tree instead of the board's (docs/booting.md)")
     q.add_argument("--uboot", action="store_true")
     t = sub.add_parser("test")
     t.add_argument("boards", nargs="*")
