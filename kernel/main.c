@@ -142,7 +142,9 @@ static void platform_apply(const struct fdt_platform *fp)
 /* Maps [pa, pa+size) of RAM into the linear map, if it lies inside the part the map can hold. */
 static bool map_ram(uint64_t pa, uint64_t size)
 {
-	if (pa < MUON_RAM_BASE || pa - MUON_RAM_BASE > LINEAR_MAX || size > LINEAR_MAX - (pa - MUON_RAM_BASE))
+	uint64_t off = pa - MUON_RAM_BASE;   /* wraps to a huge value below the base */
+
+	if (off > LINEAR_MAX || size > LINEAR_MAX - off)
 		return false;
 	mmu_map_linear(ALIGN_DOWN(pa, SECTION_SIZE), ALIGN_UP(pa + size, SECTION_SIZE) - ALIGN_DOWN(pa, SECTION_SIZE));
 	return true;
