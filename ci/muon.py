@@ -145,6 +145,84 @@ def bad_dtb(bdir):
     raise RuntimeError("board.dtb has no interrupt-controller property to corrupt")
 
 
+LINUX_DTB_META = "linux-image-armmp:armhf"   # Debian 12's armhf kernel, which ships Linux's DTBs
+
+
+def linux_dtb(name):
+    """Linux's DTB `name` as Debian's armhf kernel package ships it: the package the meta-package
+    LINUX_DTB_META depends on is fetched with apt-get download and unpacked with dpkg-deb -x;
+    the DTB is cached in build/linux-dtb/ (nothing from elsewhere is kept in the repository)."""
+    cache = os.path.join(ROOT, "build", "linux-dtb")
+    path = os.path.join(cache, name)
+    if os.path.exists(path):
+        return path
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+
+    def run(cmd, **kw):
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)}: {r.stdout.strip()[-300:]}")
+        return r.stdout
+
+    if "armhf" not in run(["dpkg", "--print-foreign-architectures"]).split():
+        run(sudo + ["dpkg", "--add-architecture", "armhf"])
+        run(sudo + ["apt-get", "update", "-qq"])
+    deps = re.findall(r"Depends: (linux-image-\S+-armmp:armhf)", run(["apt-cache", "depends", LINUX_DTB_META]))
+    if not deps:
+        raise RuntimeError(f"apt-cache finds no kernel package behind {LINUX_DTB_META}")
+    os.makedirs(cache, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        os.chmod(tmp, 0o755)   # apt's download user must be able to write here
+        run(["apt-get", "download", "-q", deps[0]], cwd=tmp)
+        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+        if not debs:
+            raise RuntimeError(f"apt-get download {deps[0]} left no .deb")
+        run(["dpkg-deb", "-x", os.path.join(tmp, debs[0]), os.path.join(tmp, "x")])
+        found = [os.path.join(d, name) for d, _, files in os.walk(os.path.join(tmp, "x")) if name in files]
+        if not found:
+            raise RuntimeError(f"{debs[0]} ships no {name}")
+        shutil.copyfile(found[0], path)
+        with open(os.path.join(cache, name + ".source"), "w") as f:
+            f.write(f"{debs[0]}: {os.path.relpath(found[0], os.path.join(tmp, 'x'))}\n")
+    return path
+
+
+def qemu_own_dtb(bdir, mem):
+    """The tree QEMU itself makes for the board with -m mem (1 MiB for virt), dumped with
+    -machine dumpdtb= into build/BOARD/dtb/."""
+    args = machine_args(bdir, mem)
+    i = args.index("-M") + 1
+    path = os.path.join(bdir, "dtb", f"qemu-{mem}.dtb")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    args[i] += f",dumpdtb={path}"
+    r = subprocess.run(["qemu-system-arm", *args, "-smp", "4", "-display", "none"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, env=qemu_env(), timeout=60)
+    if not os.path.exists(path):
+        raise RuntimeError(f"QEMU dumped no tree: {r.stdout.strip()[-300:]}")
+    return path
+
+
+def claiming_dtb(bdir, mb):
+    """board.dts plus a second memory node (not named "memory", so QEMU's -dtb loader keeps it)
+    that claims mb MiB from the RAM base: more than the machine has."""
+    with open(os.path.join(bdir, "config.h")) as f:
+        text = f.read()
+    board = re.search(r'#define MUON_BOARD "([^"]+)"', text).group(1)
+    base = int(re.search(r"#define MUON_RAM_BASE (\w+)", text).group(1), 0)
+    vdir = os.path.join(bdir, "dtb")
+    os.makedirs(vdir, exist_ok=True)
+    dts, dtb = os.path.join(vdir, f"claims-{mb}M.dts"), os.path.join(vdir, f"claims-{mb}M.dtb")
+    with open(dts, "w") as f:
+        f.write(f'/* The board claiming {mb} MiB of RAM (written by ci/muon.py). */\n/include/ "board.dts"\n\n'
+                f'/ {{\n\tram@{base:x} {{\n\t\tdevice_type = "memory";\n'
+                f'\t\treg = <0x{base:x} 0x{mb << 20:x}>;\n\t}};\n}};\n')
+    r = subprocess.run(["dtc", "-q", "-i", os.path.join(ROOT, "bsp", board), "-I", "dts", "-O", "dtb", "-o", dtb, dts],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"dtc {dts}: {r.stdout.strip()}")
+    return dtb
+
+
 def console_args(interactive):
     return ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
 
@@ -226,7 +304,7 @@ def cmd_qemu(a):
         if cmd is None:
             die(f"no U-Boot for {a.board} (docs/booting.md)")
     else:
-        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, not a.no_dtb, interactive=True)
+        cmd = qemu_cmd(bdir, a.smp, a.mem, a.icount, a.dtb or not a.no_dtb, interactive=True)
     print("ci/qemu:", " ".join(cmd), file=sys.stderr)
     if a.timeout is None:
         os.execvpe(cmd[0], cmd, qemu_env())
@@ -274,18 +352,22 @@ def host_tests(res):
         res.add(False, "host", "ctest", "no host test reported a result")
 
 
-def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False, preset=None):
+def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False, preset=None,
+                 dtb=None, expect=()):
     """Boots board once and reports its TEST lines and the boot checks. via_uboot: through
     U-Boot from the disk image; malformed_dtb: -dtb with bad_dtb(), which the kernel must
     reject with a warning and replace by the board table; preset: a CMake preset of the
-    board other than its own (e.g. the MUON_KCHECK build)."""
+    board other than its own (e.g. the MUON_KCHECK build); dtb: a function of the build directory
+    giving a tree written by others to boot with instead of the board's, which the kernel must
+    take whole (no fallback, nothing marked "(board table)"); expect: (name, regex) pairs, each
+    a test that passes when a console line matches."""
     label = label or board
     try:
         bdir = build_preset(preset, quiet=True) if preset else build(board, quiet=True)
         if via_uboot:
             cmd = uboot_cmd(board, bdir, smp, mem)
         else:
-            cmd = qemu_cmd(bdir, smp, mem, dtb=bad_dtb(bdir) if malformed_dtb else True)
+            cmd = qemu_cmd(bdir, smp, mem, dtb=bad_dtb(bdir) if malformed_dtb else dtb(bdir) if dtb else True)
     except RuntimeError as e:
         res.add(False, label, "build", str(e))
         return
@@ -322,6 +404,12 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
         warned = any(re.match(r"^muon: warning: no valid device tree at .*: using the .* board table$", x)
                      for x in lines)
         res.add(warned, label, "fallback_warning", "no 'no valid device tree' warning on the console")
+    if dtb:
+        told = [x for x in lines if x.startswith("muon: device tree:")]
+        res.add(len(told) == 1 and "(board table)" not in told[0], label, "dtb_taken_whole",
+                f"the kernel's tree line: {told[0] if told else 'none (the tree was refused)'}")
+    for name, rx in expect:
+        res.add(any(re.search(rx, x) for x in lines), label, name, f"no console line matches {rx!r}")
     online = [int(m.group(1)) for m in (re.match(r"^muon: (\d+) cpus online", x) for x in lines) if m]
     res.add(online == [smp], label, "smp_matches_qemu",
             f"kernel reports {online[0] if online else 'no'} cpus online, QEMU has {smp}")
@@ -347,6 +435,28 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
                             text=True).stdout
         kdb = [x.split()[-1] for x in nm.splitlines() if "kdb" in x.lower()]
         res.add(not kdb, label, "release_has_no_kdb", f"kdb symbols in the default build: {' '.join(kdb[:5])}")
+
+
+def foreign_dtb_tests(res, board):
+    """Trees written by others (docs/booting.md): QEMU's own for virt (1 MiB, 2 MiB once -dtb
+    has loaded it) and Linux's vexpress-v2p-ca9.dtb from Debian's armhf kernel, each at the
+    board's default memory and at BIG_MEM; and a tree claiming more memory than QEMU gives."""
+    mems = ["128M", BIG_MEM[board]]
+    if board == "virt":
+        for mem in mems:
+            target_tests(res, board, mem=mem, label=f"{board}-qemu-dtb-{mem}",
+                         dtb=lambda bdir, mem=mem: qemu_own_dtb(bdir, mem))
+    if board == "vexpress-a9":
+        try:
+            path = linux_dtb("vexpress-v2p-ca9.dtb")
+        except RuntimeError as e:
+            res.add(False, board, "linux_dtb_fetch", str(e))
+            return
+        for mem in mems:
+            target_tests(res, board, mem=mem, label=f"{board}-linux-dtb-{mem}", dtb=lambda bdir: path)
+        target_tests(res, board, mem="128M", label=f"{board}-claims-1G", dtb=lambda bdir: claiming_dtb(bdir, 1024),
+                     expect=[("memory_claim_warned",
+                              r"^muon: warning: only 128 MiB of the memory the device tree claims are there")])
 
 
 def image_tests(res, board):
@@ -695,6 +805,7 @@ def cmd_test(a):
         target_tests(res, b, malformed_dtb=True, label=f"{b}-bad-dtb")
         if uboot.has_uboot(b):
             target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
+        foreign_dtb_tests(res, b)
     if "vexpress-a9" in boards:
         console_tests(res)
         kdb_tests(res)
@@ -1015,6 +1126,7 @@ def main():
     q.add_argument("--smp", type=int, default=4)
     q.add_argument("--mem")
     q.add_argument("--no-dtb", action="store_true")
+    q.add_argument("--dtb", help="boot with this tree instead of the board's (docs/booting.md)")
     q.add_argument("--uboot", action="store_true")
     t = sub.add_parser("test")
     t.add_argument("boards", nargs="*")

@@ -91,6 +91,15 @@ static int check_ident(const uint8_t *b, size_t len)
 	return FDT_OK;
 }
 
+int fdt_header(const void *blob, uint32_t *totalsize)
+{
+	int err = check_ident(blob, H_BOOT_CPU);
+
+	if (err == FDT_OK)
+		*totalsize = be32((const uint8_t *)blob + H_TOTALSIZE);
+	return err;
+}
+
 size_t fdt_size(const void *blob)
 {
 	if (check_ident(blob, H_BOOT_CPU) != FDT_OK)
@@ -240,14 +249,14 @@ static int open_blob(const void *blob, size_t buf_len, struct view *v)
 /* ---- Nodes and properties ---- */
 
 enum { P_REG, P_COMPAT, P_DTYPE, P_STATUS, P_METHOD, P_RANGES, P_ACELLS, P_SCELLS,
-       P_INTC, P_STDOUT, P_LINUX_STDOUT, P_COUNT };
+       P_INTC, P_STDOUT, P_LINUX_STDOUT, P_IRQS, P_COUNT };
 
 static const char *const prop_names[P_COUNT] = {
 	[P_REG] = "reg", [P_COMPAT] = "compatible", [P_DTYPE] = "device_type",
 	[P_STATUS] = "status", [P_METHOD] = "method", [P_RANGES] = "ranges",
 	[P_ACELLS] = "#address-cells", [P_SCELLS] = "#size-cells",
 	[P_INTC] = "interrupt-controller", [P_STDOUT] = "stdout-path",
-	[P_LINUX_STDOUT] = "linux,stdout-path",
+	[P_LINUX_STDOUT] = "linux,stdout-path", [P_IRQS] = "interrupts",
 };
 
 struct prop {
@@ -395,9 +404,12 @@ static int translate(const struct level *lv, int d, uint64_t *addr)
 	return FDT_OK;
 }
 
-/* Entry idx of node n's reg as a CPU physical address; writes only on success. */
+/*
+ * Entry idx of node n's reg as a CPU physical address; writes *base and *size
+ * only on success, and flags a reg that ends inside an entry in *warn.
+ */
 static int reg_get(const struct level *lv, int d, const struct node *n, uint32_t idx,
-		   uint64_t *base, uint64_t *size)
+		   uint64_t *base, uint64_t *size, uint32_t *warn)
 {
 	const struct level *up = &lv[d - 1];
 	const struct prop *reg = &n->p[P_REG];
@@ -408,8 +420,11 @@ static int reg_get(const struct level *lv, int d, const struct node *n, uint32_t
 	if (reg->val == NULL || up->ac < 1 || up->ac > 2 || up->sc > 2)
 		return FDT_E_NOTFOUND;
 	entry = (up->ac + up->sc) * 4;
-	if ((uint64_t)idx * entry + entry > reg->len) /* no divide: ARMv6/v7-A lack one */
+	if ((uint64_t)idx * entry + entry > reg->len) { /* no divide: ARMv6/v7-A lack one */
+		if ((uint64_t)idx * entry < reg->len)
+			*warn |= FDT_W_REG_CELLS; /* e.g. one cell under #address-cells = 2 */
 		return FDT_E_NOTFOUND;
+	}
 	b = read_cells(reg->val + idx * entry, up->ac);
 	sz = read_cells(reg->val + idx * entry + up->ac * 4, up->sc);
 	if ((err = translate(lv, d - 1, &b)) != FDT_OK)
@@ -429,7 +444,7 @@ struct scan {
 	int have_aliases;
 	const char *target;      /* resolved stdout path, ":options" cut off */
 	uint32_t target_len;
-	int have_stdout, have_pl011, have_gic, have_twd;
+	int have_stdout, have_pl011, have_gic, have_twd, have_psci;
 	uint64_t stdout_base, pl011_base;
 };
 
@@ -578,10 +593,18 @@ static void resolve_stdout(struct scan *s)
 static void add_memory(struct scan *s, const struct level *lv, int d, const struct node *n)
 {
 	struct fdt_platform *o = s->out;
+	uint64_t base, size;
 
-	for (uint32_t i = 0; o->n_mem < FDT_MAX_MEM; i++, o->n_mem++)
-		if (reg_get(lv, d, n, i, &o->mem[o->n_mem].base, &o->mem[o->n_mem].size) != FDT_OK)
+	for (uint32_t i = 0; reg_get(lv, d, n, i, &base, &size, &o->warn) == FDT_OK; i++) {
+		if (size == 0)
+			continue;
+		if (o->n_mem == FDT_MAX_MEM) {
+			o->warn |= FDT_W_MEM_MANY;
 			return;
+		}
+		o->mem[o->n_mem].base = base;
+		o->mem[o->n_mem++].size = size;
+	}
 }
 
 /* A cpu's reg is its MPIDR affinity, not an address: no translation. */
@@ -595,11 +618,55 @@ static void add_cpu(struct scan *s, const struct level *cpus, const struct node 
 	s->out->cpu_ids[s->out->n_cpus++] = (uint32_t)read_cells(reg->val, cpus->ac);
 }
 
-static int is_gic(const struct node *n)
+static int has_any(const struct node *n, const char *const *list)
 {
-	return n->p[P_INTC].val != NULL &&
-	       (has_compat(n, "arm,arm11mp-gic") || has_compat(n, "arm,cortex-a9-gic") ||
-		has_compat(n, "arm,cortex-a15-gic") || has_compat(n, "arm,gic-400"));
+	for (; *list != NULL; list++)
+		if (has_compat(n, *list))
+			return 1;
+	return 0;
+}
+
+/* The names Linux's and QEMU's trees give the GICv1/v2 of the supported SoCs. */
+static const char *const gic_compat[] = {
+	"arm,arm11mp-gic", "arm,eb11mp-gic", "arm,tc11mp-gic", "arm,cortex-a9-gic",
+	"arm,cortex-a15-gic", "arm,cortex-a7-gic", "arm,gic-400", "arm,pl390", NULL,
+};
+static const char *const twd_compat[] = {
+	"arm,arm11mp-twd-timer", "arm,cortex-a9-twd-timer", "arm,cortex-a5-twd-timer", NULL,
+};
+static const char *const gtimer_compat[] = { "arm,armv7-timer", "arm,armv8-timer", NULL };
+
+/*
+ * Entry idx of a GIC interrupts property (3 cells: SPI 0 / PPI 1, number,
+ * flags) as a GIC interrupt ID, or 0 if the property has no such entry.
+ */
+static unsigned gic_irq(const struct node *n, uint32_t idx)
+{
+	const struct prop *p = &n->p[P_IRQS];
+	uint32_t type, num;
+
+	if (p->val == NULL || p->len < (idx + 1) * 12)
+		return 0;
+	type = be32(p->val + idx * 12);
+	num = be32(p->val + idx * 12 + 4);
+	if (type == 1 && num < 16)
+		return 16 + num;
+	return type == 0 && num < 988 ? 32 + num : 0;
+}
+
+/*
+ * A timer's interrupt: the TWD has one, the generic timer lists secure,
+ * non-secure, virtual and hypervisor PPIs and the kernel runs on the
+ * non-secure physical one.
+ */
+static void add_timer(struct scan *s, const struct node *n, uint32_t idx)
+{
+	unsigned irq = gic_irq(n, idx);
+
+	if (irq == 0)
+		s->out->warn |= FDT_W_TIMER_NO_IRQ;
+	else if (s->out->timer_irq == 0)
+		s->out->timer_irq = irq;
 }
 
 /* The first match of each kind wins, as in document order. */
@@ -609,19 +676,34 @@ static void add_devices(struct scan *s, const struct level *lv, int d, const str
 	uint64_t size, dist;
 
 	if (!s->have_stdout && s->target != NULL && lv[d].path == (int32_t)s->target_len)
-		s->have_stdout = reg_get(lv, d, n, 0, &s->stdout_base, &size) == FDT_OK;
+		s->have_stdout = reg_get(lv, d, n, 0, &s->stdout_base, &size, &o->warn) == FDT_OK;
 	if (!s->have_pl011 && has_compat(n, "arm,pl011"))
-		s->have_pl011 = reg_get(lv, d, n, 0, &s->pl011_base, &size) == FDT_OK;
-	if (!s->have_gic && is_gic(n) && reg_get(lv, d, n, 0, &dist, &size) == FDT_OK &&
-	    reg_get(lv, d, n, 1, &o->gicc_base, &size) == FDT_OK) {
+		s->have_pl011 = reg_get(lv, d, n, 0, &s->pl011_base, &size, &o->warn) == FDT_OK;
+	if (!s->have_gic && n->p[P_INTC].val != NULL && has_any(n, gic_compat) &&
+	    reg_get(lv, d, n, 0, &dist, &size, &o->warn) == FDT_OK &&
+	    reg_get(lv, d, n, 1, &o->gicc_base, &size, &o->warn) == FDT_OK) {
 		o->gicd_base = dist;
 		s->have_gic = 1;
 	}
-	if (!s->have_twd && (has_compat(n, "arm,arm11mp-twd-timer") ||
-			     has_compat(n, "arm,cortex-a9-twd-timer")))
-		s->have_twd = reg_get(lv, d, n, 0, &o->timer_base, &size) == FDT_OK;
-	if (has_compat(n, "arm,armv7-timer"))
+	if (!s->have_twd && has_any(n, twd_compat)) {
+		s->have_twd = reg_get(lv, d, n, 0, &o->timer_base, &size, &o->warn) == FDT_OK;
+		add_timer(s, n, 0);
+	}
+	if (!o->has_generic_timer && has_any(n, gtimer_compat)) {
 		o->has_generic_timer = 1;
+		add_timer(s, n, 1);
+	}
+}
+
+static void add_psci(struct scan *s, const struct node *n)
+{
+	s->have_psci = 1;
+	if (is_str(&n->p[P_METHOD], "hvc"))
+		s->out->psci_hvc = 1;
+	else if (is_str(&n->p[P_METHOD], "smc"))
+		s->out->psci_hvc = 2;
+	else
+		s->out->warn |= FDT_W_PSCI_METHOD;
 }
 
 static void collect(struct scan *s, const struct level *lv, int d, const struct node *n)
@@ -632,10 +714,8 @@ static void collect(struct scan *s, const struct level *lv, int d, const struct 
 		add_memory(s, lv, d, n);
 	if (d == 2 && lv[1].is_cpus && is_str(&n->p[P_DTYPE], "cpu"))
 		add_cpu(s, &lv[1], n);
-	if (d == 1 && node_is(n->name, "psci") && is_str(&n->p[P_METHOD], "hvc"))
-		s->out->psci_hvc = 1;
-	if (d == 1 && node_is(n->name, "psci") && is_str(&n->p[P_METHOD], "smc"))
-		s->out->psci_hvc = 2;
+	if (d == 1 && node_is(n->name, "psci"))
+		add_psci(s, n);
 	add_devices(s, lv, d, n);
 }
 
@@ -663,7 +743,31 @@ int fdt_parse_platform(const void *blob, size_t buf_len, struct fdt_platform *ou
 	if ((err = walk(&v, &s, collect)) != FDT_OK)
 		return err;
 	out->uart_base = s.have_stdout ? s.stdout_base : s.pl011_base;
+	if (out->n_mem == 0)
+		out->warn |= FDT_W_NO_MEMORY;
+	if (!s.have_psci)
+		out->warn |= FDT_W_NO_PSCI;
+	if (!s.have_twd && !out->has_generic_timer)
+		out->warn |= FDT_W_NO_TIMER;
 	return FDT_OK;
+}
+
+const char *fdt_warning(uint32_t bit)
+{
+	static const char *const text[FDT_W_COUNT] = {
+		"no /memory node with a usable reg",
+		"more memory ranges than the kernel keeps: the rest are ignored",
+		"a reg property ends inside an entry (#address-cells/#size-cells do not fit it)",
+		"no /psci node",
+		"/psci method is neither \"hvc\" nor \"smc\"",
+		"a timer node has no usable interrupts property",
+		"no timer node (TWD or arm,armv7-timer)",
+	};
+
+	for (uint32_t i = 0; i < FDT_W_COUNT; i++)
+		if (bit == 1u << i)
+			return text[i];
+	return "unknown warning";
 }
 
 const char *fdt_strerror(int err)

@@ -29,49 +29,208 @@ static void platform_from_board(void)
 	platform.timer_irq = bsp_board.timer_irq;
 }
 
+#define FOUR_GIB (1ull << 32)
+
+/* Whether [pa, pa+size) lies below 4 GiB, where a 32-bit kernel can map it. */
+static bool mappable(uint64_t pa, uint64_t size)
+{
+	return pa < FOUR_GIB && size <= FOUR_GIB - pa;
+}
+
+/* A device address from the tree, unless it is one the kernel cannot map. */
+static bool take_device(const char *what, uint64_t pa, uint64_t *dst)
+{
+	if (pa == 0)
+		return false;
+	if (!mappable(pa, 0x1000)) {
+		kprintf("muon: warning: device tree: %s at %llx is above 4 GiB, which this kernel cannot map: "
+			"using the board table's\n", what, pa);
+		return false;
+	}
+	*dst = pa;
+	return true;
+}
+
+/*
+ * The RAM the kernel runs in: the union of the tree's memory ranges that hold
+ * or adjoin the kernel's (each /memory node describes RAM, so a second,
+ * larger node is a claim too; QEMU's -dtb adds its own /memory beside those
+ * of the tree). A 32-bit kernel uses what lies below 4 GiB and says so.
+ */
+static bool take_memory(const struct fdt_platform *fp)
+{
+	uint64_t lo = MUON_RAM_BASE, hi = MUON_RAM_BASE;
+
+	for (unsigned pass = 0; pass < fp->n_mem; pass++)
+		for (unsigned i = 0; i < fp->n_mem; i++) {
+			uint64_t base = fp->mem[i].base, end = base + fp->mem[i].size;
+			if (end < base)
+				end = UINT64_MAX;   /* a size that wraps: not mappable anyway */
+			if (base <= hi && end > hi) {   /* holds or adjoins what we have */
+				lo = base < lo ? base : lo;
+				hi = end;
+			}
+		}
+	if (hi == MUON_RAM_BASE)
+		return false;
+	if (hi > FOUR_GIB) {
+		kprintf("muon: warning: device tree: memory %llx-%llx reaches above 4 GiB: only the part below is used\n",
+			lo, hi);
+		hi = FOUR_GIB;
+	}
+	platform.ram_base = lo;
+	platform.ram_size = hi - lo;
+	return true;
+}
+
+/* The PSCI conduit the tree names, on boards whose CPUs are started through PSCI. */
+static void take_psci(const struct fdt_platform *fp)
+{
+	if (!bsp_board.cpu_power)
+		return;
+	platform.psci_smc = fp->psci_hvc == 2;
+	if (fp->psci_hvc == 0 && platform.ncpus > 1) {
+		kprintf("muon: warning: device tree: no usable /psci node, so no way to start the other CPUs: "
+			"running on CPU0 only\n");
+		platform.ncpus = 1;
+	}
+}
+
+static void report_warnings(uint32_t warn)
+{
+	for (uint32_t bit = 1; bit != 0 && bit <= warn; bit <<= 1) {
+		if (!(warn & bit) || (bit == FDT_W_NO_PSCI && !bsp_board.cpu_power))
+			continue;   /* only boards that start CPUs through PSCI need /psci */
+		kprintf("muon: warning: device tree: %s\n", fdt_warning(bit));
+	}
+}
+
 /* Take what the DTB says; a field it lacks keeps the board's value. */
 static void platform_apply(const struct fdt_platform *fp)
 {
-	if (fp->n_mem) {
-		platform.ram_base = fp->mem[0].base;
-		platform.ram_size = fp->mem[0].size;
-	}
-	if (fp->n_cpus)
+	unsigned t = 0;
+
+	report_warnings(fp->warn);
+	if (take_memory(fp))
+		t |= PF_MEM;
+	else if (fp->n_mem)
+		kprintf("muon: warning: device tree: no memory range holds the kernel at %08x\n", MUON_RAM_BASE);
+	if (fp->n_cpus) {
 		platform.ncpus = fp->n_cpus > MUON_MAX_CPUS ? MUON_MAX_CPUS : fp->n_cpus;
-	if (fp->uart_base)
-		platform.uart_pa = fp->uart_base;
-	if (fp->gicd_base && fp->gicc_base) {
-		platform.gicd_pa = fp->gicd_base;
-		platform.gicc_pa = fp->gicc_base;
+		t |= PF_CPUS;
 	}
-	if (fp->timer_base)
-		platform.twd_pa = fp->timer_base;
-	platform.timer_irq = fp->has_generic_timer ? 30 : fp->timer_base ? 29 : platform.timer_irq;
+	if (take_device("uart", fp->uart_base, &platform.uart_pa))
+		t |= PF_UART;
+	if (fp->gicd_base && fp->gicc_base && mappable(fp->gicc_base, 0x1000) &&
+	    take_device("gic distributor", fp->gicd_base, &platform.gicd_pa)) {
+		platform.gicc_pa = fp->gicc_base;
+		t |= PF_GIC;
+	} else if (fp->gicc_base && !mappable(fp->gicc_base, 0x1000)) {
+		kprintf("muon: warning: device tree: gic cpu interface at %llx is above 4 GiB: using the board table's\n",
+			fp->gicc_base);
+	}
+	if (take_device("timer", fp->timer_base, &platform.twd_pa))
+		t |= PF_TIMER;
+	if (fp->timer_irq && (fp->has_generic_timer || t & PF_TIMER)) {
+		platform.timer_irq = fp->timer_irq;
+		t |= PF_IRQ;
+	}
+	platform.from_tree = t;
+	take_psci(fp);
+}
+
+/* Maps [pa, pa+size) of RAM into the linear map, if it lies inside the part the map can hold. */
+static bool map_ram(uint64_t pa, uint64_t size)
+{
+	uint64_t off = pa - MUON_RAM_BASE;   /* wraps to a huge value below the base */
+
+	if (off > LINEAR_MAX || size > LINEAR_MAX - off)
+		return false;
+	mmu_map_linear(ALIGN_DOWN(pa, SECTION_SIZE), ALIGN_UP(pa + size, SECTION_SIZE) - ALIGN_DOWN(pa, SECTION_SIZE));
+	return true;
 }
 
 static bool platform_from_dtb(uint64_t pa)
 {
-	if (pa - MUON_RAM_BASE >= LINEAR_MAX - 2 * SECTION_SIZE || (pa & 3))   /* also below the base */
-		return false;
-	mmu_map_linear(ALIGN_DOWN(pa, SECTION_SIZE), 2 * SECTION_SIZE);
-	const void *blob = (const void *)pa_to_va(pa);
-	size_t size = fdt_size(blob);
+	uint32_t size = 0;
 	struct fdt_platform fp;
-	int err = size && size <= SECTION_SIZE ? fdt_parse_platform(blob, size, &fp) : FDT_E_MAGIC;
+
+	if (pa == 0 || (pa & 3) || !map_ram(pa, 64)) {
+		kprintf("muon: warning: no device tree (r2 %08x is not a word in the kernel's RAM): using the %s board table\n",
+			(unsigned)pa, bsp_board.name);
+		return false;
+	}
+	const void *blob = (const void *)pa_to_va(pa);
+	int err = fdt_header(blob, &size);
+	if (!err && !map_ram(pa, size)) {
+		/* Anything that fits the linear map is taken: QEMU's -dtb makes 2 MiB trees. */
+		kprintf("muon: warning: device tree at %08x claims %u bytes, beyond the %u MiB the kernel maps: "
+			"using the %s board table\n", (unsigned)pa, (unsigned)size, LINEAR_MAX >> 20, bsp_board.name);
+		return false;
+	}
+	if (!err)
+		err = fdt_parse_platform(blob, size, &fp);
 	if (err) {
 		kprintf("muon: warning: no valid device tree at %08x (%s): using the %s board table\n",
 			(unsigned)pa, fdt_strerror(err), bsp_board.name);
 		return false;
 	}
 	platform_apply(&fp);
-	if (MUON_RAM_BASE < platform.ram_base || MUON_RAM_BASE >= platform.ram_base + platform.ram_size) {
-		kprintf("muon: warning: device tree memory does not hold the kernel: using the board table\n");
-		platform_from_board();
-		return false;
+	if (!(platform.from_tree & PF_MEM)) {
+		kprintf("muon: warning: device tree gives no memory for the kernel: using the board table's\n");
+		platform.ram_base = bsp_board.ram_base;
+		platform.ram_size = bsp_board.ram_size;
 	}
 	platform.dtb_pa = pa;
-	platform.dtb_size = (uint32_t)size;
+	platform.dtb_size = size;
 	return true;
+}
+
+/*
+ * Whether RAM answers at pa (linearly mapped): a word written there reads back
+ * past the cache, and the kernel's first word does not change with it (RAM
+ * that wraps around). Memory that is not there reads as something else on
+ * QEMU; real buses may abort instead, after the warning that names the range.
+ */
+static bool ram_answers(uint64_t pa)
+{
+	volatile uint32_t *p = (volatile uint32_t *)pa_to_va(pa);
+	volatile uint32_t *k = (volatile uint32_t *)pa_to_va(MUON_RAM_BASE);
+	uint32_t old = *p, kold = *k, pat = 0x6d756f6eu ^ (uint32_t)pa;
+	bool ok = true;
+
+	for (int i = 0; i < 2 && ok; i++, pat = ~pat) {
+		*p = pat;
+		arch_clean_inv_dcache_line((uintptr_t)p);
+		arch_dsb();
+		ok = *p == pat && *k == kold;
+	}
+	*p = old;
+	return ok;
+}
+
+/*
+ * The tree may claim more RAM than the machine has (a tree for a bigger
+ * board, or one nobody fixed up). The highest MiB that answers bounds the
+ * RAM used; found by bisection, since RAM is one range from the kernel up.
+ */
+static uint64_t ram_probe(uint64_t size)
+{
+	uint64_t lo = 1, hi = size >> 20;   /* MiB 0 holds the kernel; MiB hi is unknown */
+
+	if (ram_answers(MUON_RAM_BASE + size - 4))
+		return size;
+	kprintf("muon: warning: the device tree claims %llu MiB of memory at %08llx, but its last word used does not answer: "
+		"probing\n", platform.ram_size >> 20, platform.ram_base);
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (ram_answers(MUON_RAM_BASE + (mid << 20) - 4))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	kprintf("muon: warning: only %llu MiB of the memory the device tree claims are there: using those\n", lo);
+	return lo << 20;
 }
 
 static void memory_init(void)
@@ -82,6 +241,13 @@ static void memory_init(void)
 	/* The linear map starts at the kernel's RAM base and is at most LINEAR_MAX. */
 	size = size - offset > LINEAR_MAX ? LINEAR_MAX : size - offset;
 	mmu_map_linear(MUON_RAM_BASE, size);
+	if (platform.from_dtb && (platform.from_tree & PF_MEM)) {
+		uint64_t there = ram_probe(size);
+		if (there < size) {
+			platform.ram_size = offset + there;
+			size = there;
+		}
+	}
 	page_init(MUON_RAM_BASE, size);
 	page_reserve(MUON_RAM_BASE, va_to_pa((uintptr_t)_kernel_end) - MUON_RAM_BASE);
 	if (platform.from_dtb)
@@ -93,6 +259,20 @@ static void memory_init(void)
 		kprintf("muon: warning: only the first %llu MiB are used (linear map limit)\n", (offset + size) >> 20);
 }
 
+/* What the kernel took from the tree; each value the tree did not give is marked. */
+static void print_platform(void)
+{
+	static const char fb[] = " (board table)";
+	unsigned t = platform.from_tree;
+
+	kprintf("muon: device tree: memory %llu MiB at %08llx%s, %u cpus%s, uart %08llx%s, gic %08llx/%08llx%s, ",
+		platform.ram_size >> 20, platform.ram_base, t & PF_MEM ? "" : fb, platform.ncpus, t & PF_CPUS ? "" : fb,
+		platform.uart_pa, t & PF_UART ? "" : fb, platform.gicd_pa, platform.gicc_pa, t & PF_GIC ? "" : fb);
+	if (platform.twd_pa)
+		kprintf("timer %08llx%s, ", platform.twd_pa, t & PF_TIMER ? "" : fb);
+	kprintf("timer irq %u%s\n", platform.timer_irq, t & PF_IRQ ? "" : fb);
+}
+
 void kmain(uint32_t r2)
 {
 	arch_set_cpu_ptr(&cpus[0]);
@@ -102,8 +282,7 @@ void kmain(uint32_t r2)
 	platform.from_dtb = platform_from_dtb(r2);
 	if (platform.from_dtb) {
 		bsp_uart_init(ioremap(platform.uart_pa, 0x1000));
-		kprintf("muon: device tree: %u cpus, uart %08llx, gic %08llx/%08llx, timer irq %u\n",
-			platform.ncpus, platform.uart_pa, platform.gicd_pa, platform.gicc_pa, platform.timer_irq);
+		print_platform();
 	}
 	memory_init();
 	mmu_map_vectors();

@@ -778,6 +778,210 @@ static void test_array_limits(void)
 	CHECK_EQ(pl.cpu_ids[FDT_MAX_CPUS - 1], FDT_MAX_CPUS - 1);
 	CHECK_EQ(pl.n_mem, FDT_MAX_MEM);
 	CHECK_EQ(pl.mem[FDT_MAX_MEM - 1].base, 0x1000 * (FDT_MAX_MEM - 1));
+	CHECK(pl.warn & FDT_W_MEM_MANY);
+}
+
+/* ---- What a tree written by others may say or leave out ---- */
+
+static void built_parse(const struct bld *b, struct fdt_platform *pl)
+{
+	size_t len;
+	uint8_t *p = b_finish(b, &len);
+	int err = fdt_parse_platform(p, len, pl);
+
+	free(p);
+	CHECK_EQ(err, FDT_OK);
+}
+
+static void b_root(struct bld *b, uint32_t ac, uint32_t sc)
+{
+	memset(b, 0, sizeof *b);
+	b_begin(b, "");
+	b_cells(b, "#address-cells", 1, &ac);
+	b_cells(b, "#size-cells", 1, &sc);
+}
+
+static void b_close(struct bld *b)
+{
+	b_end(b);
+	b_u32(b, 9);
+}
+
+/* Two-cell addresses and sizes are kept whole, above 4 GiB too, per node. */
+static void test_64bit_cells(void)
+{
+	static struct bld b;
+	static const uint32_t mem[] = { 0x1, 0x0, 0x1, 0x0 }, one = 1;
+	static const uint32_t uart[] = { 0x1, 0x40010000, 0x0, 0x1000 };
+	static const uint32_t soc_ranges[] = { 0x0, 0x2, 0x0, 0x10000000 };
+	static const uint32_t gic[] = { 0x1000, 0x1000, 0x2000, 0x100 };
+	struct fdt_platform pl;
+
+	b_root(&b, 2, 2);
+	b_begin(&b, "memory@100000000");
+	b_str(&b, "device_type", "memory");
+	b_cells(&b, "reg", 4, mem);
+	b_end(&b);
+	b_begin(&b, "serial@140010000");
+	b_str(&b, "compatible", "arm,pl011");
+	b_cells(&b, "reg", 4, uart);
+	b_end(&b);
+	b_begin(&b, "soc"); /* one-cell child addresses, mapped to 0x2_0000_0000 */
+	b_cells(&b, "#address-cells", 1, &one);
+	b_cells(&b, "#size-cells", 1, &one);
+	b_cells(&b, "ranges", 4, soc_ranges);
+	b_begin(&b, "interrupt-controller@1000");
+	b_str(&b, "compatible", "arm,cortex-a15-gic");
+	b_prop(&b, "interrupt-controller", "", 0);
+	b_cells(&b, "reg", 4, gic);
+	b_end(&b);
+	b_end(&b);
+	b_close(&b);
+	built_parse(&b, &pl);
+	CHECK_EQ(pl.n_mem, 1);
+	CHECK_EQ(pl.mem[0].base, 0x100000000ull);
+	CHECK_EQ(pl.mem[0].size, 0x100000000ull);
+	CHECK_EQ(pl.uart_base, 0x140010000ull);
+	CHECK_EQ(pl.gicd_base, 0x200001000ull);
+	CHECK_EQ(pl.gicc_base, 0x200002000ull);
+	CHECK_EQ(pl.warn & FDT_W_REG_CELLS, 0);
+}
+
+/* Silent before: no /memory, no /psci, a timer with no interrupts. */
+static void test_missing_nodes_warn(void)
+{
+	static struct bld b;
+	struct fdt_platform pl;
+
+	b_root(&b, 1, 1);
+	b_begin(&b, "timer");
+	b_str(&b, "compatible", "arm,armv7-timer");
+	b_end(&b);
+	b_close(&b);
+	built_parse(&b, &pl);
+	CHECK_EQ(pl.n_mem, 0);
+	CHECK_EQ(pl.has_generic_timer, 1);
+	CHECK_EQ(pl.timer_irq, 0);
+	CHECK_EQ(pl.warn, FDT_W_NO_MEMORY | FDT_W_NO_PSCI | FDT_W_TIMER_NO_IRQ);
+
+	b_root(&b, 1, 1);
+	b_close(&b);
+	built_parse(&b, &pl);
+	CHECK_EQ(pl.warn, FDT_W_NO_MEMORY | FDT_W_NO_PSCI | FDT_W_NO_TIMER);
+}
+
+/* #address-cells = 2 over a reg of one address cell and one size cell. */
+static void test_reg_short_of_cells(void)
+{
+	static struct bld b;
+	static const uint32_t reg[] = { 0x40000000, 0x10000000 };
+	struct fdt_platform pl;
+
+	b_root(&b, 2, 1);
+	b_begin(&b, "memory@40000000");
+	b_str(&b, "device_type", "memory");
+	b_cells(&b, "reg", 2, reg);
+	b_end(&b);
+	b_close(&b);
+	built_parse(&b, &pl);
+	CHECK_EQ(pl.n_mem, 0); /* not read as 0x4000_0000_1000_0000 of size ? */
+	CHECK(pl.warn & FDT_W_REG_CELLS);
+	CHECK(pl.warn & FDT_W_NO_MEMORY);
+}
+
+/* PSCI methods, Linux's names for the GIC and TWD, and the timers' PPIs. */
+static void test_psci_and_timer_irqs(void)
+{
+	static struct bld b;
+	static const uint32_t twd_irq[] = { 1, 13, 0x304 }, twd_reg[] = { 0x1f000600, 0x20 };
+	static const uint32_t gic_reg[] = { 0x1f001000, 0x1000, 0x1f000100, 0x100 };
+	static const uint32_t gt_irq[] = { 1, 13, 0xf08, 1, 14, 0xf08, 1, 11, 0xf08, 1, 10, 0xf08 };
+	static const char *const methods[] = { "smc", "hvc", "firmware" };
+	static const int want_psci[] = { 2, 1, 0 };
+	struct fdt_platform pl;
+
+	for (int m = 0; m < 3; m++) {
+		b_root(&b, 1, 1);
+		b_begin(&b, "psci");
+		b_str(&b, "compatible", "arm,psci-0.2");
+		b_str(&b, "method", methods[m]);
+		b_end(&b);
+		b_begin(&b, "interrupt-controller@1f001000"); /* Linux's realview EB 11MPCore name */
+		b_str(&b, "compatible", "arm,eb11mp-gic");
+		b_prop(&b, "interrupt-controller", "", 0);
+		b_cells(&b, "reg", 4, gic_reg);
+		b_end(&b);
+		b_begin(&b, "timer@1f000600");
+		b_str(&b, "compatible", "arm,arm11mp-twd-timer");
+		b_cells(&b, "reg", 2, twd_reg);
+		b_cells(&b, "interrupts", 3, twd_irq);
+		b_end(&b);
+		b_begin(&b, "timer");
+		b_str(&b, "compatible", "arm,armv8-timer");
+		b_cells(&b, "interrupts", 12, gt_irq);
+		b_end(&b);
+		b_close(&b);
+		built_parse(&b, &pl);
+		CHECK_EQ(pl.psci_hvc, want_psci[m]);
+		CHECK_EQ(!!(pl.warn & FDT_W_PSCI_METHOD), m == 2);
+		CHECK_EQ(pl.warn & (FDT_W_NO_PSCI | FDT_W_TIMER_NO_IRQ | FDT_W_NO_TIMER), 0);
+		CHECK_EQ(pl.gicd_base, 0x1f001000);
+		CHECK_EQ(pl.gicc_base, 0x1f000100);
+		CHECK_EQ(pl.timer_base, 0x1f000600);
+		CHECK_EQ(pl.timer_irq, 29); /* the TWD comes first: PPI 13 */
+		CHECK_EQ(pl.has_generic_timer, 1);
+	}
+}
+
+/*
+ * Trees far beyond 1 MiB: QEMU's -dtb loader grows its own 1 MiB virt tree
+ * to about 2 MiB, and nothing in the format bounds totalsize.
+ */
+static void test_large_tree(void)
+{
+	const struct blob *q = &blobs[B_QEMU_VIRT];
+	static const uint32_t sizes[] = { 0x100000, 0x20a000, 0x800000 };
+	struct fdt_platform pl;
+	uint32_t total = 0;
+
+	CHECK(q->data != NULL);
+	CHECK(q->len >= 0x100000);
+	for (int i = 0; i < 3; i++) {
+		uint8_t *p = calloc(1, sizes[i]);
+
+		CHECK(p != NULL);
+		memcpy(p, q->data, used_end(q->data));
+		put32(p + H_TOTAL, sizes[i]);
+		CHECK_EQ(fdt_header(p, &total), FDT_OK);
+		CHECK_EQ(total, sizes[i]);
+		CHECK_EQ(fdt_parse_platform(p, sizes[i], &pl), FDT_OK);
+		CHECK_EQ(pl.mem[0].base, 0x40000000);
+		CHECK_EQ(pl.uart_base, 0x09000000);
+		free(p);
+	}
+}
+
+/* fdt_header tells the reasons apart, so the kernel can say which it is. */
+static void test_header_reasons(void)
+{
+	const struct blob *v = &blobs[B_VIRT];
+	uint8_t *p;
+	uint32_t total = 0;
+
+	CHECK(v->data != NULL);
+	p = dup_n(v->data, v->len);
+	CHECK_EQ(fdt_header(p, &total), FDT_OK);
+	CHECK_EQ(total, v->len);
+	put32(p + H_VERSION, 15);
+	CHECK_EQ(fdt_header(p, &total), FDT_E_VERSION);
+	put32(p, 0xedfe0dd0); /* byte-swapped magic */
+	CHECK_EQ(fdt_header(p, &total), FDT_E_MAGIC);
+	free(p);
+	CHECK_EQ(fdt_header(NULL, &total), FDT_E_TRUNC);
+	for (uint32_t i = 0; i < FDT_W_COUNT; i++)
+		for (uint32_t j = 0; j < FDT_W_COUNT; j++)
+			CHECK(i == j || strcmp(fdt_warning(1u << i), fdt_warning(1u << j)) != 0);
+	CHECK(strcmp(fdt_warning(1u << FDT_W_COUNT), "unknown warning") == 0);
 }
 
 static void test_null_and_strerror(void)
@@ -908,6 +1112,12 @@ int main(int argc, char **argv)
 	RUN(test_unbalanced_structure);
 	RUN(test_unterminated_values);
 	RUN(test_array_limits);
+	RUN(test_64bit_cells);
+	RUN(test_missing_nodes_warn);
+	RUN(test_reg_short_of_cells);
+	RUN(test_psci_and_timer_irqs);
+	RUN(test_large_tree);
+	RUN(test_header_reasons);
 	RUN(test_null_and_strerror);
 	RUN(test_random_mutations);
 	for (int i = 0; i < B_COUNT; i++)

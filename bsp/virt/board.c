@@ -1,9 +1,10 @@
 /*
- * QEMU virt (Cortex-A15): the fallback table, PSCI CPU_ON through HVC for the
+ * QEMU virt (Cortex-A15): the fallback table, PSCI CPU_ON through HVC (or SMC when the tree says so) for the
  * secondary CPUs, and the generic timer's counter as the clock.
  */
 #include "kernel.h"
 #include "bsp.h"
+#include "platform.h"
 
 #define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0x84000003u
@@ -25,7 +26,10 @@ static int psci(uint32_t fn, uint32_t a, uint32_t b)
 	register uint32_t r1 __asm__("r1") = a;
 	register uint32_t r2 __asm__("r2") = b;
 	register uint32_t r3 __asm__("r3") = 0;
-	__asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3) : "memory");
+	if (platform.psci_smc)   /* the tree's /psci method: firmware in the secure world */
+		__asm__ volatile(".arch_extension sec\n smc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3) : "memory");
+	else
+		__asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3) : "memory");
 	return (int)r0;
 }
 

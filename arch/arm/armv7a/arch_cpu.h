@@ -30,5 +30,6 @@ static inline void arch_tlb_flush_page(unsigned long va) { __asm__ volatile("mcr
 static inline void arch_tlb_flush_asid(unsigned asid) { __asm__ volatile("mcr p15, 0, %0, c8, c3, 2" :: "r"(asid) : "memory"); }
 static inline void arch_sync_icache(void) { __asm__ volatile("mcr p15, 0, %0, c7, c1, 0" :: "r"(0) : "memory"); }
 static inline void arch_clean_dcache_line(unsigned long va) { __asm__ volatile("mcr p15, 0, %0, c7, c11, 1" :: "r"(va) : "memory"); }
+static inline void arch_clean_inv_dcache_line(unsigned long va) { __asm__ volatile("mcr p15, 0, %0, c7, c14, 1" :: "r"(va) : "memory"); }
 #endif
 #endif
