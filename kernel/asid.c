@@ -58,7 +58,7 @@ static unsigned asid_next = 1;                    /* under asid_lock: where the 
 
 unsigned task_asid(struct task *t)
 {
-	return ASID_TAG(__atomic_load_n(&t->asid_ctx, __ATOMIC_RELAXED));
+	return ASID_TAG(arch_load64(&t->asid_ctx));
 }
 
 static bool taken(unsigned tag) { return asid_map[tag / 32] & (1u << (tag % 32)); }
@@ -73,7 +73,7 @@ static void rollover(void)
 	take(0);
 	bool switched[MUON_MAX_CPUS];
 	for (unsigned i = 0; i < ncpus_present; i++) {
-		switched[i] = __atomic_load_n(&cpus[i].asid_gen, __ATOMIC_RELAXED) != 0;   /* it took a tag of `old` since */
+		switched[i] = arch_load64(&cpus[i].asid_gen) != 0;   /* it took a tag of `old` since */
 		__atomic_store_n(&cpus[i].asid_gen, 0, __ATOMIC_RELAXED);
 	}
 	arch_dmb();   /* pairs with asid_switch's: the zeros before the loads of asid_active */
@@ -117,11 +117,11 @@ static uint64_t asid_new(uint64_t ctx)
  */
 unsigned asid_switch(struct cpu *c, struct task *t, bool *flush)
 {
-	uint64_t ctx = __atomic_load_n(&t->asid_ctx, __ATOMIC_RELAXED);
+	uint64_t ctx = arch_load64(&t->asid_ctx);
 	__atomic_store_n(&c->asid_active, ASID_TAG(ctx), __ATOMIC_RELAXED);
 	arch_dmb();   /* pairs with rollover's: asid_active before the load of asid_gen */
 	*flush = false;
-	if (ASID_GEN(ctx) == __atomic_load_n(&c->asid_gen, __ATOMIC_RELAXED))
+	if (ASID_GEN(ctx) == arch_load64(&c->asid_gen))
 		return ASID_TAG(ctx);
 	spin_lock(&asid_lock);
 	ctx = t->asid_ctx;

@@ -25,6 +25,7 @@ static void spin_lock(spinlock_t *l) { l->held++; }
 static void spin_unlock(spinlock_t *l) { l->held--; }
 static void arch_dmb(void) {}
 static void arch_dsb(void) {}
+static uint64_t arch_load64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static void arch_tlb_flush_page(unsigned long va_asid);
 static void tlb_shootdown(unsigned asid);
 unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);
