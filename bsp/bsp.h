@@ -1,7 +1,8 @@
 /*
  * What a board provides. Each bsp/<board>/board.c defines bsp_board (the
  * fallback description used when no valid device tree arrives in r2) and
- * bsp_start_cpu (how that board releases a secondary CPU).
+ * bsp_start_cpu (how that board releases a secondary CPU); bsp/<board>/board.cmake
+ * names the console UART's driver (MUON_UART) and the shared files it uses.
  */
 #ifndef BSP_H
 #define BSP_H
@@ -17,7 +18,7 @@ struct bsp_board {
 	uint64_t gicd_pa, gicc_pa;
 	uint64_t twd_pa;         /* private timer block; 0 with the generic timer */
 	unsigned timer_irq;      /* the per-CPU timer's PPI as a GIC interrupt ID */
-	uint32_t timer_hz;       /* private timer input clock */
+	uint32_t timer_hz;       /* private timer input clock (bsp_init may measure it instead) */
 	unsigned uart_irq;       /* the console UART's interrupt ID (console input) */
 	bool cpu_power;          /* secondaries can be powered off and on again (PSCI) */
 };
@@ -33,12 +34,20 @@ void bsp_cpu_off(void);
 uint64_t bsp_clock_ns(void);
 /* Time since reset in nanoseconds (the boot measurement); may be coarse. */
 uint64_t bsp_uptime_ns(void);
-void bsp_clock_init(void);
+/* Board setup once the platform is known, before the timers and the other CPUs: starts
+ * the clock, and may set platform.timer_hz from a measurement. */
+void bsp_init(void);
 
-/* PL011 console (every supported board has one). */
+/* The console UART, polled: bsp/common/pl011.c or imx_uart.c (MUON_UART in board.cmake). */
 void bsp_uart_init(uintptr_t va);
 void bsp_uart_putc(char c);
 int bsp_uart_getc(void);   /* -1 when nothing is waiting */
 void bsp_uart_rx_irq(void); /* interrupt when input arrives (it stays asserted until drained by getc) */
+
+/* The Cortex-A9 global timer as the clock (bsp/common/a9_gtimer.c): started at the
+ * private region the TWD sits in, its rate set once known. */
+void a9_gtimer_start(void);
+uint64_t a9_gtimer_ticks(void);
+void a9_gtimer_set_rate(uint32_t hz);
 
 #endif

@@ -20,16 +20,12 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+import boards
 import uboot
+from boards import BOARDS   # every folder of bsp/ with a board.cmake
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOARDS = ["realview-eb-mpcore", "vexpress-a9", "virt"]
 BOOT_TIMEOUT = 300  # seconds of real time for one boot under TCG on a slow machine
-# The largest -m each board is tested with. QEMU's realview-eb-mpcore maps at most 256 MiB
-# of RAM at address 0 (the board's peripherals start at 0x10000000): it accepts a larger
-# -m but gives the guest, and writes into the DTB's /memory, only 256 MiB.
-BIG_MEM = {"realview-eb-mpcore": "256M", "vexpress-a9": "1G", "virt": "1G"}
-QEMU_MAX_MEM_MB = {"realview-eb-mpcore": 256}
 KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
 KCHECK_PRESET = "vexpress-a9-kcheck"   # the build with the kernel's invariant checks (MUON_KCHECK) ci/test runs
 NOFAST_PRESET = "vexpress-a9-nofast"   # the build without the IPC fast path (MUON_FASTPATH=OFF) ci/test runs
@@ -80,12 +76,18 @@ def machine_args(bdir, mem=None):
     return args
 
 
+def size_mb(text):
+    m = re.fullmatch(r"(\d+)([MG]?)", text)
+    return int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+
+
 def mem_mb(board, bdir, mem=None):
-    """The RAM in MiB that QEMU gives the board for -m mem (or the board's default)."""
+    """The RAM in MiB that QEMU gives the board for -m mem (or the board's default): at most
+    MUON_CI_MAX_MEM (QEMU's realview-eb-mpcore maps 256 MiB at address 0, below its
+    peripherals, whatever -m says, and writes only that into the DTB's /memory)."""
     args = machine_args(bdir, mem)
-    m = re.fullmatch(r"(\d+)([MG]?)", args[args.index("-m") + 1])
-    size = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
-    return min(size, QEMU_MAX_MEM_MB.get(board, size))
+    size = size_mb(args[args.index("-m") + 1])
+    return min(size, size_mb(boards.value(board, "MUON_CI_MAX_MEM", str(size))))
 
 
 def board_dtb(bdir, smp):
@@ -154,36 +156,12 @@ def linux_dtb(name):
     the DTB is cached in build/linux-dtb/ (nothing from elsewhere is kept in the repository)."""
     cache = os.path.join(ROOT, "build", "linux-dtb")
     path = os.path.join(cache, name)
-    if os.path.exists(path):
-        return path
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-
-    def run(cmd, **kw):
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-        if r.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)}: {r.stdout.strip()[-300:]}")
-        return r.stdout
-
-    if "armhf" not in run(["dpkg", "--print-foreign-architectures"]).split():
-        run(sudo + ["dpkg", "--add-architecture", "armhf"])
-        run(sudo + ["apt-get", "update", "-qq"])
-    deps = re.findall(r"Depends: (linux-image-\S+-armmp:armhf)", run(["apt-cache", "depends", LINUX_DTB_META]))
-    if not deps:
-        raise RuntimeError(f"apt-cache finds no kernel package behind {LINUX_DTB_META}")
-    os.makedirs(cache, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        os.chmod(tmp, 0o755)   # apt's download user must be able to write here
-        run(["apt-get", "download", "-q", deps[0]], cwd=tmp)
-        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
-        if not debs:
-            raise RuntimeError(f"apt-get download {deps[0]} left no .deb")
-        run(["dpkg-deb", "-x", os.path.join(tmp, debs[0]), os.path.join(tmp, "x")])
-        found = [os.path.join(d, name) for d, _, files in os.walk(os.path.join(tmp, "x")) if name in files]
-        if not found:
-            raise RuntimeError(f"{debs[0]} ships no {name}")
-        shutil.copyfile(found[0], path)
-        with open(os.path.join(cache, name + ".source"), "w") as f:
-            f.write(f"{debs[0]}: {os.path.relpath(found[0], os.path.join(tmp, 'x'))}\n")
+    if not os.path.exists(path):
+        deps = re.findall(r"Depends: (linux-image-\S+-armmp:armhf)", boards.apt_armhf("apt-cache", "depends",
+                                                                                       LINUX_DTB_META))
+        if not deps:
+            raise RuntimeError(f"apt-cache finds no kernel package behind {LINUX_DTB_META}")
+        boards.fetch_armhf(deps[0], lambda root: {name: boards.find_in(root, name)}, cache)
     return path
 
 
@@ -224,7 +202,12 @@ def claiming_dtb(bdir, mb):
 
 
 def console_args(interactive):
-    return ["-nographic"] if interactive else ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+    """The console is the first -serial given here: a board whose console is a later port names
+    the ones before it in MUON_QEMU_ARGS (imx6q-sabrelite: -serial null). Interactive, QEMU's
+    monitor shares it (Ctrl-A C; Ctrl-A X quits)."""
+    if interactive:
+        return ["-display", "none", "-serial", "mon:stdio"]
+    return ["-display", "none", "-monitor", "none", "-serial", "stdio"]
 
 
 def qemu_cmd(bdir, smp=4, mem=None, icount=False, dtb=True, interactive=False):
@@ -437,26 +420,49 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
         res.add(not kdb, label, "release_has_no_kdb", f"kdb symbols in the default build: {' '.join(kdb[:5])}")
 
 
-def foreign_dtb_tests(res, board):
-    """Trees written by others (docs/booting.md): QEMU's own for virt (1 MiB, 2 MiB once -dtb
-    has loaded it) and Linux's vexpress-v2p-ca9.dtb from Debian's armhf kernel, each at the
-    board's default memory and at BIG_MEM; and a tree claiming more memory than QEMU gives."""
-    mems = ["128M", BIG_MEM[board]]
-    if board == "virt":
-        for mem in mems:
-            target_tests(res, board, mem=mem, label=f"{board}-qemu-dtb-{mem}",
-                         dtb=lambda bdir, mem=mem: qemu_own_dtb(bdir, mem))
-    if board == "vexpress-a9":
+def default_mem(board):
+    """The -m of the board's MUON_QEMU_ARGS."""
+    args = boards.config(board)["MUON_QEMU_ARGS"]
+    return args[args.index("-m") + 1]
+
+
+def variant_boot(res, board, kind):
+    """One of the boots the board's MUON_CI_BOOTS names besides the plain one: the same image
+    with fewer CPUs (smp2, with a DTB that says so), the most memory (big-mem: QEMU writes -m
+    into the DTB), a malformed DTB (bad-dtb), through U-Boot (uboot), or with trees written by
+    others (docs/booting.md): Linux's from Debian's armhf kernel (linux-dtb), QEMU's own (qemu-dtb:
+    1 MiB, 2 MiB once -dtb has loaded it), each at the board's default memory or at big-mem, and
+    a tree claiming more memory than QEMU gives (claims-1G)."""
+    big = boards.value(board, "MUON_CI_BIG_MEM")
+    mem = big if kind.endswith("-big-mem") else default_mem(board)
+    if kind == "smp2":
+        target_tests(res, board, smp=2, label=f"{board}-smp2")
+    elif kind == "big-mem":
+        target_tests(res, board, mem=big, label=f"{board}-{big}")
+    elif kind == "bad-dtb":
+        target_tests(res, board, malformed_dtb=True, label=f"{board}-bad-dtb")
+    elif kind == "uboot":
+        target_tests(res, board, via_uboot=True, label=f"{board}-uboot", expect=board_expect(board))
+    elif kind.startswith("qemu-dtb"):
+        target_tests(res, board, mem=mem, label=f"{board}-qemu-dtb-{mem}", dtb=lambda bdir: qemu_own_dtb(bdir, mem))
+    elif kind.startswith("linux-dtb"):
         try:
-            path = linux_dtb("vexpress-v2p-ca9.dtb")
+            path = linux_dtb(boards.value(board, "MUON_CI_LINUX_DTB"))
         except RuntimeError as e:
             res.add(False, board, "linux_dtb_fetch", str(e))
             return
-        for mem in mems:
-            target_tests(res, board, mem=mem, label=f"{board}-linux-dtb-{mem}", dtb=lambda bdir: path)
-        target_tests(res, board, mem="128M", label=f"{board}-claims-1G", dtb=lambda bdir: claiming_dtb(bdir, 1024),
+        target_tests(res, board, mem=mem, label=f"{board}-linux-dtb-{mem}", dtb=lambda bdir: path)
+    elif kind == "claims-1G":
+        target_tests(res, board, mem=mem, label=f"{board}-claims-1G", dtb=lambda bdir: claiming_dtb(bdir, 1024),
                      expect=[("memory_claim_warned",
-                              r"^muon: warning: only 128 MiB of the memory the device tree claims are there")])
+                              rf"^muon: warning: only {size_mb(mem)} MiB of the memory the device tree claims are there")])
+    else:
+        res.add(False, board, f"boot_{kind}", f"bsp/{board}/board.cmake: MUON_CI_BOOTS names an unknown boot '{kind}'")
+
+
+def board_expect(board):
+    """The board's MUON_CI_EXPECT: (name, regex) pairs for its plain boots."""
+    return [tuple(x.split("=", 1)) for x in boards.config(board).get("MUON_CI_EXPECT", [])]
 
 
 def image_tests(res, board):
@@ -789,24 +795,18 @@ def gdb_args(bdir, port):
 
 
 def cmd_test(a):
-    boards = a.boards or BOARDS
-    for b in boards:
+    names = a.boards or BOARDS
+    for b in names:
         check_board(b)
     res = Results()
     host_tests(res)
-    for b in boards:
+    for b in names:
         image_tests(res, b)
-        target_tests(res, b)
+        target_tests(res, b, expect=board_expect(b))
         gdb_tests(res, b)
-        # The same image on other machines: fewer CPUs (with a DTB that says so), the most
-        # memory (QEMU writes -m into the DTB), a malformed DTB, and through U-Boot.
-        target_tests(res, b, smp=2, label=f"{b}-smp2")
-        target_tests(res, b, mem=BIG_MEM[b], label=f"{b}-{BIG_MEM[b]}")
-        target_tests(res, b, malformed_dtb=True, label=f"{b}-bad-dtb")
-        if uboot.has_uboot(b):
-            target_tests(res, b, via_uboot=True, label=f"{b}-uboot")
-        foreign_dtb_tests(res, b)
-    if "vexpress-a9" in boards:
+        for kind in boards.config(b).get("MUON_CI_BOOTS", []):
+            variant_boot(res, b, kind)
+    if "vexpress-a9" in names:
         console_tests(res)
         kdb_tests(res)
         # Every boot test once more with the kernel checking its invariants (docs/debugging.md).
@@ -863,8 +863,8 @@ def bench_lbsim():
 
 
 def cmd_bench(a):
-    boards = a.boards or BOARDS
-    for b in boards:
+    names = a.boards or BOARDS
+    for b in names:
         check_board(b)
         bdir = build(b, quiet=True)
         text, data, bss, modules = section_sizes(os.path.join(bdir, "muon.elf"))
@@ -1047,13 +1047,13 @@ def stress_board(res, board, a, seed):
 
 
 def cmd_stress(a):
-    boards = BOARDS if a.board == "all" else [a.board]
-    for b in boards:
+    names = BOARDS if a.board == "all" else [a.board]
+    for b in names:
         check_board(b)
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little") % 2000000000 + 1
     print(f"ci/stress: seed {seed} (repeat with --seed {seed})", flush=True)
     res = Results()
-    for b in boards:
+    for b in names:
         stress_board(res, b, a, seed)
     print(f"{res.passed} passed, {res.failed} failed", flush=True)
     return 1 if res.failed else 0

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import time
 
+import boards
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Where the boot script stages things, as offsets from the board's RAM base. The kernel
@@ -38,11 +40,12 @@ STAGE_OFFSET = 0x02000000   # where boot.scr loads muon.itb or muon.uimg before 
 DISK_BYTES = 16 << 20
 PART_START = 1 << 20        # the FAT partition starts at 1 MiB, as partitioning tools do
 
-# U-Boot builds for the QEMU boards. virt: Debian's u-boot-qemu package. vexpress-a9: built
-# by build_uboot() from Debian's u-boot source package (vexpress_ca9x4_defconfig).
-# realview-eb-mpcore: U-Boot has no board for it (see docs/booting.md).
+# The U-Boot a board is booted through, MUON_CI_UBOOT in its board.cmake (docs/booting.md):
+#   debian-qemu          Debian's u-boot-qemu package, as firmware of QEMU's virt machine
+#   build:DEFCONFIG      built by build_uboot() from Debian's u-boot source package (vexpress-a9)
+#   debian-imx:TARGET    Debian's u-boot-imx:armhf package, fetched by imx_uboot() (imx6q-sabrelite)
+# none: U-Boot has no board for it (realview-eb-mpcore).
 UBOOT_QEMU_ARM = "/usr/lib/u-boot/qemu_arm/u-boot.bin"
-UBOOT_DEFCONFIG = {"vexpress-a9": "vexpress_ca9x4_defconfig"}
 
 
 def run(cmd, **kw):
@@ -339,10 +342,11 @@ def fetch_uboot_source():
 # usage message and "source" runs whatever lies at 0x90000000 (outside 128 MiB of RAM). The
 # boot command sets one (2 MiB into RAM, above the kernel) before running distro boot as
 # the stock command does; nothing else changes.
-UBOOT_CONFIG = {"vexpress-a9": 'CONFIG_BOOTCOMMAND="setenv scriptaddr 0x60200000; run distro_bootcmd; run bootflash"\n'}
+UBOOT_CONFIG = {"vexpress_ca9x4_defconfig":
+                'CONFIG_BOOTCOMMAND="setenv scriptaddr 0x60200000; run distro_bootcmd; run bootflash"\n'}
 
 
-def build_uboot(board, log=None):
+def build_uboot(board, defconfig, log=None):
     """U-Boot for board, built once into build/u-boot/BOARD/ from Debian's source package
     with the project's arm-none-eabi toolchain (about a minute on 2 cores), and wrapped as
     u-boot.uimg: a legacy uImage of type Linux kernel, loaded at U-Boot's CONFIG_TEXT_BASE.
@@ -352,7 +356,7 @@ def build_uboot(board, log=None):
     odir = os.path.join(ROOT, "build", "u-boot", board)
     uimg = os.path.join(odir, "u-boot.uimg")
     frag = os.path.join(odir, "muon.config")
-    want = UBOOT_DEFCONFIG[board] + "\n" + UBOOT_CONFIG.get(board, "")
+    want = defconfig + "\n" + UBOOT_CONFIG.get(defconfig, "")
     if os.path.exists(uimg) and os.path.exists(frag):
         with open(frag) as f:
             if f.read() == want:
@@ -360,19 +364,19 @@ def build_uboot(board, log=None):
     t0 = time.monotonic()
     src = fetch_uboot_source()
     if log:
-        log(f"building U-Boot {UBOOT_DEFCONFIG[board]} from {os.path.basename(src)} "
+        log(f"building U-Boot {defconfig} from {os.path.basename(src)} "
             f"(source fetched in {time.monotonic() - t0:.0f} s)")
     t0 = time.monotonic()
     mk = ["make", "-C", src, f"O={odir}", "CROSS_COMPILE=arm-none-eabi-"]
-    run([*mk, UBOOT_DEFCONFIG[board]])
+    run([*mk, defconfig])
     with open(os.path.join(odir, ".config"), "a") as f:
-        f.write(UBOOT_CONFIG.get(board, ""))
+        f.write(UBOOT_CONFIG.get(defconfig, ""))
     run([*mk, "olddefconfig"])
     run([*mk, f"-j{os.cpu_count()}", "u-boot.bin"])
     with open(os.path.join(odir, ".config")) as f:
         text_base = re.search(r"^CONFIG_TEXT_BASE=(0x[0-9a-fA-F]+)", f.read(), re.M).group(1)
     run(["mkimage", "-A", "arm", "-O", "linux", "-T", "kernel", "-C", "none", "-a", text_base, "-e", text_base,
-         "-n", f"U-Boot {UBOOT_DEFCONFIG[board][:-10]}", "-d", os.path.join(odir, "u-boot.bin"), uimg])
+         "-n", f"U-Boot {defconfig[:-10]}", "-d", os.path.join(odir, "u-boot.bin"), uimg])
     with open(frag, "w") as f:
         f.write(want)
     if log:
@@ -380,23 +384,64 @@ def build_uboot(board, log=None):
     return uimg
 
 
+# ---------------------------------------------------------------- U-Boot for imx6q-sabrelite
+IMX_IVT_TAG = 0xd1   # i.MX image vector table header: tag, length, version
+
+
+def imx_uboot(target, log=None):
+    """Debian's U-Boot for the i.MX6 board `target` (e.g. mx6qsabrelite), from the u-boot-imx:armhf
+    package, fetched with apt-get download and unpacked with dpkg-deb -x once into
+    build/u-boot/imx/. Its u-boot-dtb.imx is what the boot ROM reads: an image vector table
+    (IVT), boot data and the DCD that sets up the DRAM, then U-Boot proper with its DTB appended.
+    QEMU has no boot ROM and starts with the DRAM usable, so the part before the IVT's entry
+    point is cut off; returns (U-Boot proper, the address it runs at)."""
+    cache = os.path.join(ROOT, "build", "u-boot", "imx")
+    out = os.path.join(cache, f"{target}.bin")
+    imx = os.path.join(cache, f"{target}.imx")
+    if not os.path.exists(imx):
+        t0 = time.monotonic()
+        deb = boards.fetch_armhf("u-boot-imx:armhf", lambda root: {
+            f"{target}.imx": boards.find_in(os.path.join(root, "usr", "lib", "u-boot", target), "u-boot-dtb.imx")},
+            cache)
+        if log:
+            log(f"fetched {deb} in {time.monotonic() - t0:.0f} s: {os.path.relpath(imx, ROOT)}")
+    with open(imx, "rb") as f:
+        data = f.read()
+    entry, self_addr = struct.unpack_from("<I", data, 4)[0], struct.unpack_from("<I", data, 20)[0]
+    if data[0] != IMX_IVT_TAG or not 0 < entry - self_addr < len(data):
+        raise RuntimeError(f"{imx}: no i.MX image vector table at its start")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(imx):
+        with open(out, "wb") as f:
+            f.write(data[entry - self_addr:])
+    return out, entry
+
+
 # ---------------------------------------------------------------- QEMU through U-Boot
 def has_uboot(board):
-    return board == "virt" or board in UBOOT_DEFCONFIG
+    return boards.value(board, "MUON_CI_UBOOT") is not None
 
 
 def uboot_qemu_args(board, disk, log=None):
     """QEMU arguments (besides the board's -M/-cpu/-m, -smp and the console) that boot the
     board through U-Boot from disk, or None if there is no U-Boot for the board."""
-    if board == "virt":
+    kind = boards.value(board, "MUON_CI_UBOOT", "")
+    if kind == "debian-qemu":
         # U-Boot as firmware in virt's flash; the disk as a virtio-mmio block device.
         return ["-bios", UBOOT_QEMU_ARM, "-drive", f"if=none,file={disk},format=raw,id=d,readonly=on",
                 "-device", "virtio-blk-device,drive=d", "-nic", "none"]
-    if board in UBOOT_DEFCONFIG:
+    if kind.startswith("build:"):
         # QEMU's -kernel plays the board's Boot Monitor (see build_uboot). The disk is the SD
         # card (PL181 MMC), which QEMU cannot make read-only: snapshot=on keeps writes out of it.
-        return ["-kernel", build_uboot(board, log), "-drive", f"if=sd,file={disk},format=raw,snapshot=on",
+        return ["-kernel", build_uboot(board, kind[6:], log), "-drive", f"if=sd,file={disk},format=raw,snapshot=on",
                 "-nic", "none"]
+    if kind.startswith("debian-imx:"):
+        # U-Boot proper loaded where it runs and started on CPU0 only (the SRC holds the others,
+        # as on the board). The disk is a USB stick on the H1 host port (usb-bus.1): QEMU 7.2's
+        # uSDHC model lacks the clock bits this U-Boot sets, so an SD card does not answer.
+        image, entry = imx_uboot(kind[11:], log)
+        return ["-device", f"loader,file={image},addr={entry:#x},cpu-num=0",
+                "-drive", f"if=none,id=d,file={disk},format=raw,snapshot=on",
+                "-device", "usb-storage,bus=usb-bus.1,drive=d", "-nic", "none"]
     return None
 
 

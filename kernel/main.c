@@ -27,6 +27,7 @@ static void platform_from_board(void)
 	platform.gicc_pa = bsp_board.gicc_pa;
 	platform.twd_pa = bsp_board.twd_pa;
 	platform.timer_irq = bsp_board.timer_irq;
+	platform.timer_hz = bsp_board.timer_hz;
 }
 
 #define FOUR_GIB (1ull << 32)
@@ -287,8 +288,8 @@ void kmain(uint32_t r2)
 	memory_init();
 	mmu_map_vectors();
 	gic_init(ioremap(platform.gicd_pa, 0x1000), ioremap(platform.gicc_pa, 0x1000));
-	arch_timer_init(platform.twd_pa ? ioremap(platform.twd_pa, 0x100) : 0, bsp_board.timer_hz);
-	bsp_clock_init();
+	bsp_init();
+	arch_timer_init(platform.twd_pa ? ioremap(platform.twd_pa, 0x100) : 0, platform.timer_hz);
 	ncpus_present = platform.ncpus;
 	cpu_start(0);
 	smp_boot();

@@ -12,6 +12,7 @@ struct platform {
 	unsigned ncpus;
 	uint64_t uart_pa, gicd_pa, gicc_pa, twd_pa;
 	unsigned timer_irq;
+	uint32_t timer_hz;   /* private timer input clock: the board table's, or what bsp_init measured */
 	bool from_dtb;
 	unsigned from_tree;  /* PF_* bits: which values above the device tree gave */
 	bool psci_smc;       /* the tree's /psci method is "smc" (else HVC) */

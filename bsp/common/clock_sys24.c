@@ -21,7 +21,7 @@ void bsp_sysregs_init(void);
 
 static uint64_t clock_latest;   /* atomic: the largest extended count returned */
 
-void bsp_clock_init(void) { bsp_sysregs_init(); }
+void bsp_init(void) { bsp_sysregs_init(); }
 
 uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
 

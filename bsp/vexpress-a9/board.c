@@ -1,23 +1,16 @@
 /*
  * Versatile Express A9x4: the fallback table when no DTB is passed, and the
- * Cortex-A9 global timer (64 bits, 100 MHz, shared by all CPUs) as the clock.
+ * Cortex-A9 global timer (64 bits, 100 MHz, shared by all CPUs; bsp/common/a9_gtimer.c)
+ * as the clock.
  */
 #include "kernel.h"
 #include "bsp.h"
-#include "mmu.h"
 #include "platform.h"
 
-#define GT_OFFSET 0x200   /* from the private region, which the TWD sits in at +0x600 */
-#define GT_LO 0
-#define GT_HI 1
-#define GT_CTRL 2
-
-static volatile uint32_t *gt;
-
-void bsp_clock_init(void)
+void bsp_init(void)
 {
-	gt = (volatile uint32_t *)ioremap(platform.twd_pa - 0x600 + GT_OFFSET, 0x20);
-	gt[GT_CTRL] |= 1;
+	a9_gtimer_start();
+	a9_gtimer_set_rate(platform.timer_hz);
 }
 
 /* The global timer starts when the kernel enables it; SYS_24MHZ has counted since reset. */
@@ -27,16 +20,6 @@ uint64_t bsp_uptime_ns(void)
 	void bsp_sysregs_init(void);
 	bsp_sysregs_init();
 	return (uint64_t)sysregs[0x5c / 4] * 125 / 3;
-}
-
-uint64_t bsp_clock_ns(void)
-{
-	uint32_t hi, lo;
-	do {
-		hi = gt[GT_HI];
-		lo = gt[GT_LO];
-	} while (gt[GT_HI] != hi);
-	return (((uint64_t)hi << 32) | lo) * 10;
 }
 
 const struct bsp_board bsp_board = {

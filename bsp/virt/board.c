@@ -38,7 +38,7 @@ void bsp_cpu_off(void) { psci(PSCI_CPU_OFF, 0, 0); }
 
 static uint32_t frq, ns_per_tick;   /* set once at boot */
 
-void bsp_clock_init(void)
+void bsp_init(void)
 {
 	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
 	ns_per_tick = 1000000000u % frq ? 0 : 1000000000u / frq;

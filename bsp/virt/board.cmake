@@ -7,3 +7,7 @@ set(MUON_QEMU_ARGS -M virt -cpu cortex-a15 -m 128M -nic none)
 # -nic none: no network device. The kernel drives none, and virt's default virtio-net
 # NIC needs efi-virtio.rom from ipxe-qemu, which ci/install (--no-install-recommends) lacks.
 set(MUON_CPU_POWER 1)   # PSCI CPU_OFF / CPU_ON: secondaries can be powered off and on
+# ci/test (ci/boards.py reads these lines): Debian's u-boot-qemu; QEMU's own tree too.
+set(MUON_CI_BOOTS smp2 big-mem bad-dtb uboot qemu-dtb qemu-dtb-big-mem)
+set(MUON_CI_BIG_MEM 1G)
+set(MUON_CI_UBOOT debian-qemu)
