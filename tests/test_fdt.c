@@ -1,12 +1,12 @@
 /*
- * Host tests for kernel/fdt.c: the three board trees, QEMU's own virt tree,
+ * Host tests for kernel/fdt.c: the board trees, QEMU's own virt tree,
  * hand-written corner cases, and malformed blobs. Every blob under test is
  * copied into a heap buffer of exactly the length passed to the parser, so
  * AddressSanitizer reports any read past the end.
  *
  * Usage: test_fdt realview.dtb vexpress.dtb virt.dtb qemu-virt.dtb
  *                 ranges.dtb defaults.dtb stdout.dtb
- *                 loaded-realview.dtb loaded-vexpress.dtb loaded-virt.dtb
+ *                 loaded-realview.dtb loaded-vexpress.dtb loaded-virt.dtb sabrelite.dtb
  * where the loaded-* files are the board trees after QEMU's -dtb loader.
  */
 #include <stdint.h>
@@ -19,7 +19,7 @@
 
 enum {
 	B_REALVIEW, B_VEXPRESS, B_VIRT, B_QEMU_VIRT, B_RANGES, B_DEFAULTS, B_STDOUT,
-	B_LOADED_REALVIEW, B_LOADED_VEXPRESS, B_LOADED_VIRT, B_COUNT
+	B_LOADED_REALVIEW, B_LOADED_VEXPRESS, B_LOADED_VIRT, B_SABRELITE, B_COUNT
 };
 
 struct blob {
@@ -172,6 +172,20 @@ static const struct fdt_platform virt_want = {
 	.gicd_base = 0x08000000, .gicc_base = 0x08010000,
 	.has_generic_timer = 1, .psci_hvc = 1,
 };
+
+/* The i.MX6Quad: devices under a simple-bus, the console by an alias, no PL011. */
+static const struct fdt_platform sabrelite_want = {
+	.n_mem = 1, .mem = { { 0x10000000, 0x40000000 } },
+	.n_cpus = 4, .cpu_ids = { 0, 1, 2, 3 },
+	.uart_base = 0x021e8000,
+	.gicd_base = 0x00a01000, .gicc_base = 0x00a00100,
+	.timer_base = 0x00a00600,
+};
+
+static void test_board_imx6q_sabrelite(void)
+{
+	parse_expect(B_SABRELITE, &sabrelite_want);
+}
 
 static void test_board_realview_eb_mpcore(void)
 {
@@ -1084,7 +1098,7 @@ int main(int argc, char **argv)
 	if (argc != B_COUNT + 1) {
 		fprintf(stderr, "usage: %s realview.dtb vexpress.dtb virt.dtb qemu-virt.dtb "
 			"ranges.dtb defaults.dtb stdout.dtb loaded-realview.dtb "
-			"loaded-vexpress.dtb loaded-virt.dtb\n", argv[0]);
+			"loaded-vexpress.dtb loaded-virt.dtb sabrelite.dtb\n", argv[0]);
 		return 2;
 	}
 	for (int i = 0; i < B_COUNT; i++) {
@@ -1094,6 +1108,7 @@ int main(int argc, char **argv)
 	RUN(test_board_realview_eb_mpcore);
 	RUN(test_board_vexpress_a9);
 	RUN(test_board_virt);
+	RUN(test_board_imx6q_sabrelite);
 	RUN(test_qemu_virt_dump);
 	RUN(test_boards_as_loaded_by_qemu);
 	RUN(test_ranges_translation);
