@@ -50,13 +50,11 @@ const struct bsp_board bsp_board = {
 #define GPT_CNT      0x24
 #define CR_EN        (1u << 0)
 #define CR_ENMOD     (1u << 1)  /* the count restarts from 0 when enabled */
+#define CR_CLK_32K   (4u << 6)  /* the 32.768 kHz crystal oscillator */
 #define CR_CLK_OSC   (5u << 6)  /* the 24 MHz crystal oscillator */
 #define CR_FRR       (1u << 9)  /* free-running */
 #define CR_EN_24M    (1u << 10)
 #define PR_24M_DIV8  (7u << 12) /* PRESCALER24M: 24 MHz / 8 */
-#define GPT_HZ       3000000u
-#define CAL_TICKS    9000u      /* 3 ms of the GPT */
-#define CAL_LIMIT    10000000u  /* global-timer ticks to give up after: 10 ms at 1 GHz */
 
 void imx6_dcache_setway(unsigned clean);   /* cache.S */
 extern char imx6_secondary_entry[];
@@ -106,33 +104,62 @@ static bool sample(uint32_t *g, uint64_t *t)
 
 /*
  * PERIPHCLK, which drives the TWD and the global timer, is half the ARM clock
- * (396 MHz at 792 MHz), which the boot loader chose. It is counted against
- * the 24 MHz oscillator, which the GPT divides by 8 (CLKSRC 101 needs i.MX6Q
- * rev 1.1 or later), and rounded to whole MHz, as the TWD driver counts. 0 if
- * the GPT does not count.
+ * (396 MHz at 792 MHz), which the boot loader chose: its ticks are counted
+ * over `ticks` of a GPT clocked from source at gpt_hz, and rounded to whole
+ * MHz, as the TWD driver counts. 0 if the GPT does not count.
  */
-static uint32_t measure_periphclk(void)
+static uint32_t count_periphclk(uint32_t source, uint32_t prescale, uint32_t gpt_hz, uint32_t ticks)
 {
-	uint32_t g0, g1;
-	uint64_t t0, t1;
+	/* Global-timer ticks to give up after: twice the window at 1 GHz, 100 GPT ticks at 1 GHz
+	 * if the GPT does not move at all. */
+	uint64_t limit = (uint64_t)ticks * 2000000000u / gpt_hz, idle = 100000000000ull / gpt_hz;
+	uint32_t g0, g1, g;
+	uint64_t t0, t1, t;
 
-	gpt = (volatile uint32_t *)ioremap(GPT_PA, 0x1000);
 	*r32(gpt, GPT_CR) = 0;
 	*r32(gpt, GPT_IR) = 0;
-	*r32(gpt, GPT_PR) = PR_24M_DIV8;
-	*r32(gpt, GPT_CR) = CR_CLK_OSC | CR_EN_24M | CR_FRR | CR_ENMOD;
+	*r32(gpt, GPT_PR) = prescale;
+	*r32(gpt, GPT_CR) = source | CR_FRR | CR_ENMOD;
 	*r32(gpt, GPT_SR) = 0x3f;
 	*r32(gpt, GPT_CR) |= CR_EN;
 	if (!sample(&g0, &t0))
 		return 0;
-	while (*r32(gpt, GPT_CNT) - g0 < CAL_TICKS && a9_gtimer_ticks() - t0 < CAL_LIMIT)
-		;
-	if (!sample(&g1, &t1) || g1 - g0 < CAL_TICKS)
+	do {
+		g = *r32(gpt, GPT_CNT);
+		t = a9_gtimer_ticks() - t0;
+	} while (g - g0 < ticks && t < limit && (g != g0 || t < idle));
+	if (!sample(&g1, &t1) || g1 - g0 < ticks)
 		return 0;
-	uint64_t hz = (t1 - t0) * GPT_HZ / (g1 - g0);
+	uint64_t hz = (t1 - t0) * gpt_hz / (g1 - g0);
 	if (hz < 10000000u || hz > 1000000000u)
 		return 0;
 	return (uint32_t)((hz + 500000u) / 1000000u * 1000000u);
+}
+
+/*
+ * The reference is the 24 MHz oscillator, which the GPT divides by 8
+ * (CLKSRC 101 needs i.MX6Quad rev 1.1 or later), over 3 ms; else the 32.768
+ * kHz one over 62.5 ms (QEMU 7.2 clocks its GPT from that one, not the 24 MHz).
+ */
+static void measure_timer_rate(void)
+{
+	const char *by = "the 24 MHz oscillator";
+	uint32_t hz;
+
+	gpt = (volatile uint32_t *)ioremap(GPT_PA, 0x1000);
+	hz = count_periphclk(CR_CLK_OSC | CR_EN_24M, PR_24M_DIV8, 3000000u, 9000u);
+	if (!hz) {
+		by = "the 32 kHz oscillator (the GPT does not count the 24 MHz one)";
+		hz = count_periphclk(CR_CLK_32K, 0, 32768u, 2048u);
+	}
+	*r32(gpt, GPT_CR) = 0;
+	if (hz) {
+		platform.timer_hz = hz;
+		kprintf("muon: imx6: private timers at %u MHz, counted against %s\n", (unsigned)(hz / 1000000u), by);
+	} else {
+		kprintf("muon: imx6: warning: the GPT counts no oscillator: private timers taken to run at "
+			"the board table's %u MHz\n", (unsigned)(platform.timer_hz / 1000000u));
+	}
 }
 
 void bsp_init(void)
@@ -141,15 +168,7 @@ void bsp_init(void)
 	src = (volatile uint32_t *)ioremap(SRC_PA, 0x1000);
 	l2_off();
 	a9_gtimer_start();
-	uint32_t hz = measure_periphclk();
-	if (hz) {
-		platform.timer_hz = hz;
-		kprintf("muon: imx6: private timers at %u MHz, counted against the 24 MHz oscillator\n",
-			(unsigned)(hz / 1000000u));
-	} else {
-		kprintf("muon: imx6: warning: the GPT does not count the 24 MHz oscillator: "
-			"private timers taken to run at the board table's %u MHz\n", (unsigned)(platform.timer_hz / 1000000u));
-	}
+	measure_timer_rate();
 	a9_gtimer_set_rate(platform.timer_hz);
 }
 
