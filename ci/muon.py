@@ -26,6 +26,11 @@ from boards import BOARDS   # every folder of bsp/ with a board.cmake
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOT_TIMEOUT = 300  # seconds of real time for one boot under TCG on a slow machine
+# The variant boots (the most memory, U-Boot, device trees written by others) end after this
+# test: by then the kernel has taken its platform from the tree, run its own tests, and user
+# tasks on every CPU have faulted, called, been moved and used kernel memory; the rest of the
+# suite is the same on every variant and runs in the board's own boot and the smp2 one.
+SHORT_BOOT = r"^TEST (PASS|FAIL) rights_table"
 KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (CMakePresets.json)
 KCHECK_PRESET = "vexpress-a9-kcheck"   # the build with the kernel's invariant checks (MUON_KCHECK) ci/test runs
 NOFAST_PRESET = "vexpress-a9-nofast"   # the build without the IPC fast path (MUON_FASTPATH=OFF) ci/test runs
@@ -242,40 +247,11 @@ def qemu_env():
 
 def run_until(cmd, done_re, timeout):
     """Run QEMU, collect console lines until done_re matches or timeout; returns (lines, reason)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         env=qemu_env())
-    lines, buf, reason = [], b"", "timeout"
-    end = time.monotonic() + timeout
+    con = Console(cmd)
     try:
-        while time.monotonic() < end:
-            r, _, _ = select.select([p.stdout], [], [], 0.5)
-            if not r:
-                if p.poll() is not None:
-                    reason = "qemu exited"
-                    break
-                continue
-            chunk = os.read(p.stdout.fileno(), 4096)
-            if not chunk:
-                reason = "qemu exited"
-                break
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                text = line.decode("utf-8", "replace").rstrip("\r")
-                lines.append(text)
-                if "PANIC" in text:
-                    reason = "panic"
-                elif done_re.search(text):
-                    reason = "done"
-            if reason in ("done", "panic"):
-                time.sleep(0.2 if reason == "done" else 0.5)  # let a panic finish its report
-                break
+        return con.lines_until(done_re, timeout)
     finally:
-        p.kill()
-        p.wait()
-    if buf:
-        lines.append(buf.decode("utf-8", "replace"))
-    return lines, reason
+        con.close()
 
 
 # ---------------------------------------------------------------- qemu
@@ -336,14 +312,16 @@ def host_tests(res):
 
 
 def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malformed_dtb=False, preset=None,
-                 dtb=None, expect=()):
+                 dtb=None, expect=(), session=None, until=None):
     """Boots board once and reports its TEST lines and the boot checks. via_uboot: through
     U-Boot from the disk image; malformed_dtb: -dtb with bad_dtb(), which the kernel must
     reject with a warning and replace by the board table; preset: a CMake preset of the
     board other than its own (e.g. the MUON_KCHECK build); dtb: a function of the build directory
     giving a tree written by others to boot with instead of the board's, which the kernel must
     take whole (no fallback, nothing marked "(board table)"); expect: (name, regex) pairs, each
-    a test that passes when a console line matches."""
+    a test that passes when a console line matches; session: a function (res, console, label,
+    boot output) run on the booted system after TEST DONE, before QEMU stops; until: a regex of
+    the console line that ends the boot instead of TEST DONE (SHORT_BOOT: the variant boots)."""
     label = label or board
     try:
         bdir = build_preset(preset, quiet=True) if preset else build(board, quiet=True)
@@ -356,9 +334,15 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
         return
     # With a malformed DTB, the run ends when init starts: the kernel has then chosen its
     # platform and run its own tests on it; the user-level tests would only repeat a plain boot.
-    done = r"^init: running \d+ test tasks" if malformed_dtb else r"^TEST DONE"
+    done = r"^init: running \d+ test tasks" if malformed_dtb else until or r"^TEST DONE"
     failed_before = res.failed
-    lines, reason = run_until(cmd, re.compile(done), BOOT_TIMEOUT)
+    con = Console(cmd)
+    try:
+        lines, reason = con.lines_until(re.compile(done), BOOT_TIMEOUT)
+        if session and reason == "done":   # the console, driven on the booted system
+            session(res, con, f"{label}-console", "\n".join(lines))
+    finally:
+        con.close()
     # The policies in configs/ are written for 4 CPUs ("cpus 4"). With fewer, the balancer
     # must refuse configs/test.policy, and the tests that need it then report "no balancer";
     # the system-file check must refuse default.policy alike. Both are one check below.
@@ -411,7 +395,7 @@ def target_tests(res, board, smp=4, mem=None, label=None, via_uboot=False, malfo
         early = [x for i in fails if i < len(said) - 25 for x in said[max(0, i - 12):i + 1] if not x.startswith("TEST PASS")]
         print(f"muon: {label}: console before the failure:", *("    " + x for x in early + said[-25:]), sep="\n",
               file=sys.stderr, flush=True)
-    if not malformed_dtb:
+    if not malformed_dtb and not until:   # the trace is dumped at the end of the suite
         check_trace(res, label, lines, smp, os.path.join(bdir, "muon.elf"))
     if label == board:   # a property of the build, not of the boot: checked once
         nm = subprocess.run(["arm-none-eabi-nm", os.path.join(bdir, "muon.elf")], stdout=subprocess.PIPE,
@@ -438,22 +422,24 @@ def variant_boot(res, board, kind):
     if kind == "smp2":
         target_tests(res, board, smp=2, label=f"{board}-smp2")
     elif kind == "big-mem":
-        target_tests(res, board, mem=big, label=f"{board}-{big}")
+        target_tests(res, board, mem=big, label=f"{board}-{big}", until=SHORT_BOOT)
     elif kind == "bad-dtb":
         target_tests(res, board, malformed_dtb=True, label=f"{board}-bad-dtb")
     elif kind == "uboot":
-        target_tests(res, board, via_uboot=True, label=f"{board}-uboot", expect=board_expect(board))
+        target_tests(res, board, via_uboot=True, label=f"{board}-uboot", until=SHORT_BOOT, expect=board_expect(board))
     elif kind.startswith("qemu-dtb"):
-        target_tests(res, board, mem=mem, label=f"{board}-qemu-dtb-{mem}", dtb=lambda bdir: qemu_own_dtb(bdir, mem))
+        target_tests(res, board, mem=mem, label=f"{board}-qemu-dtb-{mem}", until=SHORT_BOOT,
+                     dtb=lambda bdir: qemu_own_dtb(bdir, mem))
     elif kind.startswith("linux-dtb"):
         try:
             path = linux_dtb(boards.value(board, "MUON_CI_LINUX_DTB"))
         except RuntimeError as e:
             res.add(False, board, "linux_dtb_fetch", str(e))
             return
-        target_tests(res, board, mem=mem, label=f"{board}-linux-dtb-{mem}", dtb=lambda bdir: path)
+        target_tests(res, board, mem=mem, label=f"{board}-linux-dtb-{mem}", until=SHORT_BOOT, dtb=lambda bdir: path)
     elif kind == "claims-1G":
-        target_tests(res, board, mem=mem, label=f"{board}-claims-1G", dtb=lambda bdir: claiming_dtb(bdir, 1024),
+        target_tests(res, board, mem=mem, label=f"{board}-claims-1G", until=SHORT_BOOT,
+                     dtb=lambda bdir: claiming_dtb(bdir, 1024),
                      expect=[("memory_claim_warned",
                               rf"^muon: warning: only {size_mb(mem)} MiB of the memory the device tree claims are there")])
     else:
@@ -517,14 +503,40 @@ class Console:
                 out, self.buf = self.buf[:m.end()], self.buf[m.end():]
                 return out
             left = end - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not self._read(min(left, 0.5)):
                 return None
-            r, _, _ = select.select([self.p.stdout], [], [], min(left, 0.5))
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 65536)
-                if not chunk:
-                    return None
-                self.buf += chunk.decode("utf-8", "replace").replace("\r", "")
+
+    def _read(self, timeout):
+        """Whatever arrives within timeout seconds into the buffer; False once QEMU's output ended."""
+        r, _, _ = select.select([self.p.stdout], [], [], timeout)
+        if not r:
+            return self.p.poll() is None
+        chunk = os.read(self.p.stdout.fileno(), 65536)
+        self.buf += chunk.decode("utf-8", "replace").replace("\r", "")
+        return bool(chunk)
+
+    def lines_until(self, done_re, timeout):
+        """Console lines up to the first that matches done_re (the rest stays buffered for expect), a
+        panic (and its report, up to half a second more), QEMU's exit or timeout: (lines, reason)."""
+        lines, end, reason = [], time.monotonic() + timeout, "timeout"
+        while True:
+            while "\n" in self.buf:
+                line, self.buf = self.buf.split("\n", 1)
+                lines.append(line)
+                if reason != "panic" and "PANIC" in line:
+                    reason, end = "panic", time.monotonic() + 0.5
+                elif reason != "panic" and done_re.search(line):
+                    return lines, "done"
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            if not self._read(min(left, 0.5)):
+                reason = reason if reason == "panic" else "qemu exited"
+                break
+        if self.buf:
+            lines.append(self.buf)
+            self.buf = ""
+        return lines, reason
 
     def send(self, keys):
         self.p.stdin.write(keys.encode("latin-1"))
@@ -732,26 +744,17 @@ def policy_tests(res, sess, label, boot):
             f"policy shows {shown[:2]}, the balancer logged {logged[:2]}, file periods {periods}, wrong {wrong}")
 
 
+def console_session(res, con, label, boot):
+    """init's console driven hard after the boot tests: policy, restarts, then input (issue 16)."""
+    sess = ConsoleSession(con)
+    policy_tests(res, sess, label, boot)
+    restart_tests(res, sess, label)
+    input_tests(res, sess, label)
+
+
 def console_tests(res, board="vexpress-a9"):
-    """init's console driven hard after the boot tests: restarts, then input (issue 16)."""
-    label = f"{board}-console"
-    try:
-        bdir = build(board, quiet=True)
-    except RuntimeError as e:
-        res.add(False, label, "build", str(e))
-        return
-    con = Console(qemu_cmd(bdir))
-    try:
-        boot = con.expect(r"TEST DONE.*\n", BOOT_TIMEOUT)
-        if boot is None:
-            res.add(False, label, "boot", "no TEST DONE line")
-            return
-        sess = ConsoleSession(con)
-        policy_tests(res, sess, label, boot)
-        restart_tests(res, sess, label)
-        input_tests(res, sess, label)
-    finally:
-        con.close()
+    """ci/muon.py console BOARD: one boot with its tests, then the console session."""
+    target_tests(res, board, session=console_session)
 
 
 def gdb_tests(res, board):
@@ -802,12 +805,11 @@ def cmd_test(a):
     host_tests(res)
     for b in names:
         image_tests(res, b)
-        target_tests(res, b, expect=board_expect(b))
+        target_tests(res, b, session=console_session, expect=board_expect(b))
         gdb_tests(res, b)
         for kind in boards.config(b).get("MUON_CI_BOOTS", []):
             variant_boot(res, b, kind)
     if "vexpress-a9" in names:
-        console_tests(res)
         kdb_tests(res)
         # Every boot test once more with the kernel checking its invariants (docs/debugging.md).
         target_tests(res, "vexpress-a9", label=KCHECK_PRESET, preset=KCHECK_PRESET)

@@ -22,6 +22,7 @@ enum {
 	P_GATE = 88,      /* the services' gates, in the order they are made (up to 24) */
 	P_FACTORY = 112,  /* partition i's factory: 112 + i */
 	S_INST = 120, S_OBJ = 121, S_FACT = 122,
+	S_HOG = 124,      /* restart_retry's factory, holding the memory a restart needs */
 	P_INST = 16,      /* program k's balancer instance: 16 + k (the boot tests' slots, free by now) */
 };
 #define MAX_PROGS 16
@@ -717,6 +718,46 @@ static void unreported(char *why, size_t size)
 		}
 }
 
+/*
+ * A restart that fails is tried again: partition i is freed and built while
+ * init has lent almost all its free kernel memory to a factory of its own,
+ * so building it fails; nothing of it may be left and init's quota must be
+ * where it was. Once the memory is back, the retry (1 s later, from
+ * supervise() as in the console loop) must bring every program up again.
+ */
+static const char *restart_retry(unsigned i)
+{
+	static char why[160];
+	free_partition(i);
+	uint32_t before = quota_used(MU_CAP_FACTORY);
+	mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0);
+	uint32_t free_bytes = mr()[0] - mr()[1], need = sys.partitions[i].kmem + 4096u;
+	if (free_bytes < need + 8192u || fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, S_HOG, free_bytes - 8192u - need / 2, 0))
+		return "could not lend init's memory away";
+	bool built = build_partition(i);
+	uint32_t hogged = quota_used(MU_CAP_FACTORY);
+	delete_cap(S_HOG);
+	uint32_t after = quota_used(MU_CAP_FACTORY);
+	if (built)
+		return "it was built with too little memory";
+	if (!part_want[i] || part_fact[i] || after != before) {
+		snprintf(why, sizeof(why), "after the failed try: retry %s, factory %s, quota %u bytes (%u before, %u lent)",
+			 part_want[i] ? "due" : "not due", part_fact[i] ? "left" : "gone", (unsigned)after,
+			 (unsigned)before, (unsigned)(hogged - before));
+		return why;
+	}
+	for (unsigned t = 0; t < 50 && !part_up[i]; t++) {
+		serve_for(100);
+		supervise();
+	}
+	if (!part_up[i] || !wait_reports(i, 30000)) {
+		size_t n = (size_t)snprintf(why, sizeof(why), "the retry did not bring it back: ");
+		unreported(why + n, sizeof(why) - n);
+		return why;
+	}
+	return NULL;
+}
+
 /* ---- the system tests (docs/system-format.md: what they show) */
 static void system_tests(void)
 {
@@ -794,6 +835,8 @@ static void system_tests(void)
 			snprintf(why, sizeof(why), "the modem stopped (%u TTIs)", (unsigned)v[0]);
 		printf("init: across the kill and restart the modem missed %u TTIs\n", (unsigned)(v[1] - misses));
 		result("sys_kill_restart_appos", ok && back && modem_on ? NULL : why);
+		if (back)
+			result("sys_restart_retry", restart_retry((unsigned)appos));
 	}
 }
 
