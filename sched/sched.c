@@ -254,7 +254,9 @@ void schedule(void)
 		c->idle_ns += woke - now;
 		__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELEASE);
 		c->slice_start = woke;
+		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();
+		c->woke_from = 0;
 	}
 }
 
