@@ -11,6 +11,7 @@
 #include "gic.h"
 #include "platform.h"
 #include "bsp.h"
+#include "mark.h"
 
 static struct irq *claimed[1020];   /* guarded by irq_lock */
 static spinlock_t irq_lock;
@@ -225,6 +226,7 @@ void irq_pace(uint64_t now)
 	q->report = q->missed + late;
 	q->slept = slept ? late + 1 : 0;
 	q->missed = 0;
+	MU_MARK(MU_MARK_PACE);
 	__atomic_store_n(&q->masked, true, __ATOMIC_RELEASE);
 	deliver(q);
 }

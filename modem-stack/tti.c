@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <muon/mark.h>
 #include <muon/modem.h>
 #include <muon/trace.h>
 #include "jitter.h"
@@ -401,6 +402,7 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		 * host not running us, say, it runs: late data beats no data.)
 		 */
 		cnt.shed++;
+		MU_MARK(MU_MARK_TTI_END);   /* for ci/bench's per-CPU count: this TTI is over */
 		last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, woke, false, false) && host;
 		atomic_store_explicit(&tti_seq, tti, memory_order_release);
 		return;
@@ -418,6 +420,7 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		}
 	}
 	last_end = t;
+	MU_MARK(MU_MARK_TTI_END);
 	last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, t, timed, true) && host;
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
