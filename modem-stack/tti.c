@@ -330,6 +330,7 @@ static bool tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 	if (atomic_load_explicit(&reset_done, memory_order_relaxed) != want) {
 		memset(&st, 0, sizeof(st));
 		atomic_store_explicit(&reset_done, want, memory_order_release);
+		MU_MARK(MU_MARK_WINDOW);
 	}
 	uint64_t late = woke > ideal ? woke - ideal : 0, deadline = ideal + TTI_NS;
 	uint32_t jitter = late > 0xffffffffu ? 0xffffffffu : (uint32_t)late;
@@ -402,8 +403,8 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		 * host not running us, say, it runs: late data beats no data.)
 		 */
 		cnt.shed++;
-		MU_MARK(MU_MARK_TTI_END);   /* for ci/bench's per-CPU count: this TTI is over */
 		last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, woke, false, false) && host;
+		MU_MARK(MU_MARK_TTI_END);   /* for ci/bench's per-CPU count (tools/ttiprof.py): this TTI is over */
 		atomic_store_explicit(&tti_seq, tti, memory_order_release);
 		return;
 	}
@@ -420,8 +421,8 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		}
 	}
 	last_end = t;
-	MU_MARK(MU_MARK_TTI_END);
 	last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, t, timed, true) && host;
+	MU_MARK(MU_MARK_TTI_END);
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
 
@@ -592,6 +593,7 @@ static uint32_t op_stats(uint32_t words)
 	uint32_t cpu = atomic_load(&tti_cpu);
 	if (print) {
 		uint32_t n = s.stage_samples ? s.stage_samples : 1;
+		MU_MARK(MU_MARK_STATS);
 		printf("MODEM load=%s ttis=%u misses=%u stalls=%u p50=%u p99=%u max=%u cpus_used=%u\n", load_name(load),
 		       (unsigned)s.ttis, (unsigned)s.misses, (unsigned)s.stalls, (unsigned)p50, (unsigned)p99,
 		       (unsigned)max, (unsigned)cpus);
