@@ -925,6 +925,14 @@ void system_bench(unsigned load, uint32_t ttis)
 	uint64_t idle0[8], t0;
 	if (!all_reported(1) || modem_ctl == NO_SLOT)
 		wait_reports(1, 5000);
+	/*
+	 * The default work, whatever the modem's calibration chose: under icount its clock counts
+	 * every vCPU's instructions, so a busy app OS would make it choose less, and the loads
+	 * would not measure the same work. The reset applies it (at the next TTI).
+	 */
+	mr()[0] = MODEM_WORK_DEFAULT;
+	if (modem_ctl != NO_SLOT)
+		mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1));
 	if (modem_ctl == NO_SLOT || mu_rpc(modem_ctl, MU_TAG(MODEM_RESET, 0)) != MU_OK) {
 		printf("init: bench: no modem to measure\nTEST DONE 0 passed, 1 failed\n");
 		return;
