@@ -805,19 +805,20 @@ static void system_tests(void)
 
 /*
  * The balancer's priority on CPU `cpu`: 250, above every client's band, so
- * that it places threads at once; but below the band of a pinned client
- * that shares that CPU (the one CPU of a one-CPU machine), whose real-time
- * threads must never wait for it.
+ * that it places threads at once; but below the band of the highest pinned
+ * client that shares that CPU (the modem on a one-CPU machine), whose
+ * real-time threads must never wait for it. (Only that one: below every
+ * pinned band it could starve under an app OS that is pinned too.)
  */
 static uint32_t balancer_prio(unsigned cpu)
 {
-	uint32_t p = 250;
+	const struct policy_client *top = NULL;
 	for (unsigned c = 0; c < pol.n_clients; c++) {
 		const struct policy_client *pc = &pol.clients[c];
-		if (pc->kind == POLICY_PINNED && (pc->cpus >> cpu & 1) && pc->prio_lo > 0 && pc->prio_lo <= p)
-			p = pc->prio_lo - 1;
+		if (pc->kind == POLICY_PINNED && (pc->cpus >> cpu & 1) && (!top || pc->prio_hi > top->prio_hi))
+			top = pc;
 	}
-	return p;
+	return top && top->prio_lo > 0 && top->prio_lo <= 250 ? top->prio_lo - 1 : 250;
 }
 
 unsigned system_run(const char *file, bool tests)
