@@ -43,8 +43,12 @@ def test_marks(tmp):
     src, elf = os.path.join(tmp, "m.c"), os.path.join(tmp, "m.elf")
     with open(src, "w") as f:
         f.write(SOURCE)
-    cc = subprocess.run(["arm-none-eabi-gcc", "-O2", "-marm", "-mcpu=cortex-a9", "-nostdlib", "-e", "f",
-                         "-Wl,-Ttext=0x01000000", "-I", os.path.join(ROOT, "uapi", "muon"), src, "-o", elf],
+    # Linked as the modem is (apps/lib/user.ld at MUON_USER_BASE, --gc-sections): the marks must survive.
+    cc = subprocess.run(["arm-none-eabi-gcc", "-O2", "-marm", "-mcpu=cortex-a9", "-mfloat-abi=soft",
+                         "--specs=picolibc.specs", "-nostartfiles", "-e", "f", "-T",
+                         os.path.join(ROOT, "apps", "lib", "user.ld"), "-Wl,--gc-sections",
+                         "-Wl,--defsym=MUON_USER_BASE=0x01000000", "-I", os.path.join(ROOT, "uapi", "muon"), src,
+                         "-o", elf],
                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if cc.returncode:
         check("ttiprof_marks_found", False, cc.stdout.strip())
