@@ -98,8 +98,8 @@ def report(path):
             if w[0] == "categories":
                 cats = w[1:]
                 continue
-            if w[0] != "M":
-                continue
+            if w[0] != "M" or len(w) != 4 + len(cats):
+                continue   # a line cut short (QEMU killed before the plugin flushed) counts for nothing
             name, v, counts = w[1], int(w[2]), [int(x) for x in w[3:]]
             cpu = cpus.setdefault(v, Cpu(len(cats)))
             if name in ("irq", "wake"):
