@@ -36,6 +36,7 @@ KCHECK_PRESET = "vexpress-a9-kcheck"   # the build with the kernel's invariant c
 NOFAST_PRESET = "vexpress-a9-nofast"   # the build without the IPC fast path (MUON_FASTPATH=OFF) ci/test runs
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import muontrace  # noqa: E402  (tools/muontrace.py: the trace converter)
+import ttiprof  # noqa: E402  (tools/ttiprof.py: the modem's TTIs in per-CPU time)
 
 
 def die(msg):
@@ -911,28 +912,88 @@ def cmd_bench(a):
                  note=notes.get(metric, "median of 21 batch means of 50 operations, -icount shift=0, "
                                         "other CPUs idle in WFI"))
         if not a.no_modem:
-            bench_modem(b)
+            bench_modem(b, a.modem_ttis, a.modem_loads.split(",") if a.modem_loads else None)
     if not a.boards:
         bench_lbsim()
     return 0
 
 
-# The modem under three loads (issue 7): a system file each, in a build of its own whose init runs
-# no tests and reports the modem's figures over BENCH_TTIS TTI periods (docs/benchmarks.md).
+# The modem under its loads (issues 7 and 15): a system file each, in a build of its own whose init
+# runs no tests and reports the modem's figures over BENCH_TTIS TTI periods (docs/benchmarks.md).
+# (load, system file, vCPUs, per-CPU): same_cpu_saturated runs on one CPU, so that under -icount
+# shift=0 virtual time is that CPU's own instructions; saturated and powersave also count each
+# vCPU's instructions with the insnprof plugin (tools/insnprof.c, tools/ttiprof.py).
 BENCH_TTIS = 10000
-BENCH_LOADS = (("idle", "modem.system"), ("saturated", "phone.system"), ("powersave", "powersave.system"))
+BENCH_LOADS = (("idle", "modem.system", 4, False), ("same_cpu_saturated", "samecpu.system", 1, False),
+               ("saturated", "phone.system", 4, True), ("powersave", "powersave.system", 4, True))
+# What a figure means under each load: the emulator's where the other vCPUs are busy (round robin
+# under icount: a vCPU waits while the others run), the kernel's where the modem's CPU is alone.
+BENCH_NOTES = {
+    "idle": "the modem alone, CPUs 1-3 idle in WFI: virtual time is CPU 0's instructions",
+    "same_cpu_saturated": "-smp 1: the modem and an app OS that never lets the CPU idle, at lower priorities; "
+                          "virtual time is that CPU's instructions: the kernel's preemption and the modem's work",
+    "saturated": "the emulator's figure: QEMU runs the 4 vCPUs round robin in one virtual time, so a busy "
+                 "app OS on CPUs 1-3 delays CPU 0 by whole periods; not the kernel's",
+    "powersave": "the emulator's figure (as saturated): busy app-OS vCPUs delay CPU 0 in QEMU's round robin",
+}
 
 
-def bench_modem(board):
-    for load, system in BENCH_LOADS:
+def insnprof_plugin():
+    """build/host/tests/libinsnprof.so, built by the host preset; None if that fails."""
+    for step in (["cmake", "--preset", "host"], ["cmake", "--build", "--preset", "host", "--target", "insnprof"]):
+        if subprocess.run(step, cwd=ROOT, stdout=subprocess.DEVNULL).returncode != 0:
+            print("muon: building the insnprof plugin failed", file=sys.stderr)
+            return None
+    return os.path.join(ROOT, "build", "host", "tests", "libinsnprof.so")
+
+
+def emit_percpu(board, load, r, ttis):
+    """The modem's TTIs in per-CPU time (tools/ttiprof.py's report r), docs/benchmarks.md."""
+    note = (f"per-CPU time: instructions the modem's CPU (vCPU {r.get('vcpu')}) executed, counted by the insnprof "
+            f"plugin, {r['ttis']} TTIs of {ttis} periods, -icount shift=0")
+    emit(board, "modem_response_p50", r["response_p50"], "instructions", load=load, note=note)
+    emit(board, "modem_response_p99", r["response_p99"], "instructions", load=load, note=note)
+    emit(board, "modem_response_max", r["response_max"], "instructions", load=load, worst=r["worst"],
+         mean=r["mean"], note=note + "; from taking the TTI's timer interrupt to the TTI's end; worst: its split "
+         "into modem code, the kernel's own work, IPIs and requests served, other threads")
+    emit(board, "modem_cpu_other_threads", r["nonmodem_user_instructions"], "instructions", load=load,
+         per_tti_max=r["other_max"], note="user instructions of non-modem threads on the modem's CPU over the "
+         "window (goal 0)")
+    emit(board, "modem_ipis_per_tti", r["ipis_per_tti"], "IPIs", load=load, max=r["ipis_max"],
+         note="IPIs the modem's CPU took within a TTI's response, mean (max as max)")
+    emit(board, "modem_requests_per_tti", r["requests_per_tti"], "requests", load=load, max=r["requests_max"],
+         note="cross-CPU requests the modem's CPU ran within a TTI's response, mean (max as max)")
+    emit(board, "modem_ttis_over_budget", r["over_budget"], "TTIs", load=load, budget=r["budget"],
+         note="TTIs whose response exceeded 1 ms at one instruction a ns: the misses of hardware whose CPUs "
+              "run in parallel at the emulated speed")
+
+
+def bench_modem(board, ttis=BENCH_TTIS, loads=None):
+    plugin = None
+    for load, system, smp, percpu in BENCH_LOADS:
+        if loads and load not in loads:
+            continue
         bdir = os.path.join(ROOT, "build", f"bench-{board}-{load}")
         steps = (["cmake", "--preset", board, "-B", bdir, f"-DMUON_SYSTEM={system}",
-                  f"-DMUON_BENCH_TTIS={BENCH_TTIS}", f"-DMUON_BENCH_LOAD={load}"],
+                  f"-DMUON_BENCH_TTIS={ttis}", f"-DMUON_BENCH_LOAD={load}"],
                  ["cmake", "--build", bdir, "-j", str(os.cpu_count())])
         if any(subprocess.run(x, cwd=ROOT, stdout=subprocess.DEVNULL).returncode for x in steps):
             print(f"muon: {board}: the {load} bench build failed", file=sys.stderr)
             continue
-        lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^TEST DONE"), BOOT_TIMEOUT * 2)
+        # A saturated CPU runs 10^6 instructions a TTI: give a long run the host time it needs.
+        timeout = BOOT_TIMEOUT * 2 + ttis * 0.06
+        cmd, prof = qemu_cmd(bdir, smp=smp, icount=True), None
+        if percpu:
+            plugin = plugin or insnprof_plugin()
+        if percpu and plugin:
+            conf, prof = os.path.join(bdir, "prof.conf"), os.path.join(bdir, "prof.out")
+            with open(conf, "w") as f:
+                f.write(ttiprof.conf_text(os.path.join(bdir, "muon.elf"), os.path.join(bdir, "modem-stack.elf")))
+            if os.path.exists(prof):
+                os.remove(prof)
+            cmd += ["-plugin", f"{plugin},conf={conf},out={prof}"]
+            timeout *= 4   # a callback per instruction
+        lines, reason = run_until(cmd, re.compile(r"^TEST DONE"), timeout)
         figs = {}
         for line in lines:
             if line.startswith("MODEM load=") or line.startswith("MODEM stages "):
@@ -941,16 +1002,27 @@ def bench_modem(board):
             print(f"muon: {board}: no modem figures under the {load} load ({reason}): "
                   + " | ".join(lines[-4:]), file=sys.stderr)
             continue
-        note = (f"{system}, {BENCH_TTIS} TTI periods after every program reported, -icount shift=0,sleep=off; "
-                "jitter: timer due to the TTI thread running, virtual time")
-        emit(board, "modem_ttis", int(figs["ttis"]), "TTIs", load=load, note=note)
-        emit(board, "modem_misses", int(figs["misses"]), "TTIs", load=load, note=note)
+        note = (f"{system}, -smp {smp}, {ttis} TTI periods after every program reported, -icount shift=0,sleep=off; "
+                f"{BENCH_NOTES[load]}; jitter: timer due to the TTI thread running, virtual time")
+        # Under the loads whose other vCPUs are busy the virtual-time figures are the emulator's (BENCH_NOTES).
+        emu = {"emulator": True} if percpu else {}
+        emit(board, "modem_ttis", int(figs["ttis"]), "TTIs", load=load, note=note, **emu)
+        emit(board, "modem_misses", int(figs["misses"]), "TTIs", load=load, note=note, **emu)
+        emit(board, "modem_host_stalls", int(figs.get("stalls", 0)), "TTIs", load=load,
+             note="late TTIs whose CPU slept in WFI when they fell due (0 under icount, where a sleeping "
+                  "vCPU wakes at its deadline)")
         for q in ("p50", "p99", "max"):
-            emit(board, f"modem_jitter_{q}", int(figs[q]), "ns", load=load, note=note)
+            emit(board, f"modem_jitter_{q}", int(figs[q]), "ns", load=load, note=note, **emu)
         emit(board, "cpus_used", int(figs["cpus_used"]), "cpus", load=load,
              note="CPUs busy at least 1 % of the window, the modem's CPU included")
         emit(board, "modem_tti_max", int(figs["tti_max"]), "ns", load=load,
              note="the longest TTI, wake-up to the last stage's reply")
+        if prof:
+            r = ttiprof.report(prof) if os.path.exists(prof) else {"ttis": 0, "error": "no records"}
+            if r["ttis"]:
+                emit_percpu(board, load, r, ttis)
+            else:
+                print(f"muon: {board}: no per-CPU figures under the {load} load: {r.get('error')}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- stress
@@ -1136,6 +1208,9 @@ def main():
     b.add_argument("boards", nargs="*")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("--no-modem", action="store_true", help="skip the modem builds (the IPC figures only)")
+    b.add_argument("--modem-ttis", type=int, default=BENCH_TTIS, help="TTI periods per modem load (default 10,000)")
+    b.add_argument("--modem-loads", help="only these modem loads, comma-separated (idle, same_cpu_saturated, "
+                                         "saturated, powersave)")
     st = sub.add_parser("stress")
     st.add_argument("board", nargs="?", default="vexpress-a9", help="a board, or all")
     st.add_argument("--minutes", type=int, default=10, help="minutes of stress rounds per board")

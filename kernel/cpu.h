@@ -37,6 +37,7 @@ struct cpu {
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* written by this CPU only */
 	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake */
+	uint64_t woke_from;               /* owned by this CPU: while it serves the interrupts that woke it, when that sleep began; else 0 */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */

@@ -22,6 +22,7 @@
 #include "thread.h"
 #include "page.h"
 #include "trace.h"
+#include "mark.h"
 static spinlock_t obj_spin;
 
 static void post(unsigned cpu, struct drq *r, bool sync)
@@ -91,8 +92,11 @@ static void serve(bool top)
 {
 	struct cpu *c = this_cpu();
 	kcheck(top ? !c->obj_held : true);
-	for (struct drq *r; (r = next_request(c, top));)
+	for (struct drq *r; (r = next_request(c, top));) {
+		MU_MARK(MU_MARK_DRQ_BEGIN);
 		r->fn(r);
+		MU_MARK(MU_MARK_DRQ_END);
+	}
 }
 
 void drq_run(void) { serve(true); }

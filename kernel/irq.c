@@ -11,6 +11,7 @@
 #include "gic.h"
 #include "platform.h"
 #include "bsp.h"
+#include "mark.h"
 
 static struct irq *claimed[1020];   /* guarded by irq_lock */
 static spinlock_t irq_lock;
@@ -139,8 +140,9 @@ static void notify(struct thread *t, struct irq *q, uint32_t label)
 {
 	t->utcb->mr[0] = q->irq;
 	t->utcb->mr[1] = q->report;
+	t->utcb->mr[2] = q->slept;
 	t->regs.r[0] = MU_OK;
-	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 2);
+	t->regs.r[1] = MU_TAG(MU_LABEL_IRQ, 3);
 	t->regs.r[2] = label;
 }
 
@@ -210,13 +212,21 @@ void irq_pace(uint64_t now)
 	if (!q || now < c->pacer_next)
 		return;
 	uint32_t late = (uint32_t)((now - c->pacer_next) / q->period_ns);   /* whole periods passed unseen */
+	/*
+	 * Asleep in WFI when the first of these periods fell due: nothing on this
+	 * CPU stood in the way, so however late they are, the hardware (an
+	 * emulator's host not running the vCPU) made them so, not the guest.
+	 */
+	bool slept = c->woke_from && c->woke_from <= c->pacer_next;
 	c->pacer_next += (uint64_t)(late + 1) * q->period_ns;
 	if (__atomic_load_n(&q->masked, __ATOMIC_ACQUIRE)) {
 		q->missed += late + 1;
 		return;
 	}
 	q->report = q->missed + late;
+	q->slept = slept ? late + 1 : 0;
 	q->missed = 0;
+	MU_MARK(MU_MARK_PACE);
 	__atomic_store_n(&q->masked, true, __ATOMIC_RELEASE);
 	deliver(q);
 }

@@ -11,6 +11,7 @@
 #include "thread.h"
 #include "trace.h"
 #include "console.h"
+#include "mark.h"
 
 struct cpu cpus[MUON_MAX_CPUS];
 unsigned ncpus_present;
@@ -64,9 +65,11 @@ void irq_dispatch(void)
 		if (id >= GIC_SPURIOUS - 3)
 			return;
 		trace(MU_TRACE_IRQ, id, 0);
-		if (id < 16)
+		if (id < 16) {
+			MU_MARK(MU_MARK_IPI_BEGIN);
 			ipi(c, id);
-		else if (id == platform.timer_irq)
+			MU_MARK(MU_MARK_IPI_END);
+		} else if (id == platform.timer_irq)
 			sched_timer();
 		else if (console_irq(id))
 			;

@@ -143,6 +143,7 @@ struct irq {
 	int cpu;                      /* the CPU it paces (it first unmasked there), or -1 */
 	bool masked;                  /* fired and not yet unmasked */
 	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
+	uint32_t slept;               /* owned by its CPU: of report + 1, those that fell due while the CPU slept (irq_pace) */
 };
 
 struct gate {

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <muon/mark.h>
 #include <muon/modem.h>
 #include <muon/trace.h>
 #include "jitter.h"
@@ -57,6 +58,8 @@ enum { M_RUN = 1, M_GO = 2, M_SIGNAL = 3 };   /* message labels inside the task 
 #define CONNECT_TTIS 200u       /* MODEM_CALL: dialling becomes connected after 200 ms */
 #define SELF_SEED 0x6d6f646du   /* the self-check traffic on bearer 1 (pl_sdu_make) */
 #define MAX_WORK 64u
+#define SHARE_PERCENT 20u       /* at start, the work factor is chosen so a TTI's stages take at most this much of it */
+#define CALIBRATE_RUNS 15u      /* TTIs timed per work factor tried: the median counts */
 
 static uint64_t stacks[6][STACK_WORDS];
 
@@ -65,6 +68,7 @@ static struct pl_pipeline pl;
 static struct pl_batch ul_in, dl_out;   /* the uplink's SDUs for this TTI, what the downlink delivered */
 static _Atomic uint32_t work_req = MODEM_WORK_DEFAULT;   /* MODEM_LOAD asks, the TTI thread applies */
 static uint32_t work_now;
+static uint32_t work_cost;   /* what a TTI's stages took at start at work_now (ns, median), see calibrate() */
 static uint32_t timer_slot, trace_slot;
 
 /*
@@ -109,6 +113,7 @@ static struct {
 /* ---- the TTI thread's figures: written by it alone, read by the service thread */
 struct tti_stats {
 	uint32_t ttis, misses, longest_ns, timer_missed;
+	uint32_t stalls;             /* late TTIs and passed periods the guest is not to blame for: tti_record() */
 	uint32_t stage_samples;      /* TTIs with their stages timed */
 	uint64_t stage_ns[NSTAGE];   /* summed over those, for the means */
 	struct jitter_hist jit;
@@ -311,13 +316,21 @@ static void apply_work(void)
 	work_now = w;
 }
 
-static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t skipped, const uint32_t *dur, uint64_t end,
-		       bool timed, bool ran)
+/*
+ * The figures of TTI `tti`, due at `ideal`: it woke at `woke` and its stages
+ * ended at `end` (ran), or it was shed (!ran). `skipped` periods before it
+ * passed without a TTI, `host_skipped` of them through the host's fault;
+ * `host`: if this one is late, the host is to blame (tti_run says when).
+ * Returns whether it was late.
+ */
+static bool tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t host_skipped, bool host,
+		       const uint32_t *dur, uint64_t end, bool timed, bool ran)
 {
 	uint32_t want = atomic_load_explicit(&reset_req, memory_order_acquire);
 	if (atomic_load_explicit(&reset_done, memory_order_relaxed) != want) {
 		memset(&st, 0, sizeof(st));
 		atomic_store_explicit(&reset_done, want, memory_order_release);
+		MU_MARK(MU_MARK_WINDOW);
 	}
 	uint64_t late = woke > ideal ? woke - ideal : 0, deadline = ideal + TTI_NS;
 	uint32_t jitter = late > 0xffffffffu ? 0xffffffffu : (uint32_t)late;
@@ -331,14 +344,19 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 		for (unsigned k = 0; k < NSTAGE; k++)
 			st.stage_ns[k] += dur[k];
 	}
-	if (skipped) {   /* periods that passed with no TTI run: each a miss */
-		st.misses += skipped;
+	if (skipped) {   /* periods that passed with no TTI run: each a miss or a stall */
+		st.misses += skipped - host_skipped;
+		st.stalls += host_skipped;
 		st.timer_missed += skipped;
 		trace(MU_TRACE_MODEM_MISS, tti, jitter);
 	}
-	if (end > deadline) {
-		st.misses++;
-		uint64_t over = end - deadline;
+	bool missed = !ran || end > deadline;   /* a shed TTI started after its deadline */
+	if (missed) {
+		if (host)
+			st.stalls++;
+		else
+			st.misses++;
+		uint64_t over = end > deadline ? end - deadline : 0;
 		trace(MU_TRACE_MODEM_MISS, tti, over > 0xffffffffu ? 0xffffffffu : (uint32_t)over);
 	}
 	if (tti % TRACE_EVERY == 0)
@@ -346,16 +364,36 @@ static void tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 	if (timed && tti % STAGE_TRACE_EVERY == 0)
 		for (unsigned k = 0; k < NSTAGE; k++)
 			trace(MU_TRACE_MODEM_STAGE, k + 1, dur[k]);
+	return missed;
 }
 
 static uint64_t last_end;   /* the TTI thread's: when the last TTI it ran ended */
+static bool last_stalled;   /* the TTI thread's: the last TTI was late through the host's fault */
 
-/* One TTI: the four stage threads in turn, each a call (its time includes the call and the reply). */
-static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
+/*
+ * One TTI: the four stage threads in turn, each a call (its time includes
+ * the call and the reply). `slept`: of the `skipped` periods before it and
+ * this one, how many fell due while the CPU slept in WFI (the kernel's
+ * mr[2]: the latest ones).
+ *
+ * Whose fault a late TTI is. This thread outranks everything on its CPU,
+ * so if the CPU sat asleep in WFI when the TTI fell due, nothing of the
+ * guest stood in the way: however late the TTI ends, the hardware made it
+ * so (under an emulator, its host did not run the vCPU), and it counts as
+ * a host stall, not a miss. So does lateness inherited from such a TTI, one
+ * still running when this one fell due. Every other late TTI is a miss: the
+ * CPU was busy with something else when it fell due. (Should the host also
+ * have been to blame then, the guest is still charged: a miss is never
+ * hidden.)
+ */
+static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t slept)
 {
 	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE] = { 0 }, rtag;
 	bool timed = tti % STAGE_EVERY == 0;
 	uint64_t t = woke;
+	bool inherited = last_stalled && last_end > ideal - (uint64_t)skipped * TTI_NS;
+	bool host = slept > 0 || inherited;
+	uint32_t host_skipped = inherited || slept > skipped ? skipped : slept ? slept - 1 : 0;
 	if (woke >= ideal + TTI_NS && last_end > ideal) {
 		/*
 		 * Our own work overran into this TTI and we start it only after its
@@ -365,7 +403,8 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 		 * host not running us, say, it runs: late data beats no data.)
 		 */
 		cnt.shed++;
-		tti_record(tti, woke, ideal, skipped, dur, woke, false, false);
+		last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, woke, false, false) && host;
+		MU_MARK(MU_MARK_TTI_END);   /* for ci/bench's per-CPU count (tools/ttiprof.py): this TTI is over */
 		atomic_store_explicit(&tti_seq, tti, memory_order_release);
 		return;
 	}
@@ -382,7 +421,8 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped)
 		}
 	}
 	last_end = t;
-	tti_record(tti, woke, ideal, skipped, dur, t, timed, true);
+	last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, t, timed, true) && host;
+	MU_MARK(MU_MARK_TTI_END);
 	atomic_store_explicit(&tti_seq, tti, memory_order_release);
 }
 
@@ -415,10 +455,11 @@ static void tti_thread(uint32_t arg)
 		if (e != MU_OK || label != L_TIMER || MU_TAG_LABEL(tag) != MU_LABEL_IRQ)
 			continue;
 		uint32_t skipped = mr()[1];   /* periods that passed while the object was masked */
+		uint32_t slept = MU_TAG_WORDS(tag) >= 3 ? mr()[2] : 0;   /* of those and this one, fell due asleep */
 		uint64_t woke = clock_ns();
 		mu_rpc(timer_slot, MU_TAG(MU_IRQ_UNMASK, 0));   /* at once: the next period is timed meanwhile */
 		k += 1 + (uint64_t)skipped;
-		tti_run(woke, base + k * TTI_NS, skipped);
+		tti_run(woke, base + k * TTI_NS, skipped, slept);
 	}
 }
 
@@ -538,8 +579,8 @@ static void reset_stats(void)
 
 static const char *load_name(uint32_t load)
 {
-	static const char *const names[] = { "idle", "saturated", "powersave" };
-	return load < 3 ? names[load] : "unknown";
+	static const char *const names[] = { "idle", "saturated", "powersave", "same_cpu_saturated" };
+	return load < sizeof(names) / sizeof(names[0]) ? names[load] : "unknown";
 }
 
 static uint32_t op_stats(uint32_t words)
@@ -552,8 +593,10 @@ static uint32_t op_stats(uint32_t words)
 	uint32_t cpu = atomic_load(&tti_cpu);
 	if (print) {
 		uint32_t n = s.stage_samples ? s.stage_samples : 1;
-		printf("MODEM load=%s ttis=%u misses=%u p50=%u p99=%u max=%u cpus_used=%u\n", load_name(load),
-		       (unsigned)s.ttis, (unsigned)s.misses, (unsigned)p50, (unsigned)p99, (unsigned)max, (unsigned)cpus);
+		MU_MARK(MU_MARK_STATS);
+		printf("MODEM load=%s ttis=%u misses=%u stalls=%u p50=%u p99=%u max=%u cpus_used=%u\n", load_name(load),
+		       (unsigned)s.ttis, (unsigned)s.misses, (unsigned)s.stalls, (unsigned)p50, (unsigned)p99,
+		       (unsigned)max, (unsigned)cpus);
 		printf("MODEM stages");
 		for (unsigned k = 0; k < NSTAGE; k++)
 			printf(" %s=%u", stage_name[k], (unsigned)(s.stage_ns[k] / n));
@@ -567,7 +610,8 @@ static uint32_t op_stats(uint32_t words)
 	}
 	mr()[0] = s.ttis; mr()[1] = s.misses; mr()[2] = p50; mr()[3] = p99; mr()[4] = max;
 	mr()[5] = cpu; mr()[6] = s.longest_ns; mr()[7] = s.timer_missed;
-	return MU_TAG(MU_OK, 8);
+	mr()[8] = s.stalls; mr()[9] = work_now; mr()[10] = work_cost; mr()[11] = SHARE_PERCENT;
+	return MU_TAG(MU_OK, 12);
 }
 
 static uint32_t control(uint32_t tag)
@@ -596,26 +640,47 @@ static uint32_t control(uint32_t tag)
 /* ---- start */
 
 /*
- * What a TTI costs at work factor w: the four stage pairs run here n times
- * in a row, without the threads and IPC around them (the service thread,
- * before any of them runs). ns[k] gets stage pair k's mean; returns the
- * mean of all four. The pipeline starts afresh afterwards.
+ * What a TTI's stages cost here at work factor w: the four stage pairs run
+ * once untimed (under an emulator that translates the code), then
+ * CALIBRATE_RUNS times, each TTI timed whole, without the threads and IPC
+ * around them (the service thread, before any of them runs). Returns the
+ * median in ns: a TTI the host interrupted does not count. The caller
+ * starts the pipeline afresh afterwards.
  */
-static uint32_t calibrate(uint32_t w, unsigned n, uint32_t ns[NSTAGE])
+static uint32_t calibrate(uint32_t w)
 {
-	uint64_t sum[NSTAGE] = { 0 }, all = 0;
+	uint32_t ns[CALIBRATE_RUNS];
 	work_cfg(w, &pl.cfg);
-	for (unsigned i = 1; i <= n; i++)
-		for (unsigned k = 0; k < NSTAGE; k++) {
-			uint64_t t0 = clock_ns();
-			stage_fn[k](i);
-			sum[k] += clock_ns() - t0;
-		}
-	for (unsigned k = 0; k < NSTAGE; k++) {
-		ns[k] = (uint32_t)(sum[k] / n);
-		all += ns[k];
+	for (unsigned k = 0; k < NSTAGE; k++)
+		stage_fn[k](0);
+	for (unsigned i = 0; i < CALIBRATE_RUNS; i++) {
+		uint64_t t0 = clock_ns();
+		for (unsigned k = 0; k < NSTAGE; k++)
+			stage_fn[k](i + 1);
+		uint64_t d = clock_ns() - t0;
+		uint32_t v = d > 0xffffffffu ? 0xffffffffu : (uint32_t)d, j = i;
+		for (; j > 0 && ns[j - 1] > v; j--)   /* insertion: ns[0..i] stays sorted */
+			ns[j] = ns[j - 1];
+		ns[j] = v;
 	}
-	return (uint32_t)all;
+	return ns[CALIBRATE_RUNS / 2];
+}
+
+/*
+ * The work factor for this machine: the default, or less until a TTI's
+ * stages take at most SHARE_PERCENT of the TTI. On hardware (or under
+ * -icount shift=0, where the default is 52,000 instructions, 5 %) that is
+ * the default; an emulator translating every instruction may need less, so
+ * that the TTI keeps room for the host's delays. Sets work_now, work_cost.
+ */
+static void choose_work(void)
+{
+	for (work_now = MODEM_WORK_DEFAULT;; work_now--) {
+		work_cost = calibrate(work_now);
+		if (work_now == 1 || work_cost <= TTI_NS / 100u * SHARE_PERCENT)
+			break;
+	}
+	atomic_store(&work_req, work_now);
 }
 
 static int make(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
@@ -701,10 +766,8 @@ void pipeline_main(const struct mu_env *env)
 		why = "modem: no timer granted as 'tti'";
 	else if (pl_init(&pl, &cfg) != PL_OK)
 		why = "modem: the pipeline's configuration is invalid";
-	uint32_t cost = 0;
-	if (!why) {   /* what the default costs here, for the report; then the pipeline starts afresh */
-		uint32_t ns[NSTAGE];
-		cost = calibrate(work_now, 16, ns);
+	if (!why) {   /* the work this machine leaves room for; then the pipeline starts afresh */
+		choose_work();
 		memset(&cnt, 0, sizeof(cnt));
 		work_cfg(work_now, &cfg);
 		(void)pl_init(&pl, &cfg);
@@ -727,8 +790,9 @@ void pipeline_main(const struct mu_env *env)
 		why = start_tti(text, sizeof(text));
 	if (why)
 		park(1, why);
-	snprintf(text, sizeof(text), "modem: pipeline up, 1 ms TTI on cpu %u, work factor %u (%u us a TTI), data ring %s",
-		 (unsigned)atomic_load(&tti_cpu), (unsigned)work_now, (unsigned)(cost / 1000), have_ring ? "ok" : "missing");
+	snprintf(text, sizeof(text), "modem: pipeline up on cpu %u, work factor %u (%u us of a 1 ms TTI, %u%% at most), data ring %s",
+		 (unsigned)atomic_load(&tti_cpu), (unsigned)work_now, (unsigned)(work_cost / 1000), SHARE_PERCENT,
+		 have_ring ? "ok" : "missing");
 	bool reported = report(0, st.ttis, st.misses, text, 20000) != MU_ETIMEDOUT, reply = false;
 	uint32_t rtag = 0, tag, label, ctl_label = ctl ? ctl->label : ~0u;
 	for (;;) {

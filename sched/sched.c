@@ -14,6 +14,7 @@
 #include "mmu.h"
 #include "timer.h"
 #include "trace.h"
+#include "mark.h"
 
 /* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
 static inline __attribute__((always_inline)) void switch_to(struct cpu *c, struct thread *t)
@@ -250,11 +251,14 @@ void schedule(void)
 		program_timer(c, now, NULL);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
+		MU_MARK(MU_MARK_WAKE);
 		uint64_t woke = bsp_clock_ns();
 		c->idle_ns += woke - now;
 		__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELEASE);
 		c->slice_start = woke;
+		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();
+		c->woke_from = 0;
 	}
 }
 

@@ -26,6 +26,7 @@ struct text {
 static const char *const good_files[] = {
 	"configs/phone.system",
 	"configs/stress.system",
+	"configs/samecpu.system",
 	"tests/sysfile/good_minimal.system",
 	"tests/sysfile/good_syntax.system",
 };

@@ -477,11 +477,16 @@ static int test_irq(void)
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_EBUSY);   /* one per CPU */
 	uint64_t t0 = clock_ns();
+	unsigned slept = 0;
 	for (int i = 0; i < 20; i++) {
 		EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 		CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x9a && mr()[0] == MU_IRQ_TIMER);
+		CHECK(mr()[2] <= mr()[1] + 1);
+		slept += mr()[2] > 0;
 		EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	}
+	/* We wait between periods and nothing else runs here: they fall due while the CPU sleeps in WFI. */
+	CHECK(slept >= 10);
 	uint64_t dt = clock_ns() - t0;
 	/*
 	 * 20 notifications are 19 periods apart at least; the first may have
@@ -496,6 +501,7 @@ static int test_irq(void)
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
+	CHECK(mr()[2] + 9 <= mr()[1] + 1);   /* the periods we spun through masked did not find the CPU asleep */
 	EXPECT(delete_cap(45), MU_OK);
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);     /* the CPU is free again */
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "arch.h"
+#include "mark.h"
 
 #define PV_OFFSET (KERNEL_VBASE - MUON_RAM_BASE)
 #define SECT_KERNEL 0x1140e   /* section, normal WBWA shareable, priv RW */
@@ -170,6 +171,9 @@ svc_entry:
 irq_entry:
 	sub	lr, lr, #4
 	save_and_trap TRAP_IRQ_N
+	.pushsection .insnprof, "", %progbits   /* uapi/muon/mark.h */
+	.word	irq_entry, MU_MARK_IRQ
+	.popsection
 undef_entry:
 	sub	lr, lr, #4
 	save_and_trap TRAP_UNDEF_N

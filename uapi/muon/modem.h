@@ -10,13 +10,18 @@
 
 /* modem-stack.control */
 enum {
-	MODEM_STATS = 0x300,  /* reply mr[0] = TTIs run, mr[1] = deadline misses, mr[2..4] = wake-up jitter
+	MODEM_STATS = 0x300,  /* reply mr[0] = TTIs run, mr[1] = deadline misses (the guest's: the modem's
+	                         CPU was busy when the TTI fell due), mr[2..4] = wake-up jitter
 	                         p50 / p99 / max in ns, mr[5] = the CPU of the TTI thread, mr[6] = longest
-	                         TTI (all stages) in ns, mr[7] = TTI periods the timer reported missed.
+	                         TTI (all stages) in ns, mr[7] = TTI periods the timer reported missed,
+	                         mr[8] = host stalls (late TTIs and periods the CPU slept through in WFI:
+	                         the hardware's or emulator's fault, not counted in mr[1]), mr[9] = the
+	                         work factor, mr[10] = what a TTI's stages took at start at that factor
+	                         (ns), mr[11] = the share of a TTI in percent the factor was chosen for.
 	                         With mr[0] = 1 (one word at least) the modem also prints its figures on the
 	                         console for ci/bench, mr[1] = the load the caller set up (MODEM_LOAD_*),
 	                         mr[2] = the CPUs in use as the caller measured them:
-	                         MODEM load=idle ttis=N misses=N p50=NS p99=NS max=NS cpus_used=N
+	                         MODEM load=idle ttis=N misses=N stalls=N p50=NS p99=NS max=NS cpus_used=N
 	                         MODEM stages ul_pdcp_rlc=NS ul_mac_phy=NS dl_phy_mac=NS dl_rlc_pdcp=NS tti_max=NS
 	                         work=W tb=BYTES selfcheck_ok=N selfcheck_bad=N selfcheck_lost=N (mean ns per TTI)
 	                         MODEM data ul_packets=N dl_packets=N dl_drops=N ring_resets=N kicks=N dials=N
@@ -25,9 +30,10 @@ enum {
 	MODEM_CALL = 0x302,   /* call control for the AT server: mr[0] = 1 dial (number in mr[1..4], NUL-padded),
 	                         2 hang up, 3 state; reply mr[0] = state (0 idle, 1 dialling, 2 connected) */
 	MODEM_LOAD = 0x303,   /* mr[0] = PHY work factor (1..64): the computation per TTI; reply mr[0] = the
-	                         factor before (docs/modem.md: what a factor costs) */
+	                         factor before (docs/modem.md: what a factor costs). At start the modem takes
+	                         MODEM_WORK_DEFAULT, or less where a TTI's stages would take over 20 % of it */
 };
-enum { MODEM_LOAD_IDLE, MODEM_LOAD_SATURATED, MODEM_LOAD_POWERSAVE };   /* MODEM_STATS mr[1] */
+enum { MODEM_LOAD_IDLE, MODEM_LOAD_SATURATED, MODEM_LOAD_POWERSAVE, MODEM_LOAD_SAME_CPU };   /* MODEM_STATS mr[1] */
 #define MODEM_WORK_DEFAULT 4u
 
 /* modem-stack.data: the shared region `data-ring` holds two rings (uplink
