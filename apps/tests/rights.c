@@ -249,14 +249,19 @@ static int test_rebind_race(void)
 
 /* ---- an IRQ rebound while it fires: thread and label arrive together */
 #define IRQ_NOTES 1000u
-static volatile uint32_t irq_got[2], irq_torn, irq_flips;
+static volatile uint32_t irq_got[2], irq_torn, irq_flips, irq_other[2], irq_other_err, irq_other_tag;
 
 static void irq_waiter(uint32_t id)
 {
 	uint32_t tag, label;
 	for (;;) {
-		if (mu_wait(MU_TIMEOUT_NEVER, &tag, &label) != MU_OK || MU_TAG_LABEL(tag) != MU_LABEL_IRQ)
+		int e = mu_wait(MU_TIMEOUT_NEVER, &tag, &label);
+		if (e != MU_OK || MU_TAG_LABEL(tag) != MU_LABEL_IRQ) {
+			irq_other[id]++;   /* said when the test fails: a wake-up that is no notification */
+			irq_other_err = (uint32_t)e;
+			irq_other_tag = tag;
 			continue;
+		}
 		irq_got[id]++;
 		irq_torn += label != race_label[id];
 		mu_invoke(Q_IRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0);
@@ -305,6 +310,10 @@ static int test_irq_rebind_race(void)
 	if (irq_torn)
 		printf("tests: %u of %u IRQ notifications carried the other binding's label\n", (unsigned)irq_torn,
 		       (unsigned)got);
+	if (got < IRQ_NOTES || !irq_flips)
+		printf("tests: IRQ rebinding race: only %u+%u notifications, %u rebindings, other wake-ups %u+%u "
+		       "(last error %d, tag %08x)\n", (unsigned)irq_got[0], (unsigned)irq_got[1], (unsigned)irq_flips,
+		       (unsigned)irq_other[0], (unsigned)irq_other[1], (int)irq_other_err, (unsigned)irq_other_tag);
 	CHECK(irq_torn == 0 && irq_flips > 0 && got >= IRQ_NOTES);
 	printf("tests: IRQ rebinding race: %u notifications to A, %u to B, %u rebindings, no label torn\n",
 	       (unsigned)irq_got[0], (unsigned)irq_got[1], (unsigned)irq_flips);
