@@ -639,24 +639,28 @@ class ConsoleSession:
         return out
 
     def state(self):
-        """({program: up?}, init's quota bytes, {partition: up?} from the next status line)."""
+        """({program: up?}, init's quota bytes, {partition: up?} from the next status line, the status
+        line, the user-memory lines of `quota`: init's pool, sigma0's rest, each partition's)."""
         out = self.run("threads\rquota\rstatus") or ""
+        # sigma0's rest is left out: init's own stack and data may still take a page of it.
+        mem = [re.sub(r", sigma0 has .*", "", x) for x in re.findall(r"^memory: .*$", out, re.M)]
         progs = {m.group(2): m.group(3) == "up" for m in re.finditer(r"^  (\S+)/(\S+): (up|down),", out, re.M)}
         q = re.search(r"^quota: init (\d+) bytes used", out, re.M)
         # The status command's line (or a periodic one after it): asked for, not waited for.
         sts = re.findall(r"^status: .*$", out, re.M)
         st = sts[-1] + "\n" if sts else (self.con.expect(r"^status: .*\n", 15) or "") if not self.dead else ""
         parts = dict(re.findall(r" (\S+) (up|down)(?=\s|$)", st.split("|")[-1])) if "|" in st else {}
-        return progs, int(q.group(1)) if q else None, {k: v == "up" for k, v in parts.items()}, st
+        return progs, int(q.group(1)) if q else None, {k: v == "up" for k, v in parts.items()}, st, mem
 
 
 def restart_tests(res, sess, label):
     """Kill each program and each partition in turn (and twice at once): the system file's state comes
     back, init's quota to the byte, and status, threads and kill agree (issue 16)."""
     restarts = system_file_restarts()
-    progs, q0, parts, st = sess.state()
-    res.add(bool(progs) and all(progs.values()) and q0 is not None and parts and all(parts.values()), label,
-            "console_system_up", f"threads {progs}, quota {q0}, status {st.strip()!r}")
+    progs, q0, parts, st, mem0 = sess.state()
+    res.add(bool(progs) and all(progs.values()) and q0 is not None and parts and all(parts.values()) and
+            len(mem0) > len(parts), label, "console_system_up",
+            f"threads {progs}, quota {q0}, status {st.strip()!r}, memory {mem0}")
     part_of = {}
     out = sess.run("threads") or ""
     for m in re.finditer(r"^  (\S+)/(\S+): ", out, re.M):
@@ -676,7 +680,7 @@ def restart_tests(res, sess, label):
                 if not all(v for k, v in now[0].items() if part_of.get(k) == p) or not now[2].get(p, False):
                     out += sess.run(f"restart {p}") or ""
         time.sleep(1)
-        progs2, q, parts2, st = sess.state()
+        progs2, q, parts2, st, mem = sess.state()
         bad = [x for x in out.splitlines() if re.search(r"quota not returned|did not restart|out of kernel memory", x)]
         why = []
         if bad:
@@ -687,6 +691,8 @@ def restart_tests(res, sess, label):
             why.append(f"status says {st.strip()!r}")
         if q != q0:
             why.append(f"init's quota {q} bytes, {q0} before")
+        if mem != mem0:   # user memory: each partition's pages and sigma0's rest are back (restarts reuse them)
+            why.append(f"user memory {mem}, {mem0} before")
         res.add(not why, label, f"restart_{name}", " | ".join(why))
         if why:
             print(f"muon: {label}: {name}:", *("    " + x for x in out.splitlines()[-20:]), sep="\n", file=sys.stderr)

@@ -101,18 +101,33 @@ static void cmd_cpus(void)
 		for (int p = RQ_PRIOS - 1; p >= 0; p--)
 			for (struct rq_link *l = c->rq.head[p].next; l != &c->rq.head[p]; l = l->next, n++)
 				kprintf(" %u:%d", tid(container_of(l, struct thread, link)), p);
-		kprintf("%s\n", n ? "" : " -");
+		kprintf("%s (count %u, summary %x)\n", n ? "" : " -", c->rq.count, (unsigned)c->rq.summary);
 	}
 }
 
 static void cmd_threads(void)
 {
-	kprintf("   id state   cpu prio consumed-us task\n");
+	kprintf("   id state   cpu prio consumed-us task (ipc: > sends to, < replier, r owes a reply to, "
+		"q first queued sender, w wake posted, m moving to)\n");
 	for (unsigned i = 0; i < KDB_THREADS; i++) {
 		const struct thread *t = threads[i];
-		if (t)
-			kprintf("%5u %7s %3u %4u %11llu %s %p\n", tid(t), t->state <= TS_DEAD ? state_names[t->state] : "?",
+		if (t) {
+			kprintf("%5u %7s %3u %4u %11llu %s %p", tid(t), t->state <= TS_DEAD ? state_names[t->state] : "?",
 				t->cpu, t->link.prio, t->consumed_ns / 1000, task_name(t), (void *)t->task);
+			if (t->state == TS_SEND)
+				kprintf(" >%u", tid(t->snd_to));
+			if (t->state == TS_REPLY)
+				kprintf(" <%u", tid(t->replier));
+			if (t->reply_to)
+				kprintf(" r%u", tid(t->reply_to));
+			if (t->rcv_head)
+				kprintf(" q%u", tid(t->rcv_head));
+			if (t->wake_pending)
+				kprintf(" w");
+			if (t->migrate_to >= 0)
+				kprintf(" m%d", t->migrate_to);
+			kprintf("%s\n", t->fault_kind ? " fault" : "");
+		}
 	}
 	if (unlisted)
 		kprintf("(%u threads or factories were not registered: table full)\n", unlisted);

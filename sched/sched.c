@@ -244,6 +244,7 @@ void schedule(void)
 			program_timer(c, now, t);
 			arch_user_return(&t->regs);
 		}
+		kcheck(!c->rq.count);   /* nothing queued that rq_pick cannot see */
 		c->current = NULL;
 		trace_switch(now, 0);
 		if (c->going_off)

@@ -15,8 +15,16 @@ extern bool lb_up;
 int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
 int delete_cap(uint32_t slot);
 uint32_t quota_used(uint32_t factory);
-int give_page(uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off, uint32_t n);
-uint32_t load(uint32_t task, const uint8_t *img, uint32_t size);
+/* User memory: init's pool of pages from sigma0, each charged to an owner (main.c). */
+enum { OWNER_FREE, OWNER_LOST, OWNER_TESTS, OWNER_LB, OWNER_PART0, OWNER_MAX = OWNER_PART0 + 8 };
+int give_page(unsigned owner, uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off,
+	      uint32_t n);
+uint32_t load(unsigned owner, uint32_t task, const uint8_t *img, uint32_t size);
+void pages_free(unsigned owner);
+bool pages_commit(unsigned owner, uint32_t n);      /* up to n pages for owner, in the pool now */
+uint32_t pages_charged(unsigned owner);
+uint32_t pages_pooled(void);                        /* pages the pool took from sigma0 */
+uint32_t sigma0_left(void);
 const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size);
 int start_balancer(const char *policy_module);
 int lb_call(uint32_t label, uint32_t words);

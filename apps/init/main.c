@@ -1,7 +1,7 @@
 /*
  * init, the root task. It holds the root factory and the tests module, and
  * runs the user-level boot tests: each test program is a task of its own,
- * built here from the module (pages from sigma0, granted to the task), with
+ * built here from the module (pages of init's pool, mapped into the task), with
  * its own factory, and with init as its parent (exit reports) and exception
  * handler. init judges how each ended and checks that destroying it gave
  * back every byte of kernel-memory quota. One line per test, then
@@ -70,10 +70,10 @@ static const struct test {
 enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16, LB_FACTORY = 40, LB_BASE = 41, LB_CTL = 46, INST = 47, INST2 = 48 };
 #define CHILD_SCHED2 20
 #define LB_QUOTA (512 * 1024)
-#define SCRATCH_VA 0x30000000u
 #define CHILD_UTCB 0x7fff0000u
 #define CHILD_STACK_TOP 0x7ff00000u
 #define TEST_QUOTA (1024 * 1024)
+#define TEST_PAGES 512   /* a test's two tasks of the tests program: free in the pool before its quota is measured */
 #define CHILD_QUOTA (256 * 1024)
 /* asid_rollover keeps 320 tasks alive: about 32 KiB of kernel memory each. */
 #define ASID_TEST_QUOTA (16 * 1024 * 1024)
@@ -97,17 +97,108 @@ uint32_t quota_used(uint32_t factory)
 	return mr()[1];
 }
 
-/* Give task `task` one page with `prot` at va, filled from src (n bytes at offset off). */
-int give_page(uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off, uint32_t n)
+/*
+ * User memory (docs/system-format.md, Memory). init takes pages from sigma0
+ * into a pool of its own at POOL_VA and maps them, keeping its own mapping,
+ * into the tasks it builds; each page is charged to an owner (a partition,
+ * the boot tests, the balancer). pages_free(owner) revokes every mapping
+ * made from the owner's pages, wherever it went on to, and the pages are
+ * used again: a partition's restart takes nothing new from sigma0. When
+ * sigma0 runs short, give_page fails (init would die of a fault it cannot
+ * serve) and SIGMA0_KEEP pages stay for init's own faults.
+ */
+#define POOL_VA 0x50000000u
+#define POOL_PAGES 16384u   /* 64 MiB */
+#define SIGMA0_KEEP 32u
+static uint8_t owner_of[POOL_PAGES];    /* OWNER_FREE, or whom the page is charged to */
+static uint32_t pool_top;               /* pages [0, pool_top) came from sigma0 */
+static uint32_t pool_scan;              /* no free page below it */
+static uint32_t charged[OWNER_MAX], limit[OWNER_MAX];
+
+/* Pages sigma0 has left to give. */
+uint32_t sigma0_left(void)
 {
-	uint8_t *scratch = (uint8_t *)SCRATCH_VA;   /* faults in a fresh page from sigma0 */
-	memset(scratch, 0, 4096);
+	return mu_rpc(MU_CAP_PAGER, MU_TAG(MU_SIGMA0_LEFT, 0)) == 0 ? mr()[0] : 0;
+}
+
+static bool pool_grow(void)
+{
+	if (pool_top == POOL_PAGES || sigma0_left() <= SIGMA0_KEEP)
+		return false;
+	(void)*(volatile uint8_t *)(POOL_VA + pool_top * 4096u);   /* sigma0 maps it */
+	pool_top++;
+	return true;
+}
+
+/* A free page of the pool for owner (zeroed by the caller): its address in ours, or 0. */
+static uint32_t page_take(unsigned owner)
+{
+	if (limit[owner] && charged[owner] >= limit[owner])
+		return 0;
+	uint32_t i = pool_scan;
+	while (i < pool_top && owner_of[i] != OWNER_FREE)
+		i++;
+	pool_scan = i;
+	if (i == pool_top && !pool_grow())
+		return 0;
+	owner_of[i] = (uint8_t)owner;
+	charged[owner]++;
+	return POOL_VA + i * 4096u;
+}
+
+/* Every page charged to owner comes back: each mapping made from it is revoked first. */
+void pages_free(unsigned owner)
+{
+	for (uint32_t i = 0; i < pool_top && charged[owner]; i++) {
+		if (owner_of[i] != owner)
+			continue;
+		mr()[0] = MU_ITEM_MEM; mr()[1] = POOL_VA + i * 4096u; mr()[2] = 12; mr()[3] = 0;   /* not ours */
+		if (mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0) != MU_OK) {
+			printf("init: page %u of the pool could not be taken back: kept out of use\n", (unsigned)i);
+			owner_of[i] = OWNER_LOST;
+			charged[OWNER_LOST]++;
+		} else {
+			owner_of[i] = OWNER_FREE;
+			pool_scan = i < pool_scan ? i : pool_scan;
+		}
+		charged[owner]--;
+	}
+}
+
+uint32_t pages_charged(unsigned owner) { return charged[owner]; }
+uint32_t pages_pooled(void) { return pool_top; }
+
+/*
+ * owner may take up to n pages (0: no limit), and the pool holds them from
+ * now on: what every owner may take is taken from sigma0 at once, with the
+ * page tables behind it, so that what owners take and give back later never
+ * changes our kernel quota (the tests measure it). false: sigma0 has less.
+ */
+bool pages_commit(unsigned owner, uint32_t n)
+{
+	limit[owner] = n;
+	uint32_t need = 0;
+	for (unsigned o = OWNER_LOST; o < OWNER_MAX; o++)
+		need += limit[o] > charged[o] ? limit[o] : charged[o];
+	while (pool_top < need && pool_grow())
+		;
+	return pool_top >= need;
+}
+
+/* Give task one page of owner's with `prot` at va, filled from src (n bytes at offset off). */
+int give_page(unsigned owner, uint32_t task, uint32_t va, unsigned prot, const uint8_t *src, uint32_t off,
+	      uint32_t n)
+{
+	uint32_t page = page_take(owner);
+	if (!page)
+		return MU_ENOMEM;
+	memset((void *)page, 0, 4096);
 	if (n)
-		memcpy(scratch + off, src, n);
+		memcpy((uint8_t *)page + off, src, n);
 	mr()[0] = 0; mr()[1] = va;
-	mr()[2] = MU_ITEM_MEM | MU_ITEM_GRANT | (prot << 4) | (12u << 8);
-	mr()[3] = SCRATCH_VA;
-	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
+	mr()[2] = MU_ITEM_MEM | (prot << 4) | (12u << 8);
+	mr()[3] = page;
+	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);   /* a failed one stays charged till freed */
 }
 
 struct ehdr { uint8_t ident[16]; uint16_t type, machine; uint32_t version, entry, phoff, shoff, flags;
@@ -115,7 +206,7 @@ struct ehdr { uint8_t ident[16]; uint16_t type, machine; uint32_t version, entry
 struct phdr { uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align; };
 
 /* Load the tests module into `task` page by page; returns the entry point or 0. */
-uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
+uint32_t load(unsigned owner, uint32_t task, const uint8_t *img, uint32_t size)
 {
 	const struct ehdr *eh = (const void *)img;
 	if (size < sizeof(*eh) || memcmp(img, "\177ELF", 4) || eh->phoff > size ||
@@ -133,7 +224,7 @@ uint32_t load(uint32_t task, const uint8_t *img, uint32_t size)
 			if (hi > ph->vaddr + ph->filesz)
 				hi = ph->vaddr + ph->filesz;
 			uint32_t n = hi > lo ? hi - lo : 0;
-			if (give_page(task, va, prot, img + ph->offset + (lo - ph->vaddr), lo - va, n) != MU_OK)
+			if (give_page(owner, task, va, prot, img + ph->offset + (lo - ph->vaddr), lo - va, n) != MU_OK)
 				return 0;
 		}
 	}
@@ -166,15 +257,15 @@ const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size)
  * thread with `label` (its parent: exit and exception reports). It gets
  * `sched` of ours as its Scheduler.
  */
-static int spawn(uint32_t base, uint32_t factory, const uint8_t *img, uint32_t size, uint32_t arg, uint32_t label,
+static int spawn(unsigned owner, uint32_t base, uint32_t factory, const uint8_t *img, uint32_t size, uint32_t arg, uint32_t label,
 		 uint32_t sched, uint32_t quota, uint32_t prio, const uint8_t *data, uint32_t data_len)
 {
 	uint32_t task = base, thread = base + 1;
 	if (fcreate(factory, MU_OBJ_TASK, task, 0, 0) || fcreate(factory, MU_OBJ_THREAD, thread, task, CHILD_UTCB))
 		return -1;
-	uint32_t entry = load(task, img, size);
+	uint32_t entry = load(owner, task, img, size);
 	for (uint32_t va = CHILD_STACK_TOP - 4 * 4096; va < CHILD_STACK_TOP; va += 4096)
-		if (give_page(task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
+		if (give_page(owner, task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
 			return -1;
 	/* Its capabilities: itself, its thread, a factory, init as parent, and the console. */
 	if (fcreate(factory, MU_OBJ_FACTORY, base + 2, quota, 0) ||
@@ -189,7 +280,7 @@ static int spawn(uint32_t base, uint32_t factory, const uint8_t *img, uint32_t s
 			return -1;
 	}
 	for (uint32_t off = 0; off < data_len; off += 4096)   /* data for it, read-only at LB_POLICY_VA */
-		if (give_page(task, LB_POLICY_VA + off, MU_PROT_R, data + off, 0,
+		if (give_page(owner, task, LB_POLICY_VA + off, MU_PROT_R, data + off, 0,
 			      data_len - off < 4096 ? data_len - off : 4096) != MU_OK)
 			return -1;
 	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* exceptions come to us too */
@@ -222,12 +313,13 @@ int start_balancer(const char *policy_name)
 		delete_cap(s);
 	delete_cap(LB_CTL);
 	delete_cap(LB_FACTORY);
+	pages_free(OWNER_LB);
 	lb_up = false;
 	if (!lb_img || !policy || plen > 16 * 4096)
 		return -1;
 	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, LB_FACTORY, LB_QUOTA, 0) != MU_OK)
 		return -1;
-	if (spawn(LB_BASE, LB_FACTORY, lb_img, lb_size, plen, 3, MU_CAP_SCHED, LB_QUOTA / 2, 250, policy, plen) < 0 ||
+	if (spawn(OWNER_LB, LB_BASE, LB_FACTORY, lb_img, lb_size, plen, 3, MU_CAP_SCHED, LB_QUOTA / 2, 250, policy, plen) < 0 ||
 	    fcreate(LB_FACTORY, MU_OBJ_GATE, LB_CTL, LB_BASE + 1, LB_CONTROL_LABEL) != MU_OK)
 		return -1;
 	/* A balancer that refuses its policy (one written for another CPU count) exits, and its
@@ -316,6 +408,7 @@ static const char *lb_forget(const struct test *t, int id, int id2)
 static int run(const struct test *t)
 {
 	static char why[80];
+	pages_commit(OWNER_TESTS, TEST_PAGES);
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
 	int status = 0, id = -1, id2 = -1;
@@ -327,7 +420,7 @@ static int run(const struct test *t)
 	bool big = t->mode == M_ASID;
 	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, big ? ASID_TEST_QUOTA + TEST_QUOTA : TEST_QUOTA,
 			      0) != MU_OK ||
-		      spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
+		      spawn(OWNER_TESTS, SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
 			    big ? ASID_TEST_QUOTA : CHILD_QUOTA, 100, NULL, 0) < 0))
 		fail = "could not start the test task";
 	if (!fail && t->sched2) {
@@ -338,7 +431,7 @@ static int run(const struct test *t)
 	}
 	if (!fail && t->peer >= 0) {
 		/* The server task gets a gate bound to its thread in slot 8 (MU_S: it may rebind it), the client a copy. */
-		if (spawn(SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
+		if (spawn(OWNER_TESTS, SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
 			  CHILD_QUOTA, 100, NULL, 0) < 0 ||
 		    fcreate(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
 			fail = "could not start the server task";
@@ -367,6 +460,7 @@ static int run(const struct test *t)
 	}
 	uint32_t left = quota_used(CHILD_FACTORY);
 	delete_cap(CHILD_FACTORY);
+	pages_free(OWNER_TESTS);
 	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
 		snprintf(why, sizeof(why), "quota not restored: %u bytes in its factory, %d in ours", (unsigned)left,
 			 (int)(quota_used(MU_CAP_FACTORY) - before));
@@ -404,10 +498,11 @@ static uint64_t clock_now(void)
 static const char *stress_task(uint32_t arg, int *status)
 {
 	static char why[96];
+	pages_commit(OWNER_TESTS, TEST_PAGES);
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
 	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
-	    spawn(SLOT0, CHILD_FACTORY, tests_img, tests_size, arg, 1, MU_CAP_SCHED, CHILD_QUOTA, 100, NULL, 0) < 0)
+	    spawn(OWNER_TESTS, SLOT0, CHILD_FACTORY, tests_img, tests_size, arg, 1, MU_CAP_SCHED, CHILD_QUOTA, 100, NULL, 0) < 0)
 		fail = "could not start the task";
 	if (!fail)
 		fail = await(1, 0, status);
@@ -419,6 +514,7 @@ static const char *stress_task(uint32_t arg, int *status)
 		delete_cap(s);
 	uint32_t left = quota_used(CHILD_FACTORY);
 	delete_cap(CHILD_FACTORY);
+	pages_free(OWNER_TESTS);
 	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
 		snprintf(why, sizeof(why), "quota not restored: %u bytes in its factory, %d in ours", (unsigned)left,
 			 (int)(quota_used(MU_CAP_FACTORY) - before));
@@ -483,11 +579,7 @@ int main(void)
 	console_loop();
 #endif
 	printf("init: running %u test tasks\n", (unsigned)(sizeof(tests) / sizeof(tests[0])));
-	/* Each child's parent gate is bound to our own thread: its reports arrive in our waits.
-	 * Touch the scratch page once first: the page table and shadow behind it stay ours. */
-	*(volatile uint8_t *)SCRATCH_VA = 0;
-	mr()[0] = MU_ITEM_MEM; mr()[1] = SCRATCH_VA; mr()[2] = 12; mr()[3] = 1;
-	mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
+	/* Each child's parent gate is bound to our own thread: its reports arrive in our waits. */
 #if MUON_STRESS
 	stress_main();
 #endif

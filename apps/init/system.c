@@ -160,6 +160,10 @@ static const char *create_program(unsigned k)
 	return NULL;
 }
 
+/* Partition i's user memory in pages: what its pages in init's pool may add up to (0: no limit). */
+static uint32_t part_pages(unsigned i) { return sys.partitions[i].memory / 4096u; }
+_Static_assert(OWNER_PART0 + SYSFILE_MAX_PARTITIONS <= OWNER_MAX, "a pool owner for every partition");
+
 /* Pass 2: memory, capabilities, the environment, and off it goes. */
 static const char *start_program(unsigned k)
 {
@@ -172,11 +176,14 @@ static const char *start_program(unsigned k)
 	const uint8_t *img = module(archive_bytes, sp->module, &size);
 	if (!img)
 		return "no such boot module";
-	uint32_t entry = load(task, img, size);
+	unsigned owner = OWNER_PART0 + p->part;
+	uint32_t entry = load(owner, task, img, size);
 	if (!entry)
-		return "its module is not a program";
+		return part_pages(p->part) && pages_charged(owner) >= part_pages(p->part)
+			       ? "its partition's memory is used up"
+			       : "its module is not a program, or init has no memory left";
 	for (uint32_t va = STACK_TOP - 4 * 4096; va < STACK_TOP; va += 4096)
-		if (give_page(task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
+		if (give_page(owner, task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
 			return "out of memory for its stack";
 	memset(&env, 0, sizeof(env));
 	memset(p->slots, 0, sizeof(p->slots));
@@ -264,7 +271,7 @@ static const char *start_program(unsigned k)
 		mark(p, slot);
 		env_add(&env, sp->services[s], MU_ENV_SERVE, slot++, 0, 0, gates[gi].label);
 	}
-	if (give_page(task, MU_ENV_VA, MU_PROT_R, (const uint8_t *)&env, 0, sizeof(env)) != MU_OK)
+	if (give_page(owner, task, MU_ENV_VA, MU_PROT_R, (const uint8_t *)&env, 0, sizeof(env)) != MU_OK)
 		return "out of memory for its environment";
 	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* its exceptions come to us */
 	if (mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
@@ -285,6 +292,8 @@ static const char *start_program(unsigned k)
 static bool start_partition(unsigned i)
 {
 	const struct sysfile_partition *pa = &sys.partitions[i];
+	if (!pages_commit(OWNER_PART0 + i, part_pages(i)))   /* before we measure: the pool's page tables are ours */
+		printf("init: %s: partition %s: sigma0 has not all of its memory left\n", sys.file, pa->name);
 	root_used_before[i] = quota_used(MU_CAP_FACTORY);
 	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, 0) != MU_OK) {
 		printf("init: %s: partition %s: not enough kernel memory for its quota\n", sys.file, pa->name);
@@ -318,7 +327,9 @@ static bool start_partition_programs(unsigned i)
 	return true;
 }
 
-/* Kill a partition: its tasks, its services' gates, its balancer instances, its quota. */
+static void serve_for(uint32_t ms);
+
+/* Kill a partition: its tasks, its services' gates, its balancer instances, its memory. */
 static void kill_partition(unsigned i)
 {
 	for (unsigned k = 0; k < nprogs; k++) {
@@ -337,7 +348,7 @@ static void kill_partition(unsigned i)
 	/* The balancer lets go of the dead threads on its own within a period; then the instances go. */
 	uint32_t dropped = lb_call(LB_STATS, 0) == MU_OK ? mr()[5] : 0;
 	for (unsigned w = 0; w < 50 && lb_call(LB_STATS, 0) == MU_OK && mr()[5] == dropped; w++)
-		mu_wait(20000, 0, 0);
+		serve_for(20);   /* never a bare wait: a report taken and not answered leaves its sender stuck */
 	for (unsigned k = 0; k < nprogs; k++)
 		if (progs[k].part == i && progs[k].inst >= 0) {
 			mr()[0] = (uint32_t)progs[k].inst;
@@ -345,13 +356,12 @@ static void kill_partition(unsigned i)
 			progs[k].inst = -1;
 			delete_cap(inst_of(k));
 		}
+	pages_free(OWNER_PART0 + i);   /* its user memory, for the next build */
 	part_up[i] = false;
 }
 
 /* The partition's factory: what is still charged to it (bytes), after its objects went. */
 static uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
-
-static void serve_for(uint32_t ms);
 
 static uint64_t now_ns(void)
 {
@@ -821,7 +831,7 @@ static void system_tests(void)
 	}
 	if (appos >= 0) {
 		modem_stats(v);
-		uint32_t misses = v[1];
+		uint32_t misses = v[1], pooled = pages_pooled(), pages = pages_charged(OWNER_PART0 + (unsigned)appos);
 		kill_partition((unsigned)appos);
 		serve_for(100);
 		uint32_t left = partition_used((unsigned)appos);
@@ -837,6 +847,12 @@ static void system_tests(void)
 		if (ok && !back) {
 			size_t n = (size_t)snprintf(why, sizeof(why), "it did not come back: ");
 			unreported(why + n, sizeof(why) - n);
+		} else if (ok && (pages_pooled() != pooled || pages_charged(OWNER_PART0 + (unsigned)appos) != pages)) {
+			/* Its user memory came back and was used again: nothing more from sigma0. */
+			snprintf(why, sizeof(why), "user memory: pool %u pages, was %u; it has %u, had %u",
+				 (unsigned)pages_pooled(), (unsigned)pooled,
+				 (unsigned)pages_charged(OWNER_PART0 + (unsigned)appos), (unsigned)pages);
+			ok = false;
 		}
 		/* The modem ran on meanwhile (its misses are printed, not asserted: see above). */
 		bool modem_on = !modem_stats(v) && v[0] > ttis_after_kill;
@@ -1047,7 +1063,7 @@ static void status_line(void)
 		       (unsigned)moves, parts);
 }
 
-/* Kernel memory: init's quota and each partition's, in bytes. */
+/* Kernel memory: init's quota and each partition's, in bytes; then each partition's user memory. */
 static void quota_lines(void)
 {
 	printf("quota: init %u bytes used\n", (unsigned)quota_used(MU_CAP_FACTORY));
@@ -1057,6 +1073,11 @@ static void quota_lines(void)
 			       (unsigned)partition_used(i), (unsigned)sys.partitions[i].kmem);
 		else
 			printf("quota: partition %s down, nothing held\n", sys.partitions[i].name);
+	printf("memory: init's pool %u KiB, sigma0 has %u KiB left\n", (unsigned)pages_pooled() * 4,
+	       (unsigned)sigma0_left() * 4);
+	for (unsigned i = 0; i < sys.n_partitions; i++)
+		printf("memory: partition %s %u of %u KiB used\n", sys.partitions[i].name,
+		       (unsigned)pages_charged(OWNER_PART0 + i) * 4, (unsigned)sys.partitions[i].memory / 1024);
 }
 
 /* `kill NAME`: a partition is freed, a program stopped; supervise() applies the restart policy after. */

@@ -117,6 +117,7 @@ struct mu_modules { char magic[8]; uint32_t count, reserved; struct mu_module mo
 #define MU_MODULES_MAGIC "MUONMODS"
 
 #define MU_SIGMA0_POOL_VA 0x10000000u
+#define MU_SIGMA0_LEFT 1u   /* a call to sigma0 with this label: mr[0] = pages it has left to give */
 #define MU_BOOT_MODULE_VA 0x20000000u
 #define MU_CAP_SLOTS 128
 
