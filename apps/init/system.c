@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <muon/env.h>
 #include <muon/lb.h>
 #include <muon/modem.h>
@@ -1105,7 +1106,7 @@ static void kill_command(const char *arg)
 static void help(void)
 {
 	printf("commands: help, status, threads, quota, policy, kill <partition|program>, restart <partition>, "
-	       "echo <text>, trace\n");
+	       "echo <text>, hold <ms>, trace\n");
 }
 
 static void command(char *line)
@@ -1145,6 +1146,13 @@ static void command(char *line)
 			printf("init: partition %s is never restarted (system file)\n", arg);
 		else
 			rebuild_partition((unsigned)i);
+	} else if (!strcmp(line, "hold") && arg) {
+		char *end;
+		unsigned long ms = strtoul(arg, &end, 10);
+		if (*end || ms < 1 || ms > 10000)
+			printf("init: hold takes a time of 1 to 10000 ms\n");
+		else
+			serve_for((uint32_t)ms);   /* reports are served; input waits in the kernel, which may drop some */
 	} else if (!strcmp(line, "trace")) {
 		mr()[0] = 0;
 		mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0);
