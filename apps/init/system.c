@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <stdlib.h>
 #include <muon/env.h>
 #include <muon/lb.h>
 #include <muon/modem.h>
@@ -1147,12 +1146,14 @@ static void command(char *line)
 		else
 			rebuild_partition((unsigned)i);
 	} else if (!strcmp(line, "hold") && arg) {
-		char *end;
-		unsigned long ms = strtoul(arg, &end, 10);
-		if (*end || ms < 1 || ms > 10000)
+		uint32_t ms = 0;
+		const char *d = arg;
+		while (*d >= '0' && *d <= '9' && ms <= 10000)
+			ms = ms * 10 + (uint32_t)(*d++ - '0');
+		if (*d || ms < 1 || ms > 10000)
 			printf("init: hold takes a time of 1 to 10000 ms\n");
 		else
-			serve_for((uint32_t)ms);   /* reports are served; input waits in the kernel, which may drop some */
+			serve_for(ms);   /* reports are served; input waits in the kernel, which may drop some */
 	} else if (!strcmp(line, "trace")) {
 		mr()[0] = 0;
 		mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE_DUMP, 1), 0);
