@@ -50,13 +50,6 @@ static uint32_t used_bytes(uint32_t factory)
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
 	return mr()[1];
 }
-static int info(uint32_t slot, uint32_t *cpu, uint32_t *state)
-{
-	int e = mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
-	*cpu = e ? ~0u : mr()[0];
-	*state = e ? ~0u : mr()[4];
-	return e;
-}
 static int unmap_range(uint32_t task, uint32_t va, uint32_t log2, uint32_t self)
 {
 	mr()[0] = MU_ITEM_MEM; mr()[1] = va; mr()[2] = log2; mr()[3] = self;
@@ -352,52 +345,72 @@ static void race_killer(uint32_t id)
 
 static const char *const state_name[] = { "stopped", "ready", "send", "recv", "reply", "dead" };
 
-static void dump_thread(const char *what, uint32_t slot)
+/* A thread's CPU, state, priority and CPU time used (ns); non-zero: no such thread. */
+static int thread_info(uint32_t slot, uint32_t *cpu, uint32_t *state, uint32_t *prio, uint64_t *used)
 {
-	uint32_t cpu, st;
-	if (info(slot, &cpu, &st))
-		printf("race:   %s: no thread\n", what);
-	else
-		printf("race:   %s: cpu %u state %u (%s)\n", what, (unsigned)cpu, (unsigned)st,
-		       st < 6 ? state_name[st] : "?");
+	int e = mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+	*cpu = mr()[0]; *used = mr()[1] | (uint64_t)mr()[2] << 32; *prio = mr()[3]; *state = mr()[4];
+	return e;
 }
 
+static void dump_thread(const char *what, uint32_t slot)
+{
+	uint32_t cpu, st, prio;
+	uint64_t used;
+	if (thread_info(slot, &cpu, &st, &prio, &used))
+		printf("race:   %s: no thread\n", what);
+	else
+		printf("race:   %s: cpu %u state %u (%s) prio %u\n", what, (unsigned)cpu, (unsigned)st,
+		       st < 6 ? state_name[st] : "?", (unsigned)prio);
+}
+
+/*
+ * Every thread of the scenario, and where the time of the last 20 ms went:
+ * each thread's CPU time in that window and each CPU's idle time. A thread
+ * ready on a CPU that others keep busy is starved (by priority, or by a host
+ * that runs that vCPU too little); one blocked while its partner is done, or
+ * ready on an idle CPU, is a lost reply or wake-up.
+ */
 static void dump_all(void)
 {
-	dump_thread("server", R_SRV);
-	for (uint32_t i = 0; i < rs.nclients; i++) {
-		char n[24];
-		snprintf(n, sizeof(n), "client %u", (unsigned)i);
-		dump_thread(n, R_CLI + i);
+	static const char *const names[] = { "server", "client 0", "client 1", "mover 0", "mover 1", "mover 2", "mover 3",
+					     "sleeper", "killer", "lock-busy 0", "lock-busy 1" };
+	const uint32_t slots[] = { R_SRV, R_CLI, R_CLI + 1, R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL,
+				   R_BUSY, R_BUSY + 1 };
+	enum { N = sizeof(slots) / sizeof(slots[0]) };
+	uint64_t used0[N], idle0[4] = { 0 }, t0 = now_ns();
+	uint32_t cpu, st, prio;
+	for (unsigned i = 0; i < N; i++)
+		if (thread_info(slots[i], &cpu, &st, &prio, &used0[i]))
+			used0[i] = ~0ull;
+	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
+		mu_utcb()->mr[0] = c;
+		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) == MU_OK)
+			idle0[c] = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
+	}
+	nap_us(20000);
+	uint64_t dt = now_ns() - t0;
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t used;
+		if (used0[i] == ~0ull || thread_info(slots[i], &cpu, &st, &prio, &used))
+			continue;
+		printf("race:   %s: cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i], (unsigned)cpu,
+		       (unsigned)st, st < 6 ? state_name[st] : "?", (unsigned)prio, (unsigned)((used - used0[i]) / 1000),
+		       (unsigned)(dt / 1000));
+	}
+	for (uint32_t i = 0; i < rs.nclients; i++)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
-	}
-	for (unsigned i = 0; i < ncpu && (rs.flags & RF_MOVE); i++) {
-		char n[24];
-		snprintf(n, sizeof(n), "mover %u", i);
-		dump_thread(n, R_MOV + i);
-	}
-	if (rs.flags & RF_KILL)
-		dump_thread("killer", R_KILL);
-	if (rs.flags & RF_BUSY)
-		dump_thread("lock-busy 0", R_BUSY);
 	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u\n", (unsigned)rs.moves,
 	       (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel);
-	/* A CPU idle while a thread of it is ready would be a lost wake-up: its idle time over 20 ms. */
-	uint32_t idle0[4] = { 0 };
-	for (unsigned k = 0; k < 2; k++) {
-		for (uint32_t c = 0; c < ncpu && c < 4; c++) {
-			mu_utcb()->mr[0] = c;
-			if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) != MU_OK)
-				return;
-			if (k)
-				printf("race:   cpu %u idle %u us of the last 20 ms\n", (unsigned)c,
-				       (unsigned)((mu_utcb()->mr[0] - idle0[c]) / 1000));
-			idle0[c] = mu_utcb()->mr[0];
-		}
-		if (!k)
-			nap_us(20000);
+	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
+		mu_utcb()->mr[0] = c;
+		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) != MU_OK)
+			return;
+		uint64_t idle = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
+		printf("race:   cpu %u idle %u us of the last %u us\n", (unsigned)c, (unsigned)((idle - idle0[c]) / 1000),
+		       (unsigned)(dt / 1000));
 	}
 }
 
