@@ -45,6 +45,22 @@ static uint64_t now_ns(void)
 	return mr()[0] | (uint64_t)mr()[1] << 32;
 }
 static void nap_us(uint32_t us) { if (us) mu_wait(us, 0, 0); else mu_relax(); }
+
+/*
+ * The pause of a thread that outranks the server and the clients (movers,
+ * killer) after an operation that took took_ns: the us it chose, but at
+ * least twice the operation when that took over a millisecond. Their
+ * operations wait for other CPUs; a host that runs the vCPUs little makes
+ * them take 100s of ms while a chosen pause stays a few us of virtual time,
+ * and then they would hold their CPUs all the time and starve everyone below
+ * them. Twice: a mover and the killer on one CPU leave it a third free.
+ */
+static void pause_after(uint64_t took_ns, uint32_t us)
+{
+	if (took_ns > 1000000u && us < took_ns / 500u)
+		us = (uint32_t)(took_ns / 500u);
+	nap_us(us);
+}
 static uint32_t used_bytes(uint32_t factory)
 {
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
@@ -266,15 +282,17 @@ static void race_mover(uint32_t id)
 		uint32_t v = r % (rs.nclients + 2), slot = v > rs.nclients ? R_SLEEP : v ? R_CLI + v - 1 : R_SRV;
 		if ((rs.flags & RF_SAMECPU) && (slot == R_SRV || slot == R_CLI))
 			slot = R_CLI + 1;
+		uint64_t t = now_ns();
 		int c = mu_run_thread(MU_CAP_SCHED, slot, slot == R_SRV ? SRV_PRIO : slot == R_SLEEP ? MOV_PRIO : CLI_PRIO, MU_CPUSET(0, 0),
 				      1u << ((r >> 8) % ncpu), 0);
+		t = now_ns() - t;
 		if (c >= 0)
 			rs.moves++;
 		else if (!kill)
 			RFAIL(-c, slot, 0x600);
 		else
 			rs.move_fail++;
-		nap_us((r >> 16) % 4 == 0 ? 0 : (r >> 18) % 300);
+		pause_after(t, (r >> 16) % 4 == 0 ? 0 : (r >> 18) % 300);
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -323,9 +341,11 @@ static int start_client(uint32_t id, uint32_t gen)
 static void race_killer(uint32_t id)
 {
 	uint32_t seed = rs.seed ^ 0xdeadbeefu ^ id;
+	uint64_t took = 0;
 	while (!rs.stop) {
 		uint32_t r = xs(&seed);
-		nap_us(r % 301);
+		pause_after(took, r % 301);
+		uint64_t t = now_ns();
 		bool srv = (rs.flags & RF_KILL_SRV) && (!(rs.flags & RF_KILL_CLI) || (r >> 12) & 1);
 		int e;
 		if (srv) {
@@ -338,6 +358,7 @@ static void race_killer(uint32_t id)
 		if (e)
 			RFAIL(e, srv, 0x700);
 		rs.kills++;
+		took = now_ns() - t;
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -394,9 +415,9 @@ static void dump_all(void)
 		uint64_t used;
 		if (used0[i] == ~0ull || thread_info(slots[i], &cpu, &st, &prio, &used))
 			continue;
-		printf("race:   %s: cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i], (unsigned)cpu,
-		       (unsigned)st, st < 6 ? state_name[st] : "?", (unsigned)prio, (unsigned)((used - used0[i]) / 1000),
-		       (unsigned)(dt / 1000));
+		printf("race:   %s (id %u): cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i],
+		       (unsigned)mr()[5], (unsigned)cpu, (unsigned)st, st < 6 ? state_name[st] : "?", (unsigned)prio,
+		       (unsigned)((used - used0[i]) / 1000), (unsigned)(dt / 1000));
 	}
 	for (uint32_t i = 0; i < rs.nclients; i++)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
@@ -412,6 +433,33 @@ static void dump_all(void)
 		printf("race:   cpu %u idle %u us of the last %u us\n", (unsigned)c, (unsigned)((idle - idle0[c]) / 1000),
 		       (unsigned)(dt / 1000));
 	}
+}
+
+/*
+ * The watchdog's clock: of the dt ns just past, the time every CPU had to
+ * spare for the server and the clients, that is dt less what the threads
+ * above them (movers, sleeper, killer) used on the CPU where they used the
+ * most. used[] holds what each of those had used at the last call.
+ */
+enum { N_ABOVE = 6 };
+static uint64_t spare_ns(uint64_t dt, uint64_t used[N_ABOVE])
+{
+	const uint32_t slots[N_ABOVE] = { R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL };
+	uint64_t busy[4] = { 0 }, spare = dt;
+	for (unsigned i = 0; i < N_ABOVE; i++) {
+		uint32_t cpu, st, prio;
+		uint64_t u;
+		if (thread_info(slots[i], &cpu, &st, &prio, &u) || cpu >= 4)
+			continue;
+		if (u >= used[i])
+			busy[cpu] += u - used[i];   /* the sleeper moves: its time goes to where it is now */
+		used[i] = u;
+	}
+	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
+		uint64_t free = busy[c] >= dt ? 0 : dt - busy[c];
+		spare = free < spare ? free : spare;
+	}
+	return spare;
 }
 
 uint32_t race_ops;   /* operations of the last race_ipc (ci/stress counts them) */
@@ -451,30 +499,38 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 		nkill = 1;
 	}
 	/*
-	 * The watchdog: every client must get on within STALL of virtual time
-	 * while the others finish at least LOCK_TURNS operations that take the
-	 * object lock (moves, lock-busy unmaps, kills). The lock is a ticket
-	 * lock, so by then a client waiting for it had its turn; a host too
-	 * loaded to run the vCPUs slows both alike and is no failure.
+	 * The watchdog: every client must get on within STALL while the others
+	 * finish at least LOCK_TURNS operations that take the object lock (moves,
+	 * lock-busy unmaps, kills). The lock is a ticket lock, so by then a
+	 * client waiting for it had its turn. STALL counts only time that every
+	 * CPU had to spare for the server and the clients (spare_ns): a host that
+	 * runs the vCPUs too little lets the threads above them hold their CPUs,
+	 * and that starvation is no lost reply.
 	 */
 	const uint64_t stall = 4000000000ull;
 	const uint32_t LOCK_TURNS = 16;
-	uint64_t t0 = now_ns(), last[2] = { t0, t0 };
+	uint64_t t0 = now_ns(), tprev = t0, last[2] = { t0, t0 }, stalled[2] = { 0, 0 }, sleep_stalled = 0;
+	uint64_t above[N_ABOVE] = { 0 };
 	uint32_t seen[2] = { 0, 0 }, seen_sleeps = 0, turns_at[2] = { 0, 0 }, sleep_turns_at = 0;
 	uint64_t last_sleep = t0;
 	int fail = 0;
+	spare_ns(0, above);
 	while (!fail && !rs.err_line) {
 		nap_us(20000);
-		uint64_t t = now_ns();
+		uint64_t t = now_ns(), spare = spare_ns(t - tprev, above);
+		tprev = t;
 		uint32_t turns = rs.moves + rs.busy_ops + rs.kills;
 		for (uint32_t i = 0; i < rs.nclients; i++) {
 			if (rs.cli_progress[i] != seen[i]) {
 				seen[i] = rs.cli_progress[i];
 				last[i] = t;
+				stalled[i] = 0;
 				turns_at[i] = turns;
-			} else if (t - last[i] > stall && turns - turns_at[i] >= LOCK_TURNS) {
-				printf("race: %s: client %u made no progress for %u ms and %u lock turns (a lost reply or wake-up):\n",
-				       name, (unsigned)i, (unsigned)((t - last[i]) / 1000000), (unsigned)(turns - turns_at[i]));
+			} else if ((stalled[i] += spare) > stall && turns - turns_at[i] >= LOCK_TURNS) {
+				printf("race: %s: client %u made no progress for %u ms (%u ms of them with time to spare on "
+				       "every CPU) and %u lock turns (a lost reply or wake-up):\n", name, (unsigned)i,
+				       (unsigned)((t - last[i]) / 1000000), (unsigned)(stalled[i] / 1000000),
+				       (unsigned)(turns - turns_at[i]));
 				fail = __LINE__;
 			}
 		}
@@ -482,10 +538,12 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 			if (rs.sleeps != seen_sleeps) {
 				seen_sleeps = rs.sleeps;
 				last_sleep = t;
+				sleep_stalled = 0;
 				sleep_turns_at = turns;
-			} else if (t - last_sleep > stall && turns - sleep_turns_at >= LOCK_TURNS) {
-				printf("race: %s: a thread in waits with 50-350 us timeouts did not wake for %u ms:\n", name,
-				       (unsigned)((t - last_sleep) / 1000000));
+			} else if ((sleep_stalled += spare) > stall && turns - sleep_turns_at >= LOCK_TURNS) {
+				printf("race: %s: a thread in waits with 50-350 us timeouts did not wake for %u ms (%u ms with "
+				       "time to spare):\n", name, (unsigned)((t - last_sleep) / 1000000),
+				       (unsigned)(sleep_stalled / 1000000));
 				dump_thread("sleeper", R_SLEEP);
 				fail = __LINE__;
 			}
