@@ -45,22 +45,6 @@ static uint64_t now_ns(void)
 	return mr()[0] | (uint64_t)mr()[1] << 32;
 }
 static void nap_us(uint32_t us) { if (us) mu_wait(us, 0, 0); else mu_relax(); }
-
-/*
- * The pause of a thread that outranks the server and the clients (movers,
- * killer) after an operation that took took_ns: the us it chose, but at
- * least twice the operation when that took over a millisecond. Their
- * operations wait for other CPUs; a host that runs the vCPUs little makes
- * them take 100s of ms while a chosen pause stays a few us of virtual time,
- * and then they would hold their CPUs all the time and starve everyone below
- * them. Twice: a mover and the killer on one CPU leave it a third free.
- */
-static void pause_after(uint64_t took_ns, uint32_t us)
-{
-	if (took_ns > 1000000u && us < took_ns / 500u)
-		us = (uint32_t)(took_ns / 500u);
-	nap_us(us);
-}
 static uint32_t used_bytes(uint32_t factory)
 {
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
@@ -118,7 +102,7 @@ struct rstate {
 	volatile uint32_t stop;
 	volatile uint32_t srv_count[2], srv_next[2], srv_gen, srv_progress;
 	volatile uint32_t cli_seq[2], cli_ok[2], cli_progress[2], cli_exited[2], cli_gen[2], cli_timeouts[2];
-	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps;
+	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps, stretched;
 	volatile uint32_t err_line, err_a, err_b, err_c;   /* the first failure seen by a thread */
 	volatile uint32_t ncancel;
 };
@@ -126,6 +110,24 @@ static struct rstate rs;
 static uint8_t cli_page[2][4096] __attribute__((aligned(4096)));
 
 static volatile uint32_t err_claimed;
+
+/*
+ * The pause of a thread that outranks the server and the clients (movers,
+ * killer) after an operation that took took_ns: the us it chose, but at
+ * least twice the operation when that took over a millisecond. Their
+ * operations wait for other CPUs; a host that runs the vCPUs little makes
+ * them take 100s of ms while a chosen pause stays a few us of virtual time,
+ * and then they would hold their CPUs all the time and starve everyone below
+ * them. Twice: a mover and the killer on one CPU leave it a third free.
+ */
+static void pause_after(uint64_t took_ns, uint32_t us)
+{
+	if (took_ns > 1000000u && us < took_ns / 500u) {
+		us = (uint32_t)(took_ns / 500u);
+		rs.stretched++;
+	}
+	nap_us(us);
+}
 
 static void fail_at(uint32_t line, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -423,8 +425,9 @@ static void dump_all(void)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
-	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u\n", (unsigned)rs.moves,
-	       (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel);
+	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u, pauses stretched %u\n",
+	       (unsigned)rs.moves, (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel,
+	       (unsigned)rs.stretched);
 	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
 		mu_utcb()->mr[0] = c;
 		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) != MU_OK)
@@ -602,9 +605,9 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops + rs.sleeps;
 	if (!fail)
 		printf("race: %s ok: %u calls and sends (%u+%u answered), %u moves, %u kills, %u lock-busy unmaps, "
-		       "%u timed waits\n", name, (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]), (unsigned)rs.cli_ok[0],
-		       (unsigned)rs.cli_ok[1], (unsigned)rs.moves, (unsigned)rs.kills, (unsigned)rs.busy_ops,
-		       (unsigned)rs.sleeps);
+		       "%u timed waits, %u pauses stretched\n", name, (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]),
+		       (unsigned)rs.cli_ok[0], (unsigned)rs.cli_ok[1], (unsigned)rs.moves, (unsigned)rs.kills,
+		       (unsigned)rs.busy_ops, (unsigned)rs.sleeps, (unsigned)rs.stretched);
 	return fail;
 }
 
