@@ -394,33 +394,45 @@ static void dump_thread(const char *what, uint32_t slot)
  * that runs that vCPU too little); one blocked while its partner is done, or
  * ready on an idle CPU, is a lost reply or wake-up.
  */
+struct snap {
+	uint64_t t, used[11], idle[4];
+	uint32_t cpu[11], state[11], prio[11], id[11];   /* cpu ~0: no thread */
+};
+
+static void snapshot(struct snap *s, const uint32_t *slots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (thread_info(slots[i], &s->cpu[i], &s->state[i], &s->prio[i], &s->used[i]))
+			s->cpu[i] = ~0u;
+		s->id[i] = mr()[5];
+	}
+	for (uint32_t c = 0; c < 4; c++) {
+		mu_utcb()->mr[0] = c;
+		s->idle[c] = 0;
+		if (c < ncpu && mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) == MU_OK)
+			s->idle[c] = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
+	}
+	s->t = now_ns();
+}
+
 static void dump_all(void)
 {
 	static const char *const names[] = { "server", "client 0", "client 1", "mover 0", "mover 1", "mover 2", "mover 3",
 					     "sleeper", "killer", "lock-busy 0", "lock-busy 1" };
-	const uint32_t slots[] = { R_SRV, R_CLI, R_CLI + 1, R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL,
-				   R_BUSY, R_BUSY + 1 };
+	static const uint32_t slots[] = { R_SRV, R_CLI, R_CLI + 1, R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL,
+					  R_BUSY, R_BUSY + 1 };
 	enum { N = sizeof(slots) / sizeof(slots[0]) };
-	uint64_t used0[N], idle0[4] = { 0 }, t0 = now_ns();
-	uint32_t cpu, st, prio;
-	for (unsigned i = 0; i < N; i++)
-		if (thread_info(slots[i], &cpu, &st, &prio, &used0[i]))
-			used0[i] = ~0ull;
-	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
-		mu_utcb()->mr[0] = c;
-		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) == MU_OK)
-			idle0[c] = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
-	}
+	static struct snap a, b;   /* both taken before anything is printed, which is slow */
+	snapshot(&a, slots, N);
 	nap_us(20000);
-	uint64_t dt = now_ns() - t0;
-	for (unsigned i = 0; i < N; i++) {
-		uint64_t used;
-		if (used0[i] == ~0ull || thread_info(slots[i], &cpu, &st, &prio, &used))
-			continue;
-		printf("race:   %s (id %u): cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i],
-		       (unsigned)mr()[5], (unsigned)cpu, (unsigned)st, st < 6 ? state_name[st] : "?", (unsigned)prio,
-		       (unsigned)((used - used0[i]) / 1000), (unsigned)(dt / 1000));
-	}
+	snapshot(&b, slots, N);
+	unsigned dt = (unsigned)((b.t - a.t) / 1000);
+	for (unsigned i = 0; i < N; i++)
+		if (a.cpu[i] != ~0u && b.cpu[i] != ~0u)
+			printf("race:   %s (id %u): cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i],
+			       (unsigned)b.id[i], (unsigned)b.cpu[i], (unsigned)b.state[i],
+			       b.state[i] < 6 ? state_name[b.state[i]] : "?", (unsigned)b.prio[i],
+			       (unsigned)((b.used[i] - a.used[i]) / 1000), dt);
 	for (uint32_t i = 0; i < rs.nclients; i++)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
@@ -428,14 +440,9 @@ static void dump_all(void)
 	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u, pauses stretched %u\n",
 	       (unsigned)rs.moves, (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel,
 	       (unsigned)rs.stretched);
-	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
-		mu_utcb()->mr[0] = c;
-		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) != MU_OK)
-			return;
-		uint64_t idle = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
-		printf("race:   cpu %u idle %u us of the last %u us\n", (unsigned)c, (unsigned)((idle - idle0[c]) / 1000),
-		       (unsigned)(dt / 1000));
-	}
+	for (uint32_t c = 0; c < ncpu && c < 4; c++)
+		printf("race:   cpu %u idle %u us of the last %u us\n", (unsigned)c,
+		       (unsigned)((b.idle[c] - a.idle[c]) / 1000), dt);
 }
 
 /*
