@@ -50,13 +50,6 @@ static uint32_t used_bytes(uint32_t factory)
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
 	return mr()[1];
 }
-static int info(uint32_t slot, uint32_t *cpu, uint32_t *state)
-{
-	int e = mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
-	*cpu = e ? ~0u : mr()[0];
-	*state = e ? ~0u : mr()[4];
-	return e;
-}
 static int unmap_range(uint32_t task, uint32_t va, uint32_t log2, uint32_t self)
 {
 	mr()[0] = MU_ITEM_MEM; mr()[1] = va; mr()[2] = log2; mr()[3] = self;
@@ -109,7 +102,7 @@ struct rstate {
 	volatile uint32_t stop;
 	volatile uint32_t srv_count[2], srv_next[2], srv_gen, srv_progress;
 	volatile uint32_t cli_seq[2], cli_ok[2], cli_progress[2], cli_exited[2], cli_gen[2], cli_timeouts[2];
-	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps;
+	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps, stretched;
 	volatile uint32_t err_line, err_a, err_b, err_c;   /* the first failure seen by a thread */
 	volatile uint32_t ncancel;
 };
@@ -117,6 +110,24 @@ static struct rstate rs;
 static uint8_t cli_page[2][4096] __attribute__((aligned(4096)));
 
 static volatile uint32_t err_claimed;
+
+/*
+ * The pause of a thread that outranks the server and the clients (movers,
+ * killer) after an operation that took took_ns: the us it chose, but at
+ * least twice the operation when that took over a millisecond. Their
+ * operations wait for other CPUs; a host that runs the vCPUs little makes
+ * them take 100s of ms while a chosen pause stays a few us of virtual time,
+ * and then they would hold their CPUs all the time and starve everyone below
+ * them. Twice: a mover and the killer on one CPU leave it a third free.
+ */
+static void pause_after(uint64_t took_ns, uint32_t us)
+{
+	if (took_ns > 1000000u && us < took_ns / 500u) {
+		us = (uint32_t)(took_ns / 500u);
+		rs.stretched++;
+	}
+	nap_us(us);
+}
 
 static void fail_at(uint32_t line, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -273,15 +284,17 @@ static void race_mover(uint32_t id)
 		uint32_t v = r % (rs.nclients + 2), slot = v > rs.nclients ? R_SLEEP : v ? R_CLI + v - 1 : R_SRV;
 		if ((rs.flags & RF_SAMECPU) && (slot == R_SRV || slot == R_CLI))
 			slot = R_CLI + 1;
+		uint64_t t = now_ns();
 		int c = mu_run_thread(MU_CAP_SCHED, slot, slot == R_SRV ? SRV_PRIO : slot == R_SLEEP ? MOV_PRIO : CLI_PRIO, MU_CPUSET(0, 0),
 				      1u << ((r >> 8) % ncpu), 0);
+		t = now_ns() - t;
 		if (c >= 0)
 			rs.moves++;
 		else if (!kill)
 			RFAIL(-c, slot, 0x600);
 		else
 			rs.move_fail++;
-		nap_us((r >> 16) % 4 == 0 ? 0 : (r >> 18) % 300);
+		pause_after(t, (r >> 16) % 4 == 0 ? 0 : (r >> 18) % 300);
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -330,9 +343,11 @@ static int start_client(uint32_t id, uint32_t gen)
 static void race_killer(uint32_t id)
 {
 	uint32_t seed = rs.seed ^ 0xdeadbeefu ^ id;
+	uint64_t took = 0;
 	while (!rs.stop) {
 		uint32_t r = xs(&seed);
-		nap_us(r % 301);
+		pause_after(took, r % 301);
+		uint64_t t = now_ns();
 		bool srv = (rs.flags & RF_KILL_SRV) && (!(rs.flags & RF_KILL_CLI) || (r >> 12) & 1);
 		int e;
 		if (srv) {
@@ -345,6 +360,7 @@ static void race_killer(uint32_t id)
 		if (e)
 			RFAIL(e, srv, 0x700);
 		rs.kills++;
+		took = now_ns() - t;
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -352,53 +368,108 @@ static void race_killer(uint32_t id)
 
 static const char *const state_name[] = { "stopped", "ready", "send", "recv", "reply", "dead" };
 
+/* A thread's CPU, state, priority and CPU time used (ns); non-zero: no such thread. */
+static int thread_info(uint32_t slot, uint32_t *cpu, uint32_t *state, uint32_t *prio, uint64_t *used)
+{
+	int e = mu_invoke(slot, MU_TAG(MU_THREAD_INFO, 0), 0);
+	*cpu = mr()[0]; *used = mr()[1] | (uint64_t)mr()[2] << 32; *prio = mr()[3]; *state = mr()[4];
+	return e;
+}
+
 static void dump_thread(const char *what, uint32_t slot)
 {
-	uint32_t cpu, st;
-	if (info(slot, &cpu, &st))
+	uint32_t cpu, st, prio;
+	uint64_t used;
+	if (thread_info(slot, &cpu, &st, &prio, &used))
 		printf("race:   %s: no thread\n", what);
 	else
-		printf("race:   %s: cpu %u state %u (%s)\n", what, (unsigned)cpu, (unsigned)st,
-		       st < 6 ? state_name[st] : "?");
+		printf("race:   %s: cpu %u state %u (%s) prio %u\n", what, (unsigned)cpu, (unsigned)st,
+		       st < 6 ? state_name[st] : "?", (unsigned)prio);
+}
+
+/*
+ * Every thread of the scenario, and where the time of the last 20 ms went:
+ * each thread's CPU time in that window and each CPU's idle time. A thread
+ * ready on a CPU that others keep busy is starved (by priority, or by a host
+ * that runs that vCPU too little); one blocked while its partner is done, or
+ * ready on an idle CPU, is a lost reply or wake-up.
+ */
+struct snap {
+	uint64_t t, used[11], idle[4];
+	uint32_t cpu[11], state[11], prio[11], id[11];   /* cpu ~0: no thread */
+};
+
+static void snapshot(struct snap *s, const uint32_t *slots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (thread_info(slots[i], &s->cpu[i], &s->state[i], &s->prio[i], &s->used[i]))
+			s->cpu[i] = ~0u;
+		s->id[i] = mr()[5];
+	}
+	for (uint32_t c = 0; c < 4; c++) {
+		mu_utcb()->mr[0] = c;
+		s->idle[c] = 0;
+		if (c < ncpu && mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) == MU_OK)
+			s->idle[c] = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
+	}
+	s->t = now_ns();
 }
 
 static void dump_all(void)
 {
-	dump_thread("server", R_SRV);
-	for (uint32_t i = 0; i < rs.nclients; i++) {
-		char n[24];
-		snprintf(n, sizeof(n), "client %u", (unsigned)i);
-		dump_thread(n, R_CLI + i);
+	static const char *const names[] = { "server", "client 0", "client 1", "mover 0", "mover 1", "mover 2", "mover 3",
+					     "sleeper", "killer", "lock-busy 0", "lock-busy 1" };
+	static const uint32_t slots[] = { R_SRV, R_CLI, R_CLI + 1, R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL,
+					  R_BUSY, R_BUSY + 1 };
+	enum { N = sizeof(slots) / sizeof(slots[0]) };
+	static struct snap a, b;   /* both taken before anything is printed, which is slow */
+	snapshot(&a, slots, N);
+	nap_us(20000);
+	snapshot(&b, slots, N);
+	unsigned dt = (unsigned)((b.t - a.t) / 1000);
+	for (unsigned i = 0; i < N; i++)
+		if (a.cpu[i] != ~0u && b.cpu[i] != ~0u)
+			printf("race:   %s (id %u): cpu %u state %u (%s) prio %u, ran %u us of the last %u us\n", names[i],
+			       (unsigned)b.id[i], (unsigned)b.cpu[i], (unsigned)b.state[i],
+			       b.state[i] < 6 ? state_name[b.state[i]] : "?", (unsigned)b.prio[i],
+			       (unsigned)((b.used[i] - a.used[i]) / 1000), dt);
+	for (uint32_t i = 0; i < rs.nclients; i++)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
+	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u, pauses stretched %u\n",
+	       (unsigned)rs.moves, (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel,
+	       (unsigned)rs.stretched);
+	for (uint32_t c = 0; c < ncpu && c < 4; c++)
+		printf("race:   cpu %u idle %u us of the last %u us\n", (unsigned)c,
+		       (unsigned)((b.idle[c] - a.idle[c]) / 1000), dt);
+}
+
+/*
+ * The watchdog's clock: of the dt ns just past, the time every CPU had to
+ * spare for the server and the clients, that is dt less what the threads
+ * above them (movers, sleeper, killer) used on the CPU where they used the
+ * most. used[] holds what each of those had used at the last call.
+ */
+enum { N_ABOVE = 6 };
+static uint64_t spare_ns(uint64_t dt, uint64_t used[N_ABOVE])
+{
+	const uint32_t slots[N_ABOVE] = { R_MOV, R_MOV + 1, R_MOV + 2, R_MOV + 3, R_SLEEP, R_KILL };
+	uint64_t busy[4] = { 0 }, spare = dt;
+	for (unsigned i = 0; i < N_ABOVE; i++) {
+		uint32_t cpu, st, prio;
+		uint64_t u;
+		if (thread_info(slots[i], &cpu, &st, &prio, &u) || cpu >= 4)
+			continue;
+		if (u >= used[i])
+			busy[cpu] += u - used[i];   /* the sleeper moves: its time goes to where it is now */
+		used[i] = u;
 	}
-	for (unsigned i = 0; i < ncpu && (rs.flags & RF_MOVE); i++) {
-		char n[24];
-		snprintf(n, sizeof(n), "mover %u", i);
-		dump_thread(n, R_MOV + i);
+	for (uint32_t c = 0; c < ncpu && c < 4; c++) {
+		uint64_t free = busy[c] >= dt ? 0 : dt - busy[c];
+		spare = free < spare ? free : spare;
 	}
-	if (rs.flags & RF_KILL)
-		dump_thread("killer", R_KILL);
-	if (rs.flags & RF_BUSY)
-		dump_thread("lock-busy 0", R_BUSY);
-	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u\n", (unsigned)rs.moves,
-	       (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel);
-	/* A CPU idle while a thread of it is ready would be a lost wake-up: its idle time over 20 ms. */
-	uint32_t idle0[4] = { 0 };
-	for (unsigned k = 0; k < 2; k++) {
-		for (uint32_t c = 0; c < ncpu && c < 4; c++) {
-			mu_utcb()->mr[0] = c;
-			if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) != MU_OK)
-				return;
-			if (k)
-				printf("race:   cpu %u idle %u us of the last 20 ms\n", (unsigned)c,
-				       (unsigned)((mu_utcb()->mr[0] - idle0[c]) / 1000));
-			idle0[c] = mu_utcb()->mr[0];
-		}
-		if (!k)
-			nap_us(20000);
-	}
+	return spare;
 }
 
 uint32_t race_ops;   /* operations of the last race_ipc (ci/stress counts them) */
@@ -438,30 +509,38 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 		nkill = 1;
 	}
 	/*
-	 * The watchdog: every client must get on within STALL of virtual time
-	 * while the others finish at least LOCK_TURNS operations that take the
-	 * object lock (moves, lock-busy unmaps, kills). The lock is a ticket
-	 * lock, so by then a client waiting for it had its turn; a host too
-	 * loaded to run the vCPUs slows both alike and is no failure.
+	 * The watchdog: every client must get on within STALL while the others
+	 * finish at least LOCK_TURNS operations that take the object lock (moves,
+	 * lock-busy unmaps, kills). The lock is a ticket lock, so by then a
+	 * client waiting for it had its turn. STALL counts only time that every
+	 * CPU had to spare for the server and the clients (spare_ns): a host that
+	 * runs the vCPUs too little lets the threads above them hold their CPUs,
+	 * and that starvation is no lost reply.
 	 */
 	const uint64_t stall = 4000000000ull;
 	const uint32_t LOCK_TURNS = 16;
-	uint64_t t0 = now_ns(), last[2] = { t0, t0 };
+	uint64_t t0 = now_ns(), tprev = t0, last[2] = { t0, t0 }, stalled[2] = { 0, 0 }, sleep_stalled = 0;
+	uint64_t above[N_ABOVE] = { 0 };
 	uint32_t seen[2] = { 0, 0 }, seen_sleeps = 0, turns_at[2] = { 0, 0 }, sleep_turns_at = 0;
 	uint64_t last_sleep = t0;
 	int fail = 0;
+	spare_ns(0, above);
 	while (!fail && !rs.err_line) {
 		nap_us(20000);
-		uint64_t t = now_ns();
+		uint64_t t = now_ns(), spare = spare_ns(t - tprev, above);
+		tprev = t;
 		uint32_t turns = rs.moves + rs.busy_ops + rs.kills;
 		for (uint32_t i = 0; i < rs.nclients; i++) {
 			if (rs.cli_progress[i] != seen[i]) {
 				seen[i] = rs.cli_progress[i];
 				last[i] = t;
+				stalled[i] = 0;
 				turns_at[i] = turns;
-			} else if (t - last[i] > stall && turns - turns_at[i] >= LOCK_TURNS) {
-				printf("race: %s: client %u made no progress for %u ms and %u lock turns (a lost reply or wake-up):\n",
-				       name, (unsigned)i, (unsigned)((t - last[i]) / 1000000), (unsigned)(turns - turns_at[i]));
+			} else if ((stalled[i] += spare) > stall && turns - turns_at[i] >= LOCK_TURNS) {
+				printf("race: %s: client %u made no progress for %u ms (%u ms of them with time to spare on "
+				       "every CPU) and %u lock turns (a lost reply or wake-up):\n", name, (unsigned)i,
+				       (unsigned)((t - last[i]) / 1000000), (unsigned)(stalled[i] / 1000000),
+				       (unsigned)(turns - turns_at[i]));
 				fail = __LINE__;
 			}
 		}
@@ -469,10 +548,12 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 			if (rs.sleeps != seen_sleeps) {
 				seen_sleeps = rs.sleeps;
 				last_sleep = t;
+				sleep_stalled = 0;
 				sleep_turns_at = turns;
-			} else if (t - last_sleep > stall && turns - sleep_turns_at >= LOCK_TURNS) {
-				printf("race: %s: a thread in waits with 50-350 us timeouts did not wake for %u ms:\n", name,
-				       (unsigned)((t - last_sleep) / 1000000));
+			} else if ((sleep_stalled += spare) > stall && turns - sleep_turns_at >= LOCK_TURNS) {
+				printf("race: %s: a thread in waits with 50-350 us timeouts did not wake for %u ms (%u ms with "
+				       "time to spare):\n", name, (unsigned)((t - last_sleep) / 1000000),
+				       (unsigned)(sleep_stalled / 1000000));
 				dump_thread("sleeper", R_SLEEP);
 				fail = __LINE__;
 			}
@@ -531,9 +612,9 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops + rs.sleeps;
 	if (!fail)
 		printf("race: %s ok: %u calls and sends (%u+%u answered), %u moves, %u kills, %u lock-busy unmaps, "
-		       "%u timed waits\n", name, (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]), (unsigned)rs.cli_ok[0],
-		       (unsigned)rs.cli_ok[1], (unsigned)rs.moves, (unsigned)rs.kills, (unsigned)rs.busy_ops,
-		       (unsigned)rs.sleeps);
+		       "%u timed waits, %u pauses stretched\n", name, (unsigned)(rs.cli_progress[0] + rs.cli_progress[1]),
+		       (unsigned)rs.cli_ok[0], (unsigned)rs.cli_ok[1], (unsigned)rs.moves, (unsigned)rs.kills,
+		       (unsigned)rs.busy_ops, (unsigned)rs.sleeps, (unsigned)rs.stretched);
 	return fail;
 }
 
