@@ -91,6 +91,7 @@ void drq_sync_all(void);                      /* a grace period: see drq.c; only
 static inline bool obj_held(void) { return this_cpu()->obj_held; }
 void obj_lock(void);
 void obj_unlock(void);
+void obj_lock_state(unsigned *next, unsigned *owner);   /* kdb: the ticket lock's words */
 /* Free kernel memory once no CPU can still hold a pointer to it. */
 void defer_free(void *p);
 void defer_flush(void);

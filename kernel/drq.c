@@ -186,6 +186,14 @@ void obj_unlock(void)
 	spin_unlock(&obj_spin);
 }
 
+#if MUON_KDEBUG
+void obj_lock_state(unsigned *next, unsigned *owner)
+{
+	*next = obj_spin.next;
+	*owner = obj_spin.owner;
+}
+#endif
+
 void defer_free(void *p)
 {
 	struct cpu *c = this_cpu();

@@ -101,8 +101,13 @@ static void cmd_cpus(void)
 		for (int p = RQ_PRIOS - 1; p >= 0; p--)
 			for (struct rq_link *l = c->rq.head[p].next; l != &c->rq.head[p]; l = l->next, n++)
 				kprintf(" %u:%d", tid(container_of(l, struct thread, link)), p);
-		kprintf("%s (count %u, summary %x)\n", n ? "" : " -", c->rq.count, (unsigned)c->rq.summary);
+		kprintf("%s (count %u, summary %x)", n ? "" : " -", c->rq.count, (unsigned)c->rq.summary);
+		kprintf(" obj %s, in syscall of %u\n", c->obj_held ? "held" : c->obj_busy ? "waiting" : "-",
+			tid(c->current_syscall));
 	}
+	unsigned next, owner;
+	obj_lock_state(&next, &owner);
+	kprintf("object lock: next ticket %u, owner %u\n", next, owner);
 }
 
 static void cmd_threads(void)
@@ -112,8 +117,8 @@ static void cmd_threads(void)
 	for (unsigned i = 0; i < KDB_THREADS; i++) {
 		const struct thread *t = threads[i];
 		if (t) {
-			kprintf("%5u %7s %3u %4u %11llu %s %p", tid(t), t->state <= TS_DEAD ? state_names[t->state] : "?",
-				t->cpu, t->link.prio, t->consumed_ns / 1000, task_name(t), (void *)t->task);
+			kprintf("%5u %7s %3u %4u %11llu %s %p pc %x", tid(t), t->state <= TS_DEAD ? state_names[t->state] : "?",
+				t->cpu, t->link.prio, t->consumed_ns / 1000, task_name(t), (void *)t->task, (unsigned)t->regs.pc);
 			if (t->state == TS_SEND)
 				kprintf(" >%u", tid(t->snd_to));
 			if (t->state == TS_REPLY)

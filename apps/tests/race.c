@@ -100,7 +100,7 @@ enum { K_CALL = 1, K_CAP = 2, K_MEM = 4 };   /* mr[3] of a client's message */
 struct rstate {
 	uint32_t flags, seed, nclients;
 	volatile uint32_t stop;
-	volatile uint32_t srv_count[2], srv_next[2], srv_gen, srv_progress;
+	volatile uint32_t srv_count[2], srv_next[2], srv_gen, srv_progress, srv_step;
 	volatile uint32_t cli_seq[2], cli_ok[2], cli_progress[2], cli_exited[2], cli_gen[2], cli_timeouts[2];
 	volatile uint32_t moves, move_fail, kills, busy_ops, spurious, sleeps, stretched;
 	volatile uint32_t err_line, err_a, err_b, err_c;   /* the first failure seen by a thread */
@@ -154,9 +154,11 @@ static void race_server(uint32_t gen)
 		br[0] = R_RCV; br[1] = R_WIN; br[2] = 12;
 		timed = (rs.flags & RF_TIMEOUTS) && (xs(&seed) & 1);
 		uint32_t to = timed ? 1000 + xs(&seed) % 20000 : MU_TIMEOUT_NEVER;
+		rs.srv_step = reply ? 1 : 2;
 		int err = reply ? mu_ipc(0, rtag, MU_REPLY | MU_RECV, to, &tag, &label) : mu_wait(to, &tag, &label);
 		reply = false;
 		rs.srv_progress++;
+		rs.srv_step = 3;
 		if (err == MU_ETIMEDOUT) {
 			if (!timed) {
 				rs.spurious++;
@@ -192,14 +194,18 @@ static void race_server(uint32_t gen)
 			int slot = mu_invoke(R_RCV, MU_TAG(MU_THREAD_INFO, 0), 0);
 			RFAIL(0x200 + id, kind, (uint32_t)slot << 8 | got);
 		}
+		rs.srv_step = 4;
 		if ((kind & K_CAP) && (err = delete_cap(R_RCV)) != MU_OK && !kill)
 			RFAIL(0x800, (uint32_t)err, seq);
+		rs.srv_step = 5;
 		if (kind & K_MEM) {
 			/* A call's sender waits: its page still holds this message's mark (a send's may be on to the next). */
 			if (got == want && (kind & K_CALL) && *(volatile uint32_t *)R_WIN != mix(id, seq) && !kill)
 				RFAIL(0x300 + id, seq, *(volatile uint32_t *)R_WIN);
+			rs.srv_step = 6;
 			unmap_range(MU_CAP_TASK, R_WIN, 12, 1);
 		}
+		rs.srv_step = 7;
 		if (kind & K_CALL) {
 			m[0] = id; m[1] = seq; m[2] = ~mix(id, seq);
 			rtag = MU_TAG(REPLY_LABEL, 3);
@@ -437,6 +443,8 @@ static void dump_all(void)
 		printf("race:   client %u: seq %u, ok %u, timeouts %u; server got %u, expects seq %u\n", (unsigned)i,
 		       (unsigned)rs.cli_seq[i], (unsigned)rs.cli_ok[i], (unsigned)rs.cli_timeouts[i],
 		       (unsigned)rs.srv_count[i], (unsigned)rs.srv_next[i]);
+	printf("race:   server: %u waits, at step %u (1 reply-and-wait, 2 wait, 3 checks, 4 delete, 5 read, 6 unmap, 7 "
+	       "done)\n", (unsigned)rs.srv_progress, (unsigned)rs.srv_step);
 	printf("race:   moves %u (failed %u), kills %u, lock-busy unmaps %u, canceled %u, pauses stretched %u\n",
 	       (unsigned)rs.moves, (unsigned)rs.move_fail, (unsigned)rs.kills, (unsigned)rs.busy_ops, (unsigned)rs.ncancel,
 	       (unsigned)rs.stretched);
@@ -558,8 +566,13 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 				fail = __LINE__;
 			}
 		}
-		if (fail)
+		if (fail) {
 			dump_all();   /* now, before the others stop */
+			if (MUON_STRESS_PAUSE) {   /* ci/stress --kdb: time to enter the debug console */
+				printf("race: pausing for kdb\n");
+				nap_us(MUON_STRESS_PAUSE * 1000u);
+			}
+		}
 		if (t - t0 > (uint64_t)budget_ms * 1000000u)
 			break;
 	}

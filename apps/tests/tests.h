@@ -34,6 +34,9 @@ int stress_phase(uint32_t mode, uint32_t round);
 #ifndef MUON_STRESS_SEED
 #define MUON_STRESS_SEED 1u
 #endif
+#ifndef MUON_STRESS_PAUSE
+#define MUON_STRESS_PAUSE 0u
+#endif
 #ifndef MUON_STRESS_PHASE_MS
 #define MUON_STRESS_PHASE_MS 8000u
 #endif
