@@ -35,8 +35,11 @@ struct cpu {
 	struct thread *current;           /* owned by this CPU */
 	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
-	uint64_t idle_ns;                 /* written by this CPU only */
+	uint64_t idle_ns;                 /* written by this CPU only, inside idle_seq */
 	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake */
+	uint32_t idle_seq;                /* written by this CPU only: odd while a sleep moves from idle_since into idle_ns.
+					   * Ordering: a seqcount (cpu_idle_end; read by MU_SCHED_IDLE_TIME, which
+					   * reads the clock inside it), so idle time never runs backwards */
 	uint64_t woke_from;               /* owned by this CPU: while it serves the interrupts that woke it, when that sleep began; else 0 */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
@@ -91,7 +94,9 @@ void drq_sync_all(void);                      /* a grace period: see drq.c; only
 static inline bool obj_held(void) { return this_cpu()->obj_held; }
 void obj_lock(void);
 void obj_unlock(void);
-void obj_lock_state(unsigned *next, unsigned *owner);   /* kdb: the ticket lock's words */
+void obj_lock_state(unsigned *next, unsigned *owner);
+
+uint64_t cpu_idle_end(struct cpu *c);   /* the sleep since idle_since is over: into idle_ns; returns the clock */   /* kdb: the ticket lock's words */
 /* Free kernel memory once no CPU can still hold a pointer to it. */
 void defer_free(void *p);
 void defer_flush(void);

@@ -81,16 +81,29 @@ void irq_dispatch(void)
 	}
 }
 
+/*
+ * The sleep that began at c->idle_since is over: add it to idle_ns. The
+ * clock is read inside the seqcount, so a reader that counted the sleep in
+ * progress (with a clock read of its own) read it before this one, and idle
+ * time never runs backwards.
+ */
+uint64_t cpu_idle_end(struct cpu *c)
+{
+	__atomic_store_n(&c->idle_seq, c->idle_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t now = bsp_clock_ns();
+	c->idle_ns += now - c->idle_since;
+	c->idle_since = 0;
+	__atomic_store_n(&c->idle_seq, c->idle_seq + 1, __ATOMIC_RELEASE);
+	return now;
+}
+
 /* Per-CPU bring-up shared by CPU0 and the secondaries, at boot and when powered on again. */
 void cpu_start(unsigned id)
 {
 	struct cpu *c = &cpus[id];
 	extern char boot_stack_top[];
-	uint64_t now = bsp_clock_ns();
-	if (c->idle_since) {   /* its time offline counts as idle */
-		c->idle_ns += now - c->idle_since;
-		c->idle_since = 0;
-	}
+	uint64_t now = c->idle_since ? cpu_idle_end(c) : bsp_clock_ns();   /* its time offline counts as idle */
 	c->slice_start = now;
 	c->space = NULL;       /* arch_cpu_init leaves every task's space */
 	c->deadline = 0;

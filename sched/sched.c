@@ -253,9 +253,7 @@ void schedule(void)
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		arch_wfi();
 		MU_MARK(MU_MARK_WAKE);
-		uint64_t woke = bsp_clock_ns();
-		c->idle_ns += woke - now;
-		__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELEASE);
+		uint64_t woke = cpu_idle_end(c);
 		c->slice_start = woke;
 		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();

@@ -58,15 +58,19 @@ int sched_invoke(struct thread *t, uint32_t tag)
 	case MU_SCHED_IDLE_TIME: {
 		if (mr[0] >= ncpus_present)
 			return MU_EINVAL;
-		/* Count the sleep in progress too; re-read until both fields are from one moment. */
+		/* Count the sleep in progress too: both fields and the clock from one moment (idle_seq). */
 		struct cpu *c = &cpus[mr[0]];
-		uint64_t idle, since;
+		uint64_t idle, since, now;
+		uint32_t seq;
 		do {
+			seq = __atomic_load_n(&c->idle_seq, __ATOMIC_ACQUIRE);
 			idle = c->idle_ns;
-			since = __atomic_load_n(&c->idle_since, __ATOMIC_ACQUIRE);
-		} while (idle != c->idle_ns);
+			since = __atomic_load_n(&c->idle_since, __ATOMIC_RELAXED);
+			now = since ? bsp_clock_ns() : 0;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		} while ((seq & 1) || seq != __atomic_load_n(&c->idle_seq, __ATOMIC_RELAXED));
 		if (since)
-			idle += bsp_clock_ns() - since;
+			idle += now - since;
 		mr[0] = (uint32_t)idle;
 		mr[1] = (uint32_t)(idle >> 32);
 		return MU_OK;

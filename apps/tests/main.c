@@ -576,6 +576,39 @@ static int new_worker(unsigned i, void (*fn)(uint32_t), uint32_t prio)
 	return e ? e : start_arg(W_SLOT + i, (void (*)(void))fn, w_stack[i] + 256, prio, i);
 }
 
+/* Naps of 20-80 us: its CPU sleeps and wakes a few thousand times a second. */
+static void napper(uint32_t id)
+{
+	(void)id;
+	for (uint32_t r = 1;; r = r * 1103515245u + 12345u)
+		sleep_us(20 + (r >> 16) % 60);
+}
+
+/*
+ * A CPU's idle time, read while it sleeps and wakes all the time, never runs
+ * backwards and never gains more than the clock: the sleep in progress and
+ * the one just ended are each counted once (cpu_idle_end's seqcount).
+ */
+static int idle_monotonic(uint32_t cpu)
+{
+	EXPECT(new_worker(0, napper, 50), MU_OK);
+	EXPECT(run_thread(W_SLOT, 50, MU_CPUSET(0, 0), 1u << cpu, 0), (int)cpu);
+	uint64_t t_prev = clock_ns(), prev = idle_time(cpu);
+	unsigned bad = 0;
+	for (unsigned i = 0; i < 20000 && !bad; i++) {
+		uint64_t t = clock_ns(), idle = idle_time(cpu), t_after = clock_ns();
+		if (idle < prev || idle - prev > t_after - t_prev) {   /* both reads lie between t_prev and t_after */
+			printf("tests: cpu%u idle time went from %llu to %llu ns in %llu ns of clock (read %u)\n", (unsigned)cpu,
+			       (unsigned long long)prev, (unsigned long long)idle, (unsigned long long)(t_after - t_prev), i);
+			bad = 1;
+		}
+		prev = idle;
+		t_prev = t;
+	}
+	EXPECT(delete_cap(W_SLOT), MU_OK);
+	return (int)bad;
+}
+
 static int test_smp(void)
 {
 	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
@@ -627,11 +660,16 @@ static int test_smp(void)
 	w_stop = 1;
 	sleep_us(20000);
 	/* Now idle: idle time grows with the clock. */
-	uint64_t before = idle_time(n - 1);
+	uint64_t before = idle_time(n - 1), t_before = clock_ns();
 	sleep_us(30000);
-	CHECK(idle_time(n - 1) - before > 25000000);
+	uint64_t idle_grew = idle_time(n - 1) - before;
+	if (idle_grew <= 25000000)
+		printf("tests: cpu%u idle %llu ns in %llu ns\n", (unsigned)(n - 1), (unsigned long long)idle_grew,
+		       (unsigned long long)(clock_ns() - t_before));
+	CHECK(idle_grew > 25000000);
 	for (uint32_t i = 0; i < n; i++)
 		EXPECT(delete_cap(W_SLOT + i), MU_OK);
+	CHECK(idle_monotonic(n - 1) == 0);
 	/*
 	 * Round robin: two equals on CPU1 with 5 ms quanta share it fairly, within
 	 * a quarter over 100 ms. On a loaded host QEMU's thread for CPU1 may stall
