@@ -289,6 +289,22 @@ class Results:
             print(f"FAIL {board} {name}: {why}", flush=True)
 
 
+def lint_tests(res):
+    """ci/lint's checks (layers, boards, whitespace, format, cppcheck), one result each."""
+    r = subprocess.run([os.path.join(ROOT, "ci", "lint")], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    seen = 0
+    for line in r.stdout.splitlines():
+        m = re.match(r"^(PASS|FAIL) lint (\S+)(?:: (.*)| \((.*)\))?$", line)
+        if m:
+            seen += 1
+            res.add(m.group(1) == "PASS", "lint", m.group(2), m.group(3) or "")
+        elif line.startswith("lint: "):
+            print(line, flush=True)
+    if seen == 0:
+        res.add(False, "lint", "run", f"ci/lint reported nothing (exit {r.returncode})")
+
+
 def host_tests(res):
     bdir = os.path.join(ROOT, "build", "host")
     for step in (["cmake", "--preset", "host"], ["cmake", "--build", "--preset", "host", "-j", str(os.cpu_count())]):
@@ -808,6 +824,7 @@ def cmd_test(a):
     for b in names:
         check_board(b)
     res = Results()
+    lint_tests(res)
     host_tests(res)
     for b in names:
         image_tests(res, b)
