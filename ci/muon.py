@@ -290,18 +290,14 @@ class Results:
 
 
 def lint_tests(res):
-    """ci/lint's checks (layers, boards, whitespace, format, cppcheck), one result each."""
+    """ci/lint's checks (layers, boards, whitespace, format, cppcheck), one result each; its notes echoed."""
     r = subprocess.run([os.path.join(ROOT, "ci", "lint")], cwd=ROOT, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
-    seen = 0
-    for line in r.stdout.splitlines():
-        m = re.match(r"^(PASS|FAIL) lint (\S+)(?:: (.*)| \((.*)\))?$", line)
-        if m:
-            seen += 1
-            res.add(m.group(1) == "PASS", "lint", m.group(2), m.group(3) or "")
-        elif line.startswith("lint: "):
-            print(line, flush=True)
-    if seen == 0:
+    sys.stdout.write("".join(line + "\n" for line in r.stdout.splitlines() if line.startswith("lint: ")))
+    results = re.findall(r"^(PASS|FAIL) lint (\S+)(?:: (.*))?", r.stdout, re.M)
+    for verdict, name, why in results:
+        res.add(verdict == "PASS", "lint", name, why)
+    if not results:
         res.add(False, "lint", "run", f"ci/lint reported nothing (exit {r.returncode})")
 
 
