@@ -476,12 +476,6 @@ static const struct { const char *name; uint32_t mode; } phases[] = {
 	{ "race-migrate-lock-wait", M_STRESS_RACE0 + 2 }, { "race-kill-move", M_STRESS_RACE0 + 3 },
 };
 
-static uint64_t clock_now(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
 /* One task with r0 = arg: its exit status in *status, or why it failed. */
 static const char *stress_task(uint32_t arg, int *status)
 {
@@ -514,11 +508,11 @@ static const char *stress_task(uint32_t arg, int *status)
 static __attribute__((noreturn)) void stress_main(void)
 {
 	unsigned passed = 0, failed = 0;
-	uint64_t total = 0, t0 = clock_now(), budget = (uint64_t)MUON_STRESS_MINUTES * 60000000000ull;
+	uint64_t total = 0, t0 = mu_clock_ns(), budget = (uint64_t)MUON_STRESS_MINUTES * 60000000000ull;
 	await_us = 120000000;
 	printf("STRESS BEGIN seed %u, %u minutes, %u phases a round\n", (unsigned)MUON_STRESS_SEED,
 	       (unsigned)MUON_STRESS_MINUTES, (unsigned)(sizeof(phases) / sizeof(phases[0])));
-	for (uint32_t round = 0; round == 0 || clock_now() - t0 < budget; round++) {
+	for (uint32_t round = 0; round == 0 || mu_clock_ns() - t0 < budget; round++) {
 		for (unsigned i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 			int status = 0, alive = 0;
 			if (strncmp(phases[i].name, MUON_STRESS_ONLY, strlen(MUON_STRESS_ONLY)))
