@@ -289,6 +289,18 @@ class Results:
             print(f"FAIL {board} {name}: {why}", flush=True)
 
 
+def lint_tests(res):
+    """ci/lint's checks (layers, boards, whitespace, format, cppcheck), one result each; its notes echoed."""
+    r = subprocess.run([os.path.join(ROOT, "ci", "lint")], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write("".join(line + "\n" for line in r.stdout.splitlines() if line.startswith("lint: ")))
+    results = re.findall(r"^(PASS|FAIL) lint (\S+)(?:: (.*))?", r.stdout, re.M)
+    for verdict, name, why in results:
+        res.add(verdict == "PASS", "lint", name, why)
+    if not results:
+        res.add(False, "lint", "run", f"ci/lint reported nothing (exit {r.returncode})")
+
+
 def host_tests(res):
     bdir = os.path.join(ROOT, "build", "host")
     for step in (["cmake", "--preset", "host"], ["cmake", "--build", "--preset", "host", "-j", str(os.cpu_count())]):
@@ -808,6 +820,7 @@ def cmd_test(a):
     for b in names:
         check_board(b)
     res = Results()
+    lint_tests(res)
     host_tests(res)
     for b in names:
         image_tests(res, b)

@@ -396,6 +396,8 @@ static void consolidate(struct plan *pl, const struct members *m, uint32_t used)
 			if (!done[j] && (jb == LB_NONE || load_of(pl, m->idx[j]) >
 					 load_of(pl, m->idx[jb])))
 				jb = j;
+		if (jb == LB_NONE)   /* cannot happen (n rounds, one member each), but nothing may index by it */
+			break;
 		done[jb] = true;
 		l = load_of(pl, m->idx[jb]);
 		for (unsigned c = 0; c < POLICY_MAX_CPUS; c++)
@@ -541,12 +543,9 @@ static void init_plan(struct plan *pl)
 void lb_plan(const struct policy *p, const struct lb_snapshot *s,
 	     struct lb_plan_out *out)
 {
-	struct plan pl;
+	struct plan pl = { .p = p, .s = s, .out = out };
 	struct members m;
 
-	pl.p = p;
-	pl.s = s;
-	pl.out = out;
 	/* Threads past LB_MAX_THREADS are not looked at. */
 	pl.n = s->n_threads > LB_MAX_THREADS ? LB_MAX_THREADS : s->n_threads;
 	out->n = 0;

@@ -10,20 +10,11 @@
  * later clients) at the end. Each error names the place of the value at fault.
  */
 #include "policy.h"
+#include "cfg.h"
 
 #include <stdarg.h>
 
-#define SHOWN_MAX 32 /* characters of a token quoted in a message */
 #define SATURATE 1000000u /* above every limit: numbers stop growing here */
-
-struct span {
-	const char *s;
-	size_t n;
-};
-
-struct where {
-	unsigned line, col; /* from 1; line 0: absent, or no place in the text */
-};
 
 enum block { B_TOP, B_CLIENT, B_GROUP };
 
@@ -65,54 +56,22 @@ static const char *const kind_names[POLICY_KINDS] = {
 #define SPREAD_KINDS (BIT(POLICY_APART) | BIT(POLICY_VM))
 
 struct parser {
-	const char *text;
-	size_t len;
-	size_t pos;      /* next byte */
-	size_t bol, eol; /* the current line: [bol, eol), without its '\n' */
-	unsigned line;
-	const char *file;
-	unsigned board;  /* CPUs on the board */
+	struct cfg_lex lx;   /* the text, where we read and the message (apps/lib/cfg) */
+	unsigned board;      /* CPUs on the board */
 	struct policy *out;
-	char *msg;
-	size_t msg_size, msg_len;
 
 	enum block block;                    /* the open block, or B_TOP */
-	struct where open_at;                /* its keyword */
-	struct where key_at[K_COUNT];        /* its keys (line 0: not given) */
-	struct where val_at[K_COUNT];        /* and their values */
-	struct where cpus_at;                /* the top-level `cpus` */
-	struct where client_cpus_at[POLICY_MAX_CLIENTS];
-	struct where group_cpus_at[POLICY_MAX_GROUPS];
-	struct where group_threads_at[POLICY_MAX_GROUPS];
+	struct cfg_at open_at;                /* its keyword */
+	struct cfg_at key_at[K_COUNT];        /* its keys (line 0: not given) */
+	struct cfg_at val_at[K_COUNT];        /* and their values */
+	struct cfg_at cpus_at;                /* the top-level `cpus` */
+	struct cfg_at client_cpus_at[POLICY_MAX_CLIENTS];
+	struct cfg_at group_cpus_at[POLICY_MAX_GROUPS];
+	struct cfg_at group_threads_at[POLICY_MAX_GROUPS];
 };
 
 /* ---- Small helpers: the parser may not call libc ---- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-/* Characters of keys, names and numbers. */
-static bool is_word(char c)
-{
-	return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.';
-}
-
-static bool span_is(struct span t, const char *s)
-{
-	size_t i = 0;
-	for (; i < t.n; i++)
-		if (s[i] != t.s[i]) /* also stops at the end of s */
-			return false;
-	return s[i] == '\0';
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
 
 static unsigned cpu_count(uint32_t set)
 {
@@ -136,57 +95,8 @@ static uint32_t board_set(unsigned cpus)
 
 /* ---- Messages ---- */
 
-static void put_c(struct parser *p, char c)
-{
-	if (p->msg_len + 1 < p->msg_size) {
-		p->msg[p->msg_len++] = c;
-		p->msg[p->msg_len] = '\0';
-	}
-}
-
-static void put_s(struct parser *p, const char *s)
-{
-	while (*s)
-		put_c(p, *s++);
-}
-
-static void put_u(struct parser *p, unsigned v)
-{
-	char digits[10];
-	unsigned n = 0;
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (n)
-		put_c(p, digits[--n]);
-}
-
-/* Text from the file: at most SHOWN_MAX characters, unprintable ones as \xNN. */
-static void put_span(struct parser *p, struct span t, bool quoted)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = t.n < SHOWN_MAX ? t.n : SHOWN_MAX;
-
-	if (quoted)
-		put_c(p, '\'');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)t.s[i];
-		if (c >= 0x20 && c < 0x7f) {
-			put_c(p, (char)c);
-		} else {
-			put_s(p, "\\x");
-			put_c(p, hex[c >> 4]);
-			put_c(p, hex[c & 15]);
-		}
-	}
-	if (n < t.n)
-		put_s(p, "...");
-	if (quoted)
-		put_c(p, '\'');
-}
-
 /* A CPU set as the file writes it: runs of three or more as a range. */
-static void put_set(struct parser *p, uint32_t set)
+static void put_set(struct cfg_msg *m, uint32_t set)
 {
 	bool first = true;
 	for (unsigned i = 0; i < POLICY_MAX_CPUS; i++) {
@@ -196,124 +106,62 @@ static void put_set(struct parser *p, uint32_t set)
 		while (j + 1 < POLICY_MAX_CPUS && (set & BIT(j + 1)))
 			j++;
 		if (!first)
-			put_c(p, ',');
+			cfg_put_c(m, ',');
 		first = false;
-		put_u(p, i);
+		cfg_put_u(m, i);
 		if (j > i) {
-			put_c(p, j == i + 1 ? ',' : '-');
-			put_u(p, j);
+			cfg_put_c(m, j == i + 1 ? ',' : '-');
+			cfg_put_u(m, j);
 		}
 	}
 }
 
-/*
- * Writes "file:line:col: " (or "file: " for a place-less error) and the
- * reason, and returns kind so that callers can `return fail(...)`. The reason
- * is fmt with %s a C string, %u an unsigned, %t a token (struct span) in
- * quotes, %w one without, %S a CPU set (uint32_t) and %C "CPU n" or "CPUs set".
- */
-static int fail(struct parser *p, int kind, struct where at, const char *fmt, ...)
+/* The policy's own conversions in messages (cfg_vfail does the rest): %S a CPU set (uint32_t),
+ * %C "CPU n" or "CPUs set". */
+static bool put_conv(struct cfg_msg *m, char conv, va_list *ap)
 {
-	va_list ap;
 	uint32_t set;
 
-	p->msg_len = 0;
-	if (p->msg_size)
-		p->msg[0] = '\0';
-	put_s(p, p->file);
-	if (at.line) {
-		put_c(p, ':');
-		put_u(p, at.line);
-		put_c(p, ':');
-		put_u(p, at.col);
+	switch (conv) {
+	case 'S': put_set(m, va_arg(*ap, uint32_t)); return true;
+	case 'C':
+		set = va_arg(*ap, uint32_t);
+		cfg_put_s(m, cpu_count(set) == 1 ? "CPU " : "CPUs ");
+		put_set(m, set);
+		return true;
+	default: return false;
 	}
-	put_s(p, ": ");
+}
+
+/* Writes "file:line:col: reason" (cfg_vfail) and returns kind, so that callers can `return fail(...)`. */
+static int fail(struct parser *p, int kind, struct cfg_at at, const char *fmt, ...)
+{
+	va_list ap;
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		if (*fmt != '%' || !fmt[1]) {
-			put_c(p, *fmt);
-			continue;
-		}
-		switch (*++fmt) {
-		case 's': put_s(p, va_arg(ap, const char *)); break;
-		case 'u': put_u(p, va_arg(ap, unsigned)); break;
-		case 't': put_span(p, va_arg(ap, struct span), true); break;
-		case 'w': put_span(p, va_arg(ap, struct span), false); break;
-		case 'S': put_set(p, va_arg(ap, uint32_t)); break;
-		case 'C':
-			set = va_arg(ap, uint32_t);
-			put_s(p, cpu_count(set) == 1 ? "CPU " : "CPUs ");
-			put_set(p, set);
-			break;
-		default: put_c(p, *fmt); break;
-		}
-	}
+	cfg_vfail(&p->lx.m, p->lx.file, kind, at, put_conv, fmt, ap);
 	va_end(ap);
 	return kind;
 }
 
 /* ---- Scanning within the current line ---- */
 
-static struct where here(const struct parser *p)
-{
-	return (struct where){ p->line, (unsigned)(p->pos - p->bol) + 1 };
-}
-
-static void skip_blank(struct parser *p)
-{
-	while (p->pos < p->eol && is_blank(p->text[p->pos]))
-		p->pos++;
-}
-
-/* The end of the statement: the end of the line or a comment. */
-static bool at_end(const struct parser *p)
-{
-	return p->pos >= p->eol || p->text[p->pos] == '#';
-}
-
-static bool at_char(const struct parser *p, char c)
-{
-	return p->pos < p->eol && p->text[p->pos] == c;
-}
-
-/* The word at pos, possibly empty; with stop_dash a '-' ends it (ranges). */
-static struct span word(struct parser *p, bool stop_dash)
-{
-	size_t start = p->pos;
-	while (p->pos < p->eol && is_word(p->text[p->pos]) &&
-	       !(stop_dash && p->text[p->pos] == '-'))
-		p->pos++;
-	return (struct span){ p->text + start, p->pos - start };
-}
-
-/* What stands at pos, without consuming it: a word or one character. */
-static struct span token_at(struct parser *p)
-{
-	size_t pos = p->pos;
-	struct span t = word(p, false);
-	p->pos = pos;
-	if (t.n == 0)
-		t = (struct span){ p->text + pos, p->pos < p->eol ? 1 : 0 };
-	return t;
-}
-
 /* Whether the rest of the line (comment aside) ends with '{'. */
 static bool opens_block(const struct parser *p)
 {
 	char last = 0;
-	for (size_t i = p->pos; i < p->eol && p->text[i] != '#'; i++)
-		if (!is_blank(p->text[i]))
-			last = p->text[i];
+	for (size_t i = p->lx.pos; i < p->lx.eol && p->lx.text[i] != '#'; i++)
+		if (!cfg_is_blank(p->lx.text[i]))
+			last = p->lx.text[i];
 	return last == '{';
 }
 
 static int expect_end(struct parser *p, const char *after)
 {
-	skip_blank(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return POLICY_OK;
-	return fail(p, POLICY_E_SYNTAX, here(p), "unexpected %t after %s",
-		    token_at(p), after);
+	return fail(p, POLICY_E_SYNTAX, cfg_here(&p->lx), "unexpected %t after %s",
+		    cfg_token_at(&p->lx), after);
 }
 
 /* ---- Values ---- */
@@ -322,20 +170,20 @@ static int expect_end(struct parser *p, const char *after)
  * A decimal number (saturating at SATURATE); its text in *tok for messages.
  * With stop_dash it ends at '-', as in ranges.
  */
-static int number(struct parser *p, bool stop_dash, unsigned *v, struct span *tok)
+static int number(struct parser *p, bool stop_dash, unsigned *v, struct cfg_span *tok)
 {
-	struct where at = here(p);
-	struct span t = word(p, stop_dash);
+	struct cfg_at at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_word(&p->lx, stop_dash);
 	unsigned n = 0;
 
 	*tok = t;
 	if (t.n == 0) {
-		if (at_end(p))
+		if (cfg_at_end(&p->lx))
 			return fail(p, POLICY_E_NUMBER, at, "a number is missing");
-		return fail(p, POLICY_E_NUMBER, at, "%t is not a number", token_at(p));
+		return fail(p, POLICY_E_NUMBER, at, "%t is not a number", cfg_token_at(&p->lx));
 	}
 	for (size_t i = 0; i < t.n; i++) {
-		if (!is_digit(t.s[i]))
+		if (!cfg_is_digit(t.s[i]))
 			return fail(p, POLICY_E_NUMBER, at, "%t is not a number", t);
 		if (n < SATURATE)
 			n = n * 10 + (unsigned)(t.s[i] - '0');
@@ -348,8 +196,8 @@ static int number(struct parser *p, bool stop_dash, unsigned *v, struct span *to
 static int bounded(struct parser *p, bool stop_dash, const char *what,
 		   unsigned min, unsigned max, unsigned *v)
 {
-	struct where at = here(p);
-	struct span tok;
+	struct cfg_at at = cfg_here(&p->lx);
+	struct cfg_span tok;
 	int err = number(p, stop_dash, v, &tok);
 	if (err)
 		return err;
@@ -361,8 +209,8 @@ static int bounded(struct parser *p, bool stop_dash, const char *what,
 
 static int cpu(struct parser *p, unsigned *v)
 {
-	struct where at = here(p);
-	struct span tok;
+	struct cfg_at at = cfg_here(&p->lx);
+	struct cfg_span tok;
 	int err = number(p, true, v, &tok);
 	if (err)
 		return err;
@@ -375,14 +223,14 @@ static int cpu(struct parser *p, unsigned *v)
 /* If a '-' follows (blanks allowed around it), skips it and returns true. */
 static bool dash(struct parser *p)
 {
-	size_t pos = p->pos;
-	skip_blank(p);
-	if (at_char(p, '-')) {
-		p->pos++;
-		skip_blank(p);
+	size_t pos = p->lx.pos;
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_char(&p->lx, '-')) {
+		p->lx.pos++;
+		cfg_skip_blank(&p->lx);
 		return true;
 	}
-	p->pos = pos;
+	p->lx.pos = pos;
 	return false;
 }
 
@@ -391,7 +239,7 @@ static int cpu_set(struct parser *p, uint32_t *set)
 {
 	*set = 0;
 	for (;;) {
-		struct where at = here(p);
+		struct cfg_at at = cfg_here(&p->lx);
 		unsigned lo, hi;
 		int err = cpu(p, &lo);
 		if (err)
@@ -407,18 +255,18 @@ static int cpu_set(struct parser *p, uint32_t *set)
 		if (*set & bits)
 			return fail(p, POLICY_E_DUPLICATE, at, "%C listed twice", *set & bits);
 		*set |= bits;
-		skip_blank(p);
-		if (!at_char(p, ','))
+		cfg_skip_blank(&p->lx);
+		if (!cfg_at_char(&p->lx, ','))
 			return POLICY_OK;
-		p->pos++;
-		skip_blank(p);
+		p->lx.pos++;
+		cfg_skip_blank(&p->lx);
 	}
 }
 
 /* Priority band: N or N-M. */
 static int band(struct parser *p, unsigned *lo, unsigned *hi)
 {
-	struct where at = here(p);
+	struct cfg_at at = cfg_here(&p->lx);
 	int err = bounded(p, true, "priority", 0, POLICY_PRIO_MAX, lo);
 	if (err)
 		return err;
@@ -432,21 +280,13 @@ static int band(struct parser *p, unsigned *lo, unsigned *hi)
 	return POLICY_OK;
 }
 
-/* A value word, or the single character that stands in its place. */
-static struct span value_word(struct parser *p)
-{
-	struct span t = token_at(p);
-	p->pos += t.n;
-	return t;
-}
-
 static int kind_value(struct parser *p, enum policy_kind *kind)
 {
-	struct where at = here(p);
-	struct span t = value_word(p);
+	struct cfg_at at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 
 	for (unsigned k = 0; k < POLICY_KINDS; k++) {
-		if (!span_is(t, kind_names[k]))
+		if (!cfg_span_is(t, kind_names[k]))
 			continue;
 		if (p->block == B_GROUP && !(GROUP_KINDS & BIT(k)))
 			return fail(p, POLICY_E_NOT_APPLICABLE, at,
@@ -461,11 +301,11 @@ static int kind_value(struct parser *p, enum policy_kind *kind)
 /* The client a group belongs to: it must be defined before the group. */
 static int client_value(struct parser *p, unsigned *client)
 {
-	struct where at = here(p);
-	struct span t = value_word(p);
+	struct cfg_at at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 
 	for (unsigned i = 0; i < p->out->n_clients; i++) {
-		if (span_is(t, p->out->clients[i].name)) {
+		if (cfg_span_is(t, p->out->clients[i].name)) {
 			*client = i;
 			return POLICY_OK;
 		}
@@ -529,7 +369,7 @@ static int group_key(struct parser *p, enum key k)
 }
 
 /* `key value` inside a block; pos is just after the key. */
-static int key_statement(struct parser *p, enum key k, struct span t, struct where at)
+static int key_statement(struct parser *p, enum key k, struct cfg_span t, struct cfg_at at)
 {
 	int err;
 
@@ -539,29 +379,29 @@ static int key_statement(struct parser *p, enum key k, struct span t, struct whe
 	if (p->key_at[k].line)
 		return fail(p, POLICY_E_DUPLICATE, at, "duplicate %t (first at line %u)",
 			    t, p->key_at[k].line);
-	skip_blank(p);
-	if (at_end(p))
-		return fail(p, POLICY_E_SYNTAX, here(p), "%t needs a value", t);
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
+		return fail(p, POLICY_E_SYNTAX, cfg_here(&p->lx), "%t needs a value", t);
 	p->key_at[k] = at;
-	p->val_at[k] = here(p);
+	p->val_at[k] = cfg_here(&p->lx);
 	err = p->block == B_CLIENT ? client_key(p, k) : group_key(p, k);
 	return err ? err : expect_end(p, "the value");
 }
 
 /* The top-level `cpus N`: a check that the file is meant for this board. */
-static int board_statement(struct parser *p, struct where at)
+static int board_statement(struct parser *p, struct cfg_at at)
 {
 	unsigned n;
-	struct where val;
+	struct cfg_at val;
 	int err;
 
 	if (p->cpus_at.line)
 		return fail(p, POLICY_E_DUPLICATE, at, "duplicate 'cpus' (first at line %u)",
 			    p->cpus_at.line);
 	p->cpus_at = at;
-	skip_blank(p);
-	val = here(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	val = cfg_here(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return fail(p, POLICY_E_SYNTAX, val, "'cpus' needs a value");
 	if ((err = bounded(p, false, "cpus", 1, POLICY_MAX_CPUS, &n)))
 		return err;
@@ -571,11 +411,11 @@ static int board_statement(struct parser *p, struct where at)
 	return expect_end(p, "the value");
 }
 
-static int check_name(struct parser *p, struct span name, struct where at)
+static int check_name(struct parser *p, struct cfg_span name, struct cfg_at at)
 {
 	const struct policy *pol = p->out;
 
-	if (!(is_alpha(name.s[0]) || name.s[0] == '_'))
+	if (!(cfg_is_alpha(name.s[0]) || name.s[0] == '_'))
 		return fail(p, POLICY_E_NAME, at, "bad name %t: it starts with a letter or '_'", name);
 	for (size_t i = 0; i < name.n; i++)
 		if (name.s[i] == '.')
@@ -585,32 +425,32 @@ static int check_name(struct parser *p, struct span name, struct where at)
 		return fail(p, POLICY_E_NAME, at, "name %t is longer than %u characters",
 			    name, POLICY_NAME_MAX);
 	for (unsigned i = 0; i < pol->n_clients; i++)
-		if (span_is(name, pol->clients[i].name))
+		if (cfg_span_is(name, pol->clients[i].name))
 			return fail(p, POLICY_E_DUPLICATE, at, "duplicate name %t (client at line %u)",
 				    name, pol->clients[i].line);
 	for (unsigned i = 0; i < pol->n_groups; i++)
-		if (span_is(name, pol->groups[i].name))
+		if (cfg_span_is(name, pol->groups[i].name))
 			return fail(p, POLICY_E_DUPLICATE, at, "duplicate name %t (group at line %u)",
 				    name, pol->groups[i].line);
 	return POLICY_OK;
 }
 
 /* `client NAME {` or `group NAME {`; pos is just after the keyword. */
-static int open_block(struct parser *p, enum block b, struct where at)
+static int open_block(struct parser *p, enum block b, struct cfg_at at)
 {
 	struct policy *pol = p->out;
 	const char *what = block_word(b);
-	struct where name_at;
-	struct span name;
+	struct cfg_at name_at;
+	struct cfg_span name;
 	char *dst;
 	int err;
 
 	if (p->block != B_TOP)
 		return fail(p, POLICY_E_BLOCK, at, "'%s' inside %s '%s' (line %u): is a '}' missing?",
 			    what, block_word(p->block), cur_name(p), p->open_at.line);
-	skip_blank(p);
-	name_at = here(p);
-	name = word(p, false);
+	cfg_skip_blank(&p->lx);
+	name_at = cfg_here(&p->lx);
+	name = cfg_word(&p->lx, false);
 	if (name.n == 0)
 		return fail(p, POLICY_E_SYNTAX, name_at, "'%s' needs a name", what);
 	if ((err = check_name(p, name, name_at)))
@@ -619,10 +459,10 @@ static int open_block(struct parser *p, enum block b, struct where at)
 	    (b == B_CLIENT ? POLICY_MAX_CLIENTS : POLICY_MAX_GROUPS))
 		return fail(p, POLICY_E_LIMIT, at, "more than %u %ss", b == B_CLIENT ?
 			    POLICY_MAX_CLIENTS : POLICY_MAX_GROUPS, what);
-	skip_blank(p);
-	if (!at_char(p, '{'))
-		return fail(p, POLICY_E_BLOCK, here(p), "expected '{' after %s %t", what, name);
-	p->pos++;
+	cfg_skip_blank(&p->lx);
+	if (!cfg_at_char(&p->lx, '{'))
+		return fail(p, POLICY_E_BLOCK, cfg_here(&p->lx), "expected '{' after %s %t", what, name);
+	p->lx.pos++;
 	if ((err = expect_end(p, "'{' (one statement per line)")))
 		return err;
 
@@ -641,7 +481,7 @@ static int open_block(struct parser *p, enum block b, struct where at)
 	p->block = b;
 	p->open_at = at;
 	for (unsigned k = 0; k < K_COUNT; k++)
-		p->key_at[k] = p->val_at[k] = (struct where){ 0, 0 };
+		p->key_at[k] = p->val_at[k] = (struct cfg_at){ 0, 0 };
 	return POLICY_OK;
 }
 
@@ -744,12 +584,12 @@ static int finish_group(struct parser *p)
 
 static int close_block(struct parser *p)
 {
-	struct where at = here(p);
+	struct cfg_at at = cfg_here(&p->lx);
 	int err;
 
 	if (p->block == B_TOP)
 		return fail(p, POLICY_E_BLOCK, at, "'}' without an open block");
-	p->pos++;
+	p->lx.pos++;
 	if ((err = expect_end(p, "'}'")))
 		return err;
 	err = p->block == B_CLIENT ? finish_client(p) : finish_group(p);
@@ -759,24 +599,24 @@ static int close_block(struct parser *p)
 
 static int statement(struct parser *p)
 {
-	struct where at;
-	struct span t;
+	struct cfg_at at;
+	struct cfg_span t;
 
-	skip_blank(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return POLICY_OK;
-	at = here(p);
-	if (at_char(p, '}'))
+	at = cfg_here(&p->lx);
+	if (cfg_at_char(&p->lx, '}'))
 		return close_block(p);
-	if (at_char(p, '{'))
+	if (cfg_at_char(&p->lx, '{'))
 		return fail(p, POLICY_E_BLOCK, at, "unexpected '{': a block starts with 'client NAME {' or 'group NAME {'");
-	t = word(p, false);
+	t = cfg_word(&p->lx, false);
 	if (t.n == 0)
-		return fail(p, POLICY_E_SYNTAX, at, "unexpected %t", token_at(p));
-	if (span_is(t, "group") || (span_is(t, "client") && (p->block != B_GROUP || opens_block(p))))
-		return open_block(p, span_is(t, "group") ? B_GROUP : B_CLIENT, at);
+		return fail(p, POLICY_E_SYNTAX, at, "unexpected %t", cfg_token_at(&p->lx));
+	if (cfg_span_is(t, "group") || (cfg_span_is(t, "client") && (p->block != B_GROUP || opens_block(p))))
+		return open_block(p, cfg_span_is(t, "group") ? B_GROUP : B_CLIENT, at);
 	for (unsigned k = 0; k < K_COUNT; k++) {
-		if (!span_is(t, keys[k].name))
+		if (!cfg_span_is(t, keys[k].name))
 			continue;
 		if (p->block != B_TOP)
 			return key_statement(p, (enum key)k, t, at);
@@ -837,55 +677,34 @@ int policy_parse(const char *text, size_t len, const char *file,
 		 unsigned board_cpus, struct policy *out,
 		 char *msg, size_t msg_size)
 {
-	struct parser p = {
-		.text = text, .len = len, .line = 1, .file = file ? file : "policy",
-		.board = board_cpus, .out = out, .msg = msg, .msg_size = msg ? msg_size : 0,
-	};
-	const struct where nowhere = { 0, 0 };
+	struct parser p = { .board = board_cpus, .out = out };
+	const struct cfg_at nowhere = { 0, 0 };
 	int err;
 
-	if (!text) /* an empty buffer may come without one */
-		p.text = "", p.len = 0;
-	if (p.msg_size)
-		msg[0] = '\0';
+	cfg_start(&p.lx, text, len, file ? file : "policy", msg, msg_size);
 	clear(out);
 	if (board_cpus < 1 || board_cpus > POLICY_MAX_CPUS)
 		return fail(&p, POLICY_E_BOARD, nowhere, "a board of %u CPUs is not supported (1..%u)",
 			    board_cpus, POLICY_MAX_CPUS);
-	if (p.len > POLICY_MAX_BYTES)
+	if (p.lx.len > POLICY_MAX_BYTES)
 		return fail(&p, POLICY_E_LIMIT, nowhere, "larger than %u bytes", POLICY_MAX_BYTES);
 	out->n_cpus = board_cpus;
-	for (;; p.line++) {
-		p.pos = p.bol;
-		for (p.eol = p.bol; p.eol < p.len && p.text[p.eol] != '\n'; p.eol++)
-			;
+	do {
 		if ((err = statement(&p)))
 			return err;
-		if (p.eol >= p.len)
-			break;
-		p.bol = p.eol + 1;
-	}
-	p.pos = p.len;
+	} while (cfg_next_line(&p.lx));
+	p.lx.pos = p.lx.len;
 	if (p.block != B_TOP)
 		return fail(&p, POLICY_E_BLOCK, p.open_at, "%s '%s' is never closed: '}' missing",
 			    block_word(p.block), cur_name(&p));
 	if (out->n_clients == 0)
-		return fail(&p, POLICY_E_MISSING, here(&p), "no client defined");
+		return fail(&p, POLICY_E_MISSING, cfg_here(&p.lx), "no client defined");
 	return check_usable(&p);
 }
 
 /* ---- The invariants, checked without the parser's help ---- */
 
-static bool name_ok(const char *name)
-{
-	size_t n = 0;
-	if (!(is_alpha(name[0]) || name[0] == '_'))
-		return false;
-	for (; n <= POLICY_NAME_MAX && name[n]; n++)
-		if (!(is_word(name[n]) && name[n] != '.'))
-			return false;
-	return n <= POLICY_NAME_MAX;
-}
+static bool name_ok(const char *name) { return cfg_name_ok(name, POLICY_NAME_MAX); }
 
 /* The tuning fields hold a value exactly where they apply. */
 static bool tuning_ok(unsigned kind, unsigned period, unsigned hysteresis)
@@ -945,7 +764,7 @@ static bool pairs_ok(const struct policy *p)
 		for (unsigned j = i + 1; j < n; j++) {
 			const char *b = j < p->n_clients ? p->clients[j].name
 							 : p->groups[j - p->n_clients].name;
-			if (str_eq(a, b))
+			if (cfg_str_eq(a, b))
 				return false;
 			if (j >= p->n_clients)
 				continue;

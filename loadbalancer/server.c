@@ -82,15 +82,7 @@ static struct log_entry logbuf[LOG_MAX];
 static unsigned log_n, log_lost;
 static uint8_t slot_used[MU_CAP_SLOTS];
 
-static uint32_t *mr(void) { return mu_utcb()->mr; }
-
-static uint64_t now_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
-static uint64_t now_ms(void) { return (now_ns() - start_ns) / 1000000u; }
+static uint64_t now_ms(void) { return (mu_clock_ns() - start_ns) / 1000000u; }
 
 /* Into the kernel's trace buffer (uapi/muon/trace.h, docs/tracing.md) and our own log. */
 static void trace(unsigned event, uint32_t kid, unsigned from, unsigned to, unsigned reason, unsigned load)
@@ -257,9 +249,9 @@ static void decide(void)
 		snap.threads[snap.n_threads++] = (struct lb_thread){ i, t->fixed ? POLICY_MAX_CLIENTS : in->client,
 			in->group, t->cpu, t->load, t->moved_at_ms };
 	}
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mu_clock_ns();
 	lb_plan(&pol, &snap, &plan_out);
-	uint64_t dt = now_ns() - t0;
+	uint64_t dt = mu_clock_ns() - t0;
 	cost[cost_n++ % COST_N] = (uint32_t)dt;
 	for (unsigned k = 0; k < plan_out.n; k++) {
 		const struct lb_move *mv = &plan_out.moves[k];
@@ -313,7 +305,7 @@ static void measure_cpus(uint64_t el)
 /* Once a period: measure, drop the dead, plan. */
 static void period(void)
 {
-	uint64_t now = now_ns(), el = now - last_ns;
+	uint64_t now = mu_clock_ns(), el = now - last_ns;
 	if (!el)
 		return;
 	measure_cpus(el);
@@ -422,7 +414,7 @@ static int run_thread(unsigned ii, uint32_t slot, uint32_t *cpu_out)
 		if (!t)
 			return MU_ENOMEM;
 		if (!managed()) {   /* we slept without periods: the CPUs' load since then, and periods from now */
-			uint64_t now = now_ns();
+			uint64_t now = mu_clock_ns();
 			if (now > last_ns)
 				measure_cpus(now - last_ns);
 			last_ns = now;
@@ -555,8 +547,7 @@ static int open_instance(uint32_t *gate_slot, uint32_t *id)
 	for (unsigned c = 0; c < ncpus; c++)
 		if (in->set >> c & 1)
 			in->vmap[in->nv++] = (uint8_t)c;
-	mr()[0] = MU_OBJ_GATE; mr()[1] = slot; mr()[2] = MU_CAP_THREAD; mr()[3] = INST_LABEL + ii;
-	int err = mu_rpc(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4));
+	int err = mu_create(MU_OBJ_GATE, slot, MU_CAP_THREAD, INST_LABEL + ii);
 	if (err)
 		return err;
 	in->used = true;
@@ -628,7 +619,7 @@ int main(void)
 			tick_ms = pol.groups[g].period_ms;
 	if (!tick_ms)
 		tick_ms = POLICY_DEFAULT_PERIOD;
-	start_ns = last_ns = now_ns();
+	start_ns = last_ns = mu_clock_ns();
 	for (unsigned c = 0; c < ncpus; c++)
 		cpu_idle[c] = kernel_idle(c);
 	printf("balancer: %u clients, %u groups on %u CPUs, tick %u ms (the shortest period)\n", pol.n_clients,
@@ -670,10 +661,10 @@ int main(void)
 		uint32_t keep[8];   /* the reply waits in the message registers */
 		memcpy(keep, mr(), sizeof(keep));
 		if (managed()) {
-			uint64_t now = now_ns(), next = last_ns + tick_ms * 1000000ull;
+			uint64_t now = mu_clock_ns(), next = last_ns + tick_ms * 1000000ull;
 			if (now >= next) {
 				period();
-				now = now_ns();
+				now = mu_clock_ns();
 				next = last_ns + tick_ms * 1000000ull;
 			}
 			timeout = next > now ? (uint32_t)((next - now) / 1000) : 0;

@@ -120,7 +120,7 @@ void at_main(const struct mu_env *env)
 	static uint32_t in[MU_MR_COUNT];
 	bool reported = false, reply = false;
 	control_slot = ctl ? ctl->slot : 0;
-	uint64_t next_tick = clock_ns();
+	uint64_t next_tick = mu_clock_ns();
 	at_init(&at, (uint32_t)next_tick ^ 0x41542b43u);
 	next_tick += TICK_NS;
 	uint32_t wait = 0;
@@ -133,7 +133,7 @@ void at_main(const struct mu_env *env)
 		reply = false;
 		if (err == MU_OK)
 			memcpy(in, mr(), MU_TAG_WORDS(tag) * sizeof(uint32_t));
-		uint64_t now = clock_ns();
+		uint64_t now = mu_clock_ns();
 		for (unsigned k = 0; now >= next_tick && k < 10; k++, next_tick += TICK_NS)
 			tick();
 		if (now >= next_tick)   /* more than a second behind: the network's time jumps */
@@ -141,7 +141,7 @@ void at_main(const struct mu_env *env)
 		if (!reported)   /* init may be calling us (AT_RESET) right now: do not wait behind it */
 			reported = report(serve ? 0 : 1, 0, 0, serve ? "at-server: ready" : "at-server: no 'at' service to serve",
 					  20000) != MU_ETIMEDOUT;
-		now = clock_ns();
+		now = mu_clock_ns();
 		wait = now >= next_tick ? 0 : (uint32_t)((next_tick - now) / 1000) + 1;
 		if (!reported && wait > 100000)
 			wait = 100000;

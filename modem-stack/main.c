@@ -15,21 +15,6 @@
 #include <muon/env.h>
 #include "target.h"
 
-uint64_t clock_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
-const struct mu_env_entry *env_find(const struct mu_env *env, const char *name, uint32_t kind)
-{
-	uint32_t n = env->n < MU_ENV_MAX ? env->n : MU_ENV_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		if (env->e[i].kind == kind && !strncmp(env->e[i].name, name, sizeof(env->e[i].name)))
-			return &env->e[i];
-	return NULL;
-}
-
 int report(uint32_t status, uint32_t v1, uint32_t v2, const char *text, uint32_t timeout_us)
 {
 	uint32_t n = (uint32_t)strlen(text);
@@ -57,12 +42,11 @@ int next_message(bool reply, uint32_t rtag, uint32_t timeout, uint32_t *tag, uin
 int spawn(uint32_t slot, void (*fn)(uint32_t), void *stack_top, uint32_t arg, uint32_t prio)
 {
 	int err;
-	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* a crash goes to init, which restarts the partition */
-	if ((err = mu_rpc(slot, MU_TAG(MU_THREAD_CONTROL, 2))) != MU_OK)
+	/* A crash goes to init, which restarts the partition. */
+	if ((err = mu_thread_control(slot, ~0u, MU_CAP_PARENT)) != MU_OK)
 		return err;
 	/* Started at the lowest priority: it runs for real once the instance places it. */
-	mr()[0] = (uint32_t)fn; mr()[1] = (uint32_t)stack_top; mr()[2] = arg; mr()[3] = 1;
-	if ((err = mu_rpc(slot, MU_TAG(MU_THREAD_START, 4))) != MU_OK)
+	if ((err = mu_thread_start(slot, fn, stack_top, arg, 1)) != MU_OK)
 		return err;
 	if ((err = mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0))) != MU_OK)
 		return err;

@@ -10,9 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <muon/user.h>
-#include <muon/env.h>
-
-static inline uint32_t *mr(void) { return mu_utcb()->mr; }
+#include <muon/envpage.h>
 
 /* strlen that stops at max (C11 has no strnlen). */
 static inline uint32_t bounded_len(const char *s, uint32_t max)
@@ -23,11 +21,6 @@ static inline uint32_t bounded_len(const char *s, uint32_t max)
 	return n;
 }
 
-/* The board clock in ns (MU_THREAD_CLOCK on our first thread: any thread of the task may ask). */
-uint64_t clock_ns(void);
-
-/* The entry of kind `kind` named `name`, or NULL. */
-const struct mu_env_entry *env_find(const struct mu_env *env, const char *name, uint32_t kind);
 
 /*
  * Tell init how we are (MU_APP_REPORT on MU_CAP_PARENT): status, two values,

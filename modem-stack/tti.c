@@ -415,7 +415,7 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		    MU_TAG_LABEL(rtag) != MU_OK)
 			cnt.stage_errors++;
 		if (timed || k == NSTAGE - 1) {
-			uint64_t now = clock_ns();
+			uint64_t now = mu_clock_ns();
 			dur[k] = (uint32_t)(now - t);
 			t = now;
 		}
@@ -440,7 +440,7 @@ static void tti_thread(uint32_t arg)
 	 * unmask, a little after ours: tick k is due at base + k ms, and the
 	 * jitter we measure is at most that little (one system call) too high.
 	 */
-	uint64_t base = clock_ns(), k = 0;
+	uint64_t base = mu_clock_ns(), k = 0;
 	int err = mu_rpc(timer_slot, MU_TAG(MU_IRQ_UNMASK, 0));
 	atomic_store(&tti_state, err ? 2u + (uint32_t)err : 1u);
 	while (err)   /* nothing to pace us: wait for good (the service thread reports it) */
@@ -456,7 +456,7 @@ static void tti_thread(uint32_t arg)
 			continue;
 		uint32_t skipped = mr()[1];   /* periods that passed while the object was masked */
 		uint32_t slept = MU_TAG_WORDS(tag) >= 3 ? mr()[2] : 0;   /* of those and this one, fell due asleep */
-		uint64_t woke = clock_ns();
+		uint64_t woke = mu_clock_ns();
 		mu_rpc(timer_slot, MU_TAG(MU_IRQ_UNMASK, 0));   /* at once: the next period is timed meanwhile */
 		k += 1 + (uint64_t)skipped;
 		tti_run(woke, base + k * TTI_NS, skipped, slept);
@@ -471,10 +471,10 @@ static uint32_t data_wait(uint32_t ms)
 		return MU_TAG(MU_ESTATE, 0);
 	if (ms > 60000)
 		ms = 60000;
-	uint64_t end = clock_ns() + ms * 1000000ull;
+	uint64_t end = mu_clock_ns() + ms * 1000000ull;
 	for (;;) {
 		uint32_t n = dl_waiting();
-		uint64_t now = clock_ns();
+		uint64_t now = mu_clock_ns();
 		if (n || now >= end) {
 			mr()[0] = n;
 			return MU_TAG(n ? MU_OK : MU_ETIMEDOUT, 1);
@@ -654,10 +654,10 @@ static uint32_t calibrate(uint32_t w)
 	for (unsigned k = 0; k < NSTAGE; k++)
 		stage_fn[k](0);
 	for (unsigned i = 0; i < CALIBRATE_RUNS; i++) {
-		uint64_t t0 = clock_ns();
+		uint64_t t0 = mu_clock_ns();
 		for (unsigned k = 0; k < NSTAGE; k++)
 			stage_fn[k](i + 1);
-		uint64_t d = clock_ns() - t0;
+		uint64_t d = mu_clock_ns() - t0;
 		uint32_t v = d > 0xffffffffu ? 0xffffffffu : (uint32_t)d, j = i;
 		for (; j > 0 && ns[j - 1] > v; j--)   /* insertion: ns[0..i] stays sorted */
 			ns[j] = ns[j - 1];
@@ -683,18 +683,6 @@ static void choose_work(void)
 	atomic_store(&work_req, work_now);
 }
 
-static int make(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
-{
-	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
-	return mu_rpc(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4));
-}
-
-static int bind(uint32_t obj, uint32_t label_op, uint32_t thread, uint32_t label)
-{
-	mr()[0] = thread; mr()[1] = label;
-	return mu_rpc(obj, MU_TAG(label_op, 2));
-}
-
 static uint32_t cpu_of(uint32_t thread)
 {
 	return mu_invoke(thread, MU_TAG(MU_THREAD_INFO, 0), 0) == MU_OK ? mr()[0] : ~0u;
@@ -708,19 +696,19 @@ static const char *build(const struct mu_env *env, const struct mu_env_entry *da
 	void (*const fn[6])(uint32_t) = { stage_thread, stage_thread, stage_thread, stage_thread, data_thread,
 					  tti_thread };
 	for (unsigned k = 0; k < 6; k++) {   /* threads first, not yet started: gates bind to them */
-		mr()[0] = MU_OBJ_THREAD; mr()[1] = slots[k]; mr()[2] = MU_CAP_TASK; mr()[3] = UTCB_BASE - k * 4096u;
-		if ((*err = mu_rpc(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4))) != MU_OK)
+		if ((*err = mu_create(MU_OBJ_THREAD, slots[k], MU_CAP_TASK, UTCB_BASE - k * 4096u)) != MU_OK)
 			return "no thread";
 	}
 	for (unsigned k = 0; k < NSTAGE; k++)
-		if ((*err = make(MU_OBJ_GATE, G_STAGE + k, S_STAGE + k, L_STAGE + k)) != MU_OK)
+		if ((*err = mu_create(MU_OBJ_GATE, G_STAGE + k, S_STAGE + k, L_STAGE + k)) != MU_OK)
 			return "no gate";
-	if ((*err = make(MU_OBJ_GATE, G_START, S_TTI, L_START)) || (*err = make(MU_OBJ_GATE, G_SIGNAL, S_DATA, L_SIGNAL)) ||
-	    (*err = make(MU_OBJ_GATE, G_SLEEP, MU_CAP_THREAD, L_SLEEP)))
+	if ((*err = mu_create(MU_OBJ_GATE, G_START, S_TTI, L_START)) ||
+	    (*err = mu_create(MU_OBJ_GATE, G_SIGNAL, S_DATA, L_SIGNAL)) ||
+	    (*err = mu_create(MU_OBJ_GATE, G_SLEEP, MU_CAP_THREAD, L_SLEEP)))
 		return "no gate";
-	if ((*err = bind(timer_slot, MU_IRQ_BIND, S_TTI, L_TIMER)) != MU_OK)
+	if ((*err = mu_bind(timer_slot, MU_IRQ_BIND, S_TTI, L_TIMER)) != MU_OK)
 		return "the timer would not bind";
-	if (data && (*err = bind(data->slot, MU_GATE_BIND, S_DATA, data->label)) != MU_OK)
+	if (data && (*err = mu_bind(data->slot, MU_GATE_BIND, S_DATA, data->label)) != MU_OK)
 		return "the data gate would not bind";
 	for (unsigned k = 0; k < 6; k++)
 		if ((*err = spawn(slots[k], fn[k], stacks[k] + STACK_WORDS, k < NSTAGE ? k : 0, env->priority + prio[k])))

@@ -30,15 +30,8 @@ enum app_status {
 	APP_EHIJACK = 11,     /* probe: a gate it holds as a client let it bind, relabel, wait or reply through it */
 };
 
-/* ---- the env page (env.c) */
-
-/* NULL if env can be used, else why not. */
-const char *env_check(const struct mu_env *env);
-/* The entry named `name` of kind `kind`, sane for its kind (slot in range, region inside user space), or NULL. */
-const struct mu_env_entry *env_find(const struct mu_env *env, const char *name, uint32_t kind);
-/* Copy a 24-byte name field as a C string (dst holds 25 bytes); printable ASCII only, others become '?'. */
-void env_name(char dst[25], const char src[24]);
-bool env_mode_is(const struct mu_env *env, const char *mode);
+/* ---- the env page: the user library's (apps/lib/env.c) */
+#include <muon/envpage.h>
 
 /* ---- AT responses (at.c) */
 
@@ -128,14 +121,11 @@ uint32_t meter_mean(const struct meter *m);
 extern const struct mu_env *app_env;
 void app_set_name(const char *partition, const char *program);   /* "partition/program" on console lines */
 
-static inline uint32_t *mr(void) { return mu_utcb()->mr; }
-
 void app_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* MU_APP_REPORT to init: status, two values, text (at most 100 bytes; init prefixes it with
  * partition/program). The call's result. */
 int app_report(uint32_t status, uint32_t v1, uint32_t v2, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-uint64_t app_now_ns(void);
 void app_sleep_ms(uint32_t ms);
 bool app_due(uint64_t *next_ns, uint32_t every_ms);   /* true once every every_ms, at most */
 
@@ -153,7 +143,6 @@ int app_place(unsigned idx);
 unsigned app_cpu(unsigned idx);          /* where it runs now (THREAD_INFO) */
 /* A free capability slot for an object of ours, or 0. */
 uint32_t app_slot(void);
-int app_create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
 
 /*
  * A group of n threads doing the same job: thread 0 (the caller) and n-1

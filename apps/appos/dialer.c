@@ -152,13 +152,13 @@ static unsigned run_malformed(unsigned *tried)
 /* Wait for the simulated network: AT+CREG? until registered (home or roaming). */
 static bool registered(void)
 {
-	uint64_t until = app_now_ns() + REG_WAIT_MS * 1000000ull;
+	uint64_t until = mu_clock_ns() + REG_WAIT_MS * 1000000ull;
 	do {
 		int stat = at("AT+CREG?") ? -1 : at_creg(resp, resp_len);
 		if (stat == 1 || stat == 5)
 			return true;
 		app_sleep_ms(100);
-	} while (app_now_ns() < until);
+	} while (mu_clock_ns() < until);
 	return false;
 }
 
@@ -276,7 +276,7 @@ void mode_dialer(void)
 	/* The slow loop: one AT+CSQ and a few packets a period; a report when that starts or stops failing. */
 	bool failing = status != APP_OK;
 	uint32_t rounds = 0, round_fail = 0;
-	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
+	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull;
 	for (;;) {
 		app_sleep_ms(DIAL_PERIOD_MS);
 		group_tend(&g);

@@ -101,7 +101,7 @@ void mode_prodcons(void)
 	nstages = group_start(&g, want, stage);
 	int err = MU_OK;
 	for (unsigned k = 1; k < nstages && !err; k++)
-		err = (gates[k] = app_slot()) ? app_create(MU_OBJ_GATE, gates[k], app_thread_cap(k), PC_GATE_LABEL + k)
+		err = (gates[k] = app_slot()) ? mu_create(MU_OBJ_GATE, gates[k], app_thread_cap(k), PC_GATE_LABEL + k)
 					      : MU_ENOMEM;
 	if (nstages < 2 || err) {
 		app_report(APP_ETHREAD, nstages, (uint32_t)err, "no consumer (%u threads, gate error %d)", nstages, err);
@@ -109,7 +109,7 @@ void mode_prodcons(void)
 			app_sleep_ms(60000);
 	}
 	group_report(&g, nstages == 2 ? "threads (producer, consumer)" : "threads (producer, stages, consumer)");
-	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
+	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull;
 	uint32_t produced = 0, failed = 0, miscounted = 0;
 	bool failing = false;
 	for (;;) {

@@ -74,19 +74,11 @@ int app_report(uint32_t status, uint32_t v1, uint32_t v2, const char *fmt, ...)
 
 /* ---- time */
 
-uint64_t app_now_ns(void)
-{
-	/* Any thread cap tells the time; the main thread's is always there. */
-	if (mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0) != MU_OK)
-		return 0;
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
 void app_sleep_ms(uint32_t ms)
 {
-	uint64_t end = app_now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t end = mu_clock_ns() + (uint64_t)ms * 1000000u;
 	for (;;) {
-		uint64_t now = app_now_ns();
+		uint64_t now = mu_clock_ns();
 		if (!now || now >= end)
 			return;
 		uint64_t left_us = (end - now) / 1000 + 1;
@@ -101,7 +93,7 @@ void app_sleep_ms(uint32_t ms)
 
 bool app_due(uint64_t *next_ns, uint32_t every_ms)
 {
-	uint64_t now = app_now_ns();
+	uint64_t now = mu_clock_ns();
 	if (now < *next_ns)
 		return false;
 	*next_ns = now + (uint64_t)every_ms * 1000000u;
@@ -125,15 +117,6 @@ uint32_t app_slot(void)
 	while (next_slot < MU_CAP_SLOTS && env_slot(next_slot))
 		next_slot++;
 	return next_slot < MU_CAP_SLOTS ? next_slot++ : 0;
-}
-
-int app_create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
-{
-	mr()[0] = type;
-	mr()[1] = slot;
-	mr()[2] = a;
-	mr()[3] = b;
-	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
 }
 
 /* ---- threads */
@@ -171,7 +154,7 @@ int app_thread(unsigned idx, void (*fn)(uint32_t), uint32_t arg)
 	int err = MU_ENOMEM;
 	uint32_t slot;
 	while ((slot = app_slot()) != 0 &&
-	       (err = app_create(MU_OBJ_THREAD, slot, MU_CAP_TASK, UTCB_TOP - idx * 4096u)) == MU_EBUSY)
+	       (err = mu_create(MU_OBJ_THREAD, slot, MU_CAP_TASK, UTCB_TOP - idx * 4096u)) == MU_EBUSY)
 		;
 	if (!slot || err)
 		return err ? err : MU_ENOMEM;
@@ -179,15 +162,9 @@ int app_thread(unsigned idx, void (*fn)(uint32_t), uint32_t arg)
 	threads[idx].fn = fn;
 	threads[idx].arg = arg;
 	/* Our pager serves its page faults; init hears of its exceptions, as of ours. */
-	mr()[0] = MU_CAP_PAGER;
-	mr()[1] = MU_CAP_PARENT;
-	if ((err = mu_invoke(slot, MU_TAG(MU_THREAD_CONTROL, 2), 0)) != MU_OK)
+	if ((err = mu_thread_control(slot, MU_CAP_PAGER, MU_CAP_PARENT)) != MU_OK)
 		return err;
-	mr()[0] = (uint32_t)thread_entry;
-	mr()[1] = (uint32_t)(stacks[idx] + 256);
-	mr()[2] = idx;
-	mr()[3] = prio;
-	return mu_invoke(slot, MU_TAG(MU_THREAD_START, 4), 0);
+	return mu_thread_start(slot, thread_entry, stacks[idx] + 256, idx, prio);
 }
 
 /* A call with a send timeout: the IPC error, else the reply's label. */

@@ -28,19 +28,19 @@ static volatile uint32_t passes[APP_MAX_THREADS], corrupt[APP_MAX_THREADS];
 
 static uint32_t elapsed_ms(uint64_t since)
 {
-	return (uint32_t)((app_now_ns() - since) / 1000000u);
+	return (uint32_t)((mu_clock_ns() - since) / 1000000u);
 }
 
 /* ---- sensitive */
 
 static void sensitive_burst(unsigned idx)
 {
-	uint64_t t0 = app_now_ns(), units = 0;
+	uint64_t t0 = mu_clock_ns(), units = 0;
 	do {
 		work_block(&app_scratch[idx].work);
 		units++;
 	} while (elapsed_ms(t0) < SENS_BURST_MS);
-	meter_add(&meters[idx], units, app_now_ns() - t0);
+	meter_add(&meters[idx], units, mu_clock_ns() - t0);
 }
 
 static void sensitive_thread(uint32_t idx)
@@ -59,7 +59,7 @@ void mode_sensitive(void)
 	unsigned n = group_start(&g, want, sensitive_thread);
 	group_report(&g, "threads");
 	work_init(&app_scratch[0].work, 0);
-	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
+	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull;
 	for (;;) {
 		sensitive_burst(0);
 		group_tend(&g);
@@ -81,7 +81,7 @@ void mode_sensitive(void)
 
 static void vcpu_run(unsigned idx)
 {
-	uint64_t t0 = app_now_ns();
+	uint64_t t0 = mu_clock_ns();
 	do {
 		uint32_t pass = passes[idx] + (idx << 24);
 		pattern_fill(app_scratch[idx].page, VM_WORDS, pass);
@@ -105,12 +105,12 @@ void mode_vm(void)
 	unsigned want = app_env->threads < 2 ? 2 : app_env->threads;
 	unsigned n = group_start(&g, want, vcpu_thread);
 	group_report(&g, "vCPUs");
-	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull, next_watch = 0;
+	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull, next_watch = 0;
 	uint32_t seen[APP_MAX_THREADS] = { 0 }, reported_corrupt = 0;
 	uint64_t moved_at[APP_MAX_THREADS];
 	bool stalled[APP_MAX_THREADS] = { false };
 	for (unsigned i = 0; i < n; i++)
-		moved_at[i] = app_now_ns();
+		moved_at[i] = mu_clock_ns();
 	for (;;) {
 		vcpu_run(0);
 		group_tend(&g);
@@ -118,7 +118,7 @@ void mode_vm(void)
 			for (unsigned i = 1; i < n; i++) {
 				if (passes[i] != seen[i]) {
 					seen[i] = passes[i];
-					moved_at[i] = app_now_ns();
+					moved_at[i] = mu_clock_ns();
 					if (stalled[i])
 						app_report(APP_OK, i, 0, "vCPU %u runs again", i);
 					stalled[i] = false;
@@ -170,7 +170,7 @@ void mode_spin(void)
 	unsigned n = group_start(&g, app_env->threads, spin_thread);
 	group_report(&g, what);
 	work_init(&app_scratch[0].work, 0);
-	uint64_t next_progress = app_now_ns() + APP_PROGRESS_MS * 1000000ull;
+	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull;
 	for (;;) {
 		for (unsigned i = 0; i < SPIN_CHECK; i++) {
 			work_block(&app_scratch[0].work);

@@ -6,14 +6,10 @@
 #include <stdint.h>
 #include <muon/user.h>
 
-static inline uint32_t *mr(void) { return mu_utcb()->mr; }
-
 extern uint32_t archive_bytes;   /* the module archive at MU_BOOT_MODULE_VA */
 extern bool lb_up;
 #define LB_THREAD_SLOT 42   /* the balancer's thread, in our table (main.c: LB_BASE + 1) */
 
-int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
-int delete_cap(uint32_t slot);
 uint32_t quota_used(uint32_t factory);
 /* User memory: init's pool of pages from sigma0, each charged to an owner (main.c). */
 enum { OWNER_FREE, OWNER_LOST, OWNER_TESTS, OWNER_LB, OWNER_PART0, OWNER_MAX = OWNER_PART0 + 8 };

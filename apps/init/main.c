@@ -79,18 +79,6 @@ enum { CHILD_FACTORY = 12, GATE = 13, SLOT0 = 16, LB_FACTORY = 40, LB_BASE = 41,
 #define ASID_TEST_QUOTA (16 * 1024 * 1024)
 
 
-int fcreate(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
-{
-	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
-	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
-}
-
-int delete_cap(uint32_t slot)
-{
-	mr()[0] = MU_ITEM_CAP; mr()[1] = slot; mr()[2] = 0; mr()[3] = 1;
-	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
-}
-
 uint32_t quota_used(uint32_t factory)
 {
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
@@ -261,15 +249,16 @@ static int spawn(unsigned owner, uint32_t base, uint32_t factory, const uint8_t 
 		 uint32_t sched, uint32_t quota, uint32_t prio, const uint8_t *data, uint32_t data_len)
 {
 	uint32_t task = base, thread = base + 1;
-	if (fcreate(factory, MU_OBJ_TASK, task, 0, 0) || fcreate(factory, MU_OBJ_THREAD, thread, task, CHILD_UTCB))
+	if (mu_factory_create(factory, MU_OBJ_TASK, task, 0, 0) ||
+	    mu_factory_create(factory, MU_OBJ_THREAD, thread, task, CHILD_UTCB))
 		return -1;
 	uint32_t entry = load(owner, task, img, size);
 	for (uint32_t va = CHILD_STACK_TOP - 4 * 4096; va < CHILD_STACK_TOP; va += 4096)
 		if (give_page(owner, task, va, MU_PROT_R | MU_PROT_W, 0, 0, 0) != MU_OK)
 			return -1;
 	/* Its capabilities: itself, its thread, a factory, init as parent, and the console. */
-	if (fcreate(factory, MU_OBJ_FACTORY, base + 2, quota, 0) ||
-	    fcreate(factory, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
+	if (mu_factory_create(factory, MU_OBJ_FACTORY, base + 2, quota, 0) ||
+	    mu_factory_create(factory, MU_OBJ_GATE, base + 3, MU_CAP_THREAD, label))
 		return -1;
 	static const uint8_t to[] = { MU_CAP_TASK, MU_CAP_THREAD, MU_CAP_FACTORY, MU_CAP_PARENT, MU_CAP_CONSOLE, MU_CAP_SCHED };
 	for (unsigned i = 0; i < sizeof(to); i++) {
@@ -283,15 +272,14 @@ static int spawn(unsigned owner, uint32_t base, uint32_t factory, const uint8_t 
 		if (give_page(owner, task, LB_POLICY_VA + off, MU_PROT_R, data + off, 0,
 			      data_len - off < 4096 ? data_len - off : 4096) != MU_OK)
 			return -1;
-	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* exceptions come to us too */
-	if (!entry || mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
+	/* Exceptions come to us too. */
+	if (!entry || mu_thread_control(thread, ~0u, MU_CAP_PARENT) != MU_OK)
 		return -1;
 	/* Placed first, where we run: a start alone gives it at most our own priority. */
 	if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
 	    mu_run_thread(MU_CAP_SCHED, thread, prio, MU_CPUSET(0, 0), mr()[2], 0) < 0)
 		return -1;
-	mr()[0] = entry; mr()[1] = CHILD_STACK_TOP; mr()[2] = arg; mr()[3] = prio;
-	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) == MU_OK ? 0 : -1;
+	return mu_thread_start(thread, (void (*)(uint32_t))entry, (void *)CHILD_STACK_TOP, arg, prio) == MU_OK ? 0 : -1;
 }
 
 /* ---- the load balancer: started once, with configs/test.policy, before the tests */
@@ -310,17 +298,17 @@ int start_balancer(const char *policy_name)
 	uint32_t plen;
 	const uint8_t *policy = module(archive_bytes, policy_name, &plen);
 	for (uint32_t s = LB_BASE; s < LB_BASE + 4; s++)
-		delete_cap(s);
-	delete_cap(LB_CTL);
-	delete_cap(LB_FACTORY);
+		mu_delete_cap(s);
+	mu_delete_cap(LB_CTL);
+	mu_delete_cap(LB_FACTORY);
 	pages_free(OWNER_LB);
 	lb_up = false;
 	if (!lb_img || !policy || plen > 16 * 4096)
 		return -1;
-	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, LB_FACTORY, LB_QUOTA, 0) != MU_OK)
+	if (mu_create(MU_OBJ_FACTORY, LB_FACTORY, LB_QUOTA, 0) != MU_OK)
 		return -1;
 	if (spawn(OWNER_LB, LB_BASE, LB_FACTORY, lb_img, lb_size, plen, 3, MU_CAP_SCHED, LB_QUOTA / 2, 250, policy, plen) < 0 ||
-	    fcreate(LB_FACTORY, MU_OBJ_GATE, LB_CTL, LB_BASE + 1, LB_CONTROL_LABEL) != MU_OK)
+	    mu_factory_create(LB_FACTORY, MU_OBJ_GATE, LB_CTL, LB_BASE + 1, LB_CONTROL_LABEL) != MU_OK)
 		return -1;
 	/* A balancer that refuses its policy (one written for another CPU count) exits, and its
 	 * exit report waits for us to receive: so the first call gives up after 3 s. */
@@ -400,8 +388,8 @@ static const char *lb_forget(const struct test *t, int id, int id2)
 	if ((id >= 0 && lb_call(LB_CLOSE, (mr()[0] = (uint32_t)id, 1)) != MU_OK) ||
 	    (id2 >= 0 && lb_call(LB_CLOSE, (mr()[0] = (uint32_t)id2, 1)) != MU_OK))
 		fail = fail ? fail : "closing the instance failed";
-	delete_cap(INST);
-	delete_cap(INST2);
+	mu_delete_cap(INST);
+	mu_delete_cap(INST2);
 	return fail;
 }
 
@@ -418,7 +406,7 @@ static int run(const struct test *t)
 			 (t->sched2 && strcmp(t->sched2, "kernel") && (id2 = lb_open(t->sched2, INST2)) < 0)))
 		fail = lb_up ? "the balancer opened no instance" : "no balancer";
 	bool big = t->mode == M_ASID;
-	if (!fail && (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, big ? ASID_TEST_QUOTA + TEST_QUOTA : TEST_QUOTA,
+	if (!fail && (mu_create(MU_OBJ_FACTORY, CHILD_FACTORY, big ? ASID_TEST_QUOTA + TEST_QUOTA : TEST_QUOTA,
 			      0) != MU_OK ||
 		      spawn(OWNER_TESTS, SLOT0, CHILD_FACTORY, tests_img, tests_size, t->mode, 1, t->sched ? INST : MU_CAP_SCHED,
 			    big ? ASID_TEST_QUOTA : CHILD_QUOTA, 100, NULL, 0) < 0))
@@ -433,7 +421,7 @@ static int run(const struct test *t)
 		/* The server task gets a gate bound to its thread in slot 8 (MU_S: it may rebind it), the client a copy. */
 		if (spawn(OWNER_TESTS, SLOT0 + 8, CHILD_FACTORY, tests_img, tests_size, (uint32_t)t->peer, 2, MU_CAP_SCHED,
 			  CHILD_QUOTA, 100, NULL, 0) < 0 ||
-		    fcreate(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
+		    mu_factory_create(CHILD_FACTORY, MU_OBJ_GATE, GATE, SLOT0 + 9, 0x5e) != MU_OK)
 			fail = "could not start the server task";
 		for (uint32_t task = SLOT0; !fail && task <= SLOT0 + 8; task += 8) {
 			mr()[0] = MU_CAP_FIRST_FREE; mr()[1] = 0; mr()[3] = GATE;
@@ -452,14 +440,14 @@ static int run(const struct test *t)
 	}
 	/* Destroy everything it had: its factory must be back to zero, ours to where it was. */
 	for (uint32_t s = SLOT0; s < SLOT0 + 16; s++)
-		delete_cap(s);
-	delete_cap(GATE);
+		mu_delete_cap(s);
+	mu_delete_cap(GATE);
 	if (t->sched && lb_up) {
 		const char *f = lb_forget(t, id, id2);
 		fail = fail ? fail : f;
 	}
 	uint32_t left = quota_used(CHILD_FACTORY);
-	delete_cap(CHILD_FACTORY);
+	mu_delete_cap(CHILD_FACTORY);
 	pages_free(OWNER_TESTS);
 	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
 		snprintf(why, sizeof(why), "quota not restored: %u bytes in its factory, %d in ours", (unsigned)left,
@@ -488,12 +476,6 @@ static const struct { const char *name; uint32_t mode; } phases[] = {
 	{ "race-migrate-lock-wait", M_STRESS_RACE0 + 2 }, { "race-kill-move", M_STRESS_RACE0 + 3 },
 };
 
-static uint64_t clock_now(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
 /* One task with r0 = arg: its exit status in *status, or why it failed. */
 static const char *stress_task(uint32_t arg, int *status)
 {
@@ -501,7 +483,7 @@ static const char *stress_task(uint32_t arg, int *status)
 	pages_commit(OWNER_TESTS, TEST_PAGES);
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	const char *fail = NULL;
-	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
+	if (mu_create(MU_OBJ_FACTORY, CHILD_FACTORY, TEST_QUOTA, 0) != MU_OK ||
 	    spawn(OWNER_TESTS, SLOT0, CHILD_FACTORY, tests_img, tests_size, arg, 1, MU_CAP_SCHED, CHILD_QUOTA, 100, NULL, 0) < 0)
 		fail = "could not start the task";
 	if (!fail)
@@ -511,9 +493,9 @@ static const char *stress_task(uint32_t arg, int *status)
 		fail = why;
 	}
 	for (uint32_t s = SLOT0; s < SLOT0 + 16; s++)
-		delete_cap(s);
+		mu_delete_cap(s);
 	uint32_t left = quota_used(CHILD_FACTORY);
-	delete_cap(CHILD_FACTORY);
+	mu_delete_cap(CHILD_FACTORY);
 	pages_free(OWNER_TESTS);
 	if (!fail && (left || quota_used(MU_CAP_FACTORY) != before)) {
 		snprintf(why, sizeof(why), "quota not restored: %u bytes in its factory, %d in ours", (unsigned)left,
@@ -526,11 +508,11 @@ static const char *stress_task(uint32_t arg, int *status)
 static __attribute__((noreturn)) void stress_main(void)
 {
 	unsigned passed = 0, failed = 0;
-	uint64_t total = 0, t0 = clock_now(), budget = (uint64_t)MUON_STRESS_MINUTES * 60000000000ull;
+	uint64_t total = 0, t0 = mu_clock_ns(), budget = (uint64_t)MUON_STRESS_MINUTES * 60000000000ull;
 	await_us = 120000000;
 	printf("STRESS BEGIN seed %u, %u minutes, %u phases a round\n", (unsigned)MUON_STRESS_SEED,
 	       (unsigned)MUON_STRESS_MINUTES, (unsigned)(sizeof(phases) / sizeof(phases[0])));
-	for (uint32_t round = 0; round == 0 || clock_now() - t0 < budget; round++) {
+	for (uint32_t round = 0; round == 0 || mu_clock_ns() - t0 < budget; round++) {
 		for (unsigned i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 			int status = 0, alive = 0;
 			if (strncmp(phases[i].name, MUON_STRESS_ONLY, strlen(MUON_STRESS_ONLY)))

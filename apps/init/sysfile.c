@@ -9,7 +9,8 @@
  * quotas within the partition's, the partition's grants copied into each
  * program); checks that need the whole file at the end (gates may name a
  * program defined further down). Each error names the place of the value at
- * fault. The lexical rules and messages follow loadbalancer/policy.c.
+ * fault. The lexical rules and messages are the shared ones of apps/lib/cfg (cfg.h),
+ * as for loadbalancer/policy.c.
  */
 #include "sysfile.h"
 #include "policy.h"
@@ -17,17 +18,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define SHOWN_MAX 32           /* characters of a token quoted in a message */
 #define SATURATE (1ull << 40)  /* above every limit: numbers stop growing here */
 #define KIB 1024u
 #define MIB (1024u * 1024u)
 
-struct span {
-	const char *s;
-	size_t n;
-};
-
-typedef struct sysfile_at where_t;
+typedef struct cfg_at where_t;
 
 enum block { B_TOP, B_PARTITION, B_PROGRAM };
 
@@ -72,21 +67,9 @@ static const char *const grant_names[SYSFILE_GRANT_KINDS] = {
 	[SYSFILE_GRANT_TIMER] = "timer",
 };
 
-/* A message being written: cut to size, always NUL-terminated. */
-struct msgbuf {
-	char *s;
-	size_t size, len;
-};
-
 struct parser {
-	const char *text;
-	size_t len;
-	size_t pos;      /* next byte */
-	size_t bol, eol; /* the current line: [bol, eol), without its '\n' */
-	unsigned line;
-	const char *file;
+	struct cfg_lex lx;                 /* the text, where we read and the message (apps/lib/cfg) */
 	struct system *out;
-	struct msgbuf m;
 
 	enum block block;                  /* the innermost open block, or B_TOP */
 	where_t part_open, prog_open;      /* the open blocks' keywords */
@@ -100,39 +83,14 @@ struct parser {
 
 /* ---- Small helpers: the parser may not call libc ---- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-/* Characters of keys, names, numbers, sizes and PROGRAM.SERVICE. */
-static bool is_word(char c)
-{
-	return is_alpha(c) || is_digit(c) || c == '_' || c == '-' || c == '.';
-}
 
 static bool is_path(char c)
 {
-	return is_word(c) || c == '/';
-}
-
-static bool span_is(struct span t, const char *s)
-{
-	size_t i = 0;
-	for (; i < t.n; i++)
-		if (s[i] != t.s[i]) /* also stops at the end of s */
-			return false;
-	return s[i] == '\0';
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
+	return cfg_is_word(c) || c == '/';
 }
 
 /* Copies t (at most max characters, checked by the caller) with a NUL. */
-static void copy_span(char *dst, struct span t)
+static void copy_span(char *dst, struct cfg_span t)
 {
 	for (size_t i = 0; i < t.n; i++)
 		dst[i] = t.s[i];
@@ -154,233 +112,94 @@ static bool later(where_t a, where_t b)
 
 /* ---- Messages ---- */
 
-static void put_c(struct msgbuf *m, char c)
-{
-	if (m->len + 1 < m->size) {
-		m->s[m->len++] = c;
-		m->s[m->len] = '\0';
-	}
-}
-
-static void put_s(struct msgbuf *m, const char *s)
-{
-	while (*s)
-		put_c(m, *s++);
-}
-
-static void put_u(struct msgbuf *m, unsigned long long v)
-{
-	char digits[20];
-	unsigned n = 0;
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (n)
-		put_c(m, digits[--n]);
-}
-
-/* Text from the file: at most SHOWN_MAX characters, unprintable ones as \xNN. */
-static void put_span(struct msgbuf *m, struct span t, bool quoted)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = t.n < SHOWN_MAX ? t.n : SHOWN_MAX;
-
-	if (quoted)
-		put_c(m, '\'');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)t.s[i];
-		if (c >= 0x20 && c < 0x7f) {
-			put_c(m, (char)c);
-		} else {
-			put_s(m, "\\x");
-			put_c(m, hex[c >> 4]);
-			put_c(m, hex[c & 15]);
-		}
-	}
-	if (n < t.n)
-		put_s(m, "...");
-	if (quoted)
-		put_c(m, '\'');
-}
-
 /* A size as a file would write it: 16K, 8M, or bytes. */
-static void put_size(struct msgbuf *m, unsigned long long bytes)
+static void put_size(struct cfg_msg *m, unsigned long long bytes)
 {
 	if (bytes && bytes % MIB == 0) {
-		put_u(m, bytes / MIB);
-		put_c(m, 'M');
+		cfg_put_u(m, bytes / MIB);
+		cfg_put_c(m, 'M');
 	} else if (bytes && bytes % KIB == 0) {
-		put_u(m, bytes / KIB);
-		put_c(m, 'K');
+		cfg_put_u(m, bytes / KIB);
+		cfg_put_c(m, 'K');
 	} else {
-		put_u(m, bytes);
+		cfg_put_u(m, bytes);
 	}
 }
 
 /* A capability in words: "the console", "IRQ 34", "gate at-server.at", ... */
-static void put_grant(struct msgbuf *m, const struct system *sys, const struct sysfile_grant *g)
+static void put_grant(struct cfg_msg *m, const struct system *sys, const struct sysfile_grant *g)
 {
 	const struct sysfile_program *server;
 
 	switch (g->kind) {
-	case SYSFILE_GRANT_CONSOLE: put_s(m, "the console"); break;
-	case SYSFILE_GRANT_TRACE: put_s(m, "the trace buffer"); break;
-	case SYSFILE_GRANT_IRQ: put_s(m, "IRQ "); put_u(m, g->irq); break;
-	case SYSFILE_GRANT_TIMER: put_s(m, "a timer of "); put_u(m, g->irq); put_s(m, " us"); break;
+	case SYSFILE_GRANT_CONSOLE: cfg_put_s(m, "the console"); break;
+	case SYSFILE_GRANT_TRACE: cfg_put_s(m, "the trace buffer"); break;
+	case SYSFILE_GRANT_IRQ: cfg_put_s(m, "IRQ "); cfg_put_u(m, g->irq); break;
+	case SYSFILE_GRANT_TIMER: cfg_put_s(m, "a timer of "); cfg_put_u(m, g->irq); cfg_put_s(m, " us"); break;
 	case SYSFILE_GRANT_GATE:
 		server = &sys->partitions[g->partition].programs[g->program];
-		put_s(m, "gate ");
-		put_s(m, server->name);
-		put_c(m, '.');
-		put_s(m, server->services[g->service]);
+		cfg_put_s(m, "gate ");
+		cfg_put_s(m, server->name);
+		cfg_put_c(m, '.');
+		cfg_put_s(m, server->services[g->service]);
 		break;
 	default:
-		put_s(m, "shared region '");
-		put_s(m, sys->shared[g->shared].name);
-		put_c(m, '\'');
+		cfg_put_s(m, "shared region '");
+		cfg_put_s(m, sys->shared[g->shared].name);
+		cfg_put_c(m, '\'');
 		break;
 	}
 }
 
 /*
- * Writes "file:line:col: " (or "file: " for a place-less error) and the
- * reason, and returns kind so that callers can `return fail(...)`. The reason
- * is fmt with %s a C string, %u an unsigned, %t a token (struct span) in
- * quotes, %w one without, %z a size in bytes (an unsigned) and %G a capability (a const
- * struct system * and a const struct sysfile_grant *).
+ * The system file's own conversions in messages (cfg_vfail does the rest):
+ * %z a size in bytes (an unsigned) and %G a capability (a const struct
+ * system * and a const struct sysfile_grant *).
  */
-static int vreport(struct msgbuf *m, const char *file, int kind, where_t at,
-		   const char *fmt, va_list ap)
+static bool put_conv(struct cfg_msg *m, char conv, va_list *ap)
 {
 	const struct system *sys;
 
-	m->len = 0;
-	if (m->size)
-		m->s[0] = '\0';
-	put_s(m, file);
-	if (at.line) {
-		put_c(m, ':');
-		put_u(m, at.line);
-		put_c(m, ':');
-		put_u(m, at.col);
+	switch (conv) {
+	case 'z': put_size(m, va_arg(*ap, unsigned)); return true;
+	case 'G':
+		sys = va_arg(*ap, const struct system *);
+		put_grant(m, sys, va_arg(*ap, const struct sysfile_grant *));
+		return true;
+	default: return false;
 	}
-	put_s(m, ": ");
-	for (; *fmt; fmt++) {
-		if (*fmt != '%' || !fmt[1]) {
-			put_c(m, *fmt);
-			continue;
-		}
-		switch (*++fmt) {
-		case 's': put_s(m, va_arg(ap, const char *)); break;
-		case 'u': put_u(m, va_arg(ap, unsigned)); break;
-		case 't': put_span(m, va_arg(ap, struct span), true); break;
-		case 'w': put_span(m, va_arg(ap, struct span), false); break;
-		case 'z': put_size(m, va_arg(ap, unsigned)); break;
-		case 'G':
-			sys = va_arg(ap, const struct system *);
-			put_grant(m, sys, va_arg(ap, const struct sysfile_grant *));
-			break;
-		default: put_c(m, *fmt); break;
-		}
-	}
-	return kind;
+}
+
+static int vreport(struct cfg_msg *m, const char *file, int kind, where_t at, const char *fmt, va_list ap)
+{
+	return cfg_vfail(m, file, kind, at, put_conv, fmt, ap);
 }
 
 static int fail(struct parser *p, int kind, where_t at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport(&p->m, p->file, kind, at, fmt, ap);
+	vreport(&p->lx.m, p->lx.file, kind, at, fmt, ap);
 	va_end(ap);
 	return kind;
 }
 
 /* ---- Scanning within the current line ---- */
 
-static where_t here(const struct parser *p)
-{
-	return (where_t){ p->line, (unsigned)(p->pos - p->bol) + 1 };
-}
-
-static void skip_blank(struct parser *p)
-{
-	while (p->pos < p->eol && is_blank(p->text[p->pos]))
-		p->pos++;
-}
-
-/* The end of the statement: the end of the line or a comment. */
-static bool at_end(const struct parser *p)
-{
-	return p->pos >= p->eol || p->text[p->pos] == '#';
-}
-
-static bool at_char(const struct parser *p, char c)
-{
-	return p->pos < p->eol && p->text[p->pos] == c;
-}
-
-/* The word at pos, possibly empty. */
-static struct span word(struct parser *p)
-{
-	size_t start = p->pos;
-	while (p->pos < p->eol && is_word(p->text[p->pos]))
-		p->pos++;
-	return (struct span){ p->text + start, p->pos - start };
-}
-
-/* What stands at pos, without consuming it: a word or one character. */
-static struct span token_at(struct parser *p)
-{
-	size_t pos = p->pos;
-	struct span t = word(p);
-	p->pos = pos;
-	if (t.n == 0)
-		t = (struct span){ p->text + pos, p->pos < p->eol ? 1 : 0 };
-	return t;
-}
-
-/* A value word, or the single character that stands in its place. */
-static struct span value_word(struct parser *p)
-{
-	struct span t = token_at(p);
-	p->pos += t.n;
-	return t;
-}
-
 static int expect_end(struct parser *p, const char *after)
 {
-	skip_blank(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return SYSFILE_OK;
-	return fail(p, SYSFILE_E_SYNTAX, here(p), "unexpected %t after %s", token_at(p), after);
-}
-
-/* Puts the current line at the start of `line` (seeking back from the start if need be). */
-static void seek_line(struct parser *p, unsigned line)
-{
-	if (line < p->line)
-		p->line = 1, p->bol = 0;
-	for (; p->line < line; p->line++) {
-		while (p->bol < p->len && p->text[p->bol] != '\n')
-			p->bol++;
-		p->bol++; /* line exists: it was read once */
-	}
-	for (p->eol = p->bol; p->eol < p->len && p->text[p->eol] != '\n'; p->eol++)
-		;
-}
-
-static void seek(struct parser *p, where_t at)
-{
-	seek_line(p, at.line);
-	p->pos = p->bol + at.col - 1;
+	return fail(p, SYSFILE_E_SYNTAX, cfg_here(&p->lx), "unexpected %t after %s", cfg_token_at(&p->lx), after);
 }
 
 /* ---- Values ---- */
 
 /* Whether t is a name: letters, digits, '_' and '-', starting with a letter or '_'. */
-static int check_name(struct parser *p, struct span t, where_t at, const char *what)
+static int check_name(struct parser *p, struct cfg_span t, where_t at, const char *what)
 {
-	if (t.n == 0 || !(is_alpha(t.s[0]) || t.s[0] == '_'))
+	if (t.n == 0 || !(cfg_is_alpha(t.s[0]) || t.s[0] == '_'))
 		return fail(p, SYSFILE_E_NAME, at, "bad %s %t: it starts with a letter or '_'", what, t);
 	for (size_t i = 0; i < t.n; i++)
 		if (t.s[i] == '.')
@@ -395,8 +214,8 @@ static int check_name(struct parser *p, struct span t, where_t at, const char *w
 /* A name at pos, into dst (SYSFILE_NAME_MAX + 1 bytes); `what` names it in messages. */
 static int name_value(struct parser *p, const char *what, char *dst)
 {
-	where_t at = here(p);
-	struct span t = value_word(p);
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 	int err = check_name(p, t, at, what);
 	if (!err)
 		copy_span(dst, t);
@@ -404,13 +223,13 @@ static int name_value(struct parser *p, const char *what, char *dst)
 }
 
 /* Decimal digits into *v, which stops growing past SATURATE; false if t holds anything else. */
-static bool digits(struct span t, unsigned long long *v)
+static bool digits(struct cfg_span t, unsigned long long *v)
 {
 	unsigned long long n = 0;
 	if (t.n == 0)
 		return false;
 	for (size_t i = 0; i < t.n; i++) {
-		if (!is_digit(t.s[i]))
+		if (!cfg_is_digit(t.s[i]))
 			return false;
 		if (n < SATURATE)
 			n = n * 10 + (unsigned)(t.s[i] - '0');
@@ -422,8 +241,8 @@ static bool digits(struct span t, unsigned long long *v)
 /* A number in min..max; `what` names it in the message. */
 static int bounded(struct parser *p, const char *what, unsigned min, unsigned max, unsigned *v)
 {
-	where_t at = here(p);
-	struct span t = value_word(p);
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 	unsigned long long n;
 
 	if (!digits(t, &n))
@@ -437,9 +256,9 @@ static int bounded(struct parser *p, const char *what, unsigned min, unsigned ma
 /* A size: bytes, or a number with K (KiB) or M (MiB); whole pages, 4K..1024M. */
 static int size_value(struct parser *p, const char *what, uint32_t *v)
 {
-	where_t at = here(p);
-	struct span t = value_word(p);
-	struct span num = t;
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
+	struct cfg_span num = t;
 	unsigned long long n, unit = 1;
 
 	if (t.n > 1 && (t.s[t.n - 1] == 'K' || t.s[t.n - 1] == 'M')) {
@@ -490,16 +309,16 @@ static where_t *key_at(struct parser *p, enum block b)
 /* `policy PATH`: which policy file the balancer loads. */
 static int policy_value(struct parser *p)
 {
-	where_t at = here(p);
-	size_t start = p->pos;
-	struct span t;
+	where_t at = cfg_here(&p->lx);
+	size_t start = p->lx.pos;
+	struct cfg_span t;
 
-	while (p->pos < p->eol && is_path(p->text[p->pos]))
-		p->pos++;
-	t = (struct span){ p->text + start, p->pos - start };
+	while (p->lx.pos < p->lx.eol && is_path(p->lx.text[p->lx.pos]))
+		p->lx.pos++;
+	t = (struct cfg_span){ p->lx.text + start, p->lx.pos - start };
 	if (t.n == 0)
 		return fail(p, SYSFILE_E_NAME, at, "bad path %t: letters, digits, '_', '-', '.' and '/'",
-			    token_at(p));
+			    cfg_token_at(&p->lx));
 	if (t.n > SYSFILE_PATH_MAX)
 		return fail(p, SYSFILE_E_NAME, at, "path %t is longer than %u characters",
 			    t, SYSFILE_PATH_MAX);
@@ -512,7 +331,7 @@ static int policy_value(struct parser *p)
 static int part_scheduler(struct parser *p)
 {
 	struct sysfile_partition *pa = cur_part(p);
-	where_t at = here(p);
+	where_t at = cfg_here(&p->lx);
 	int err = name_value(p, "scheduler", pa->scheduler);
 
 	if (err)
@@ -520,7 +339,7 @@ static int part_scheduler(struct parser *p)
 	pa->scheduler_at = at;
 	for (unsigned i = 0; i + 1 < p->out->n_partitions; i++) {
 		const struct sysfile_partition *o = &p->out->partitions[i];
-		if (str_eq(o->scheduler, pa->scheduler))
+		if (cfg_str_eq(o->scheduler, pa->scheduler))
 			return fail(p, SYSFILE_E_DUPLICATE, at,
 				    "scheduler '%s' already given to partition '%s' (line %u)",
 				    pa->scheduler, o->name, o->line);
@@ -530,11 +349,11 @@ static int part_scheduler(struct parser *p)
 
 static int restart_value(struct parser *p, enum sysfile_restart *r)
 {
-	where_t at = here(p);
-	struct span t = value_word(p);
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 
 	for (unsigned i = 0; i < SYSFILE_RESTARTS; i++) {
-		if (span_is(t, restart_names[i])) {
+		if (cfg_span_is(t, restart_names[i])) {
 			*r = (enum sysfile_restart)i;
 			return SYSFILE_OK;
 		}
@@ -545,15 +364,15 @@ static int restart_value(struct parser *p, enum sysfile_restart *r)
 /* `mode M`: a name or a decimal number below 2^32. */
 static int mode_value(struct parser *p, struct sysfile_program *pr)
 {
-	where_t at = here(p);
-	struct span t = token_at(p);
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_token_at(&p->lx);
 	unsigned long long n;
 
-	if (t.n && is_digit(t.s[0]) && !digits(t, &n))
+	if (t.n && cfg_is_digit(t.s[0]) && !digits(t, &n))
 		return fail(p, SYSFILE_E_NAME, at, "bad mode %t: a name or a number", t);
 	if (!digits(t, &n))
 		return name_value(p, "mode", pr->mode);
-	p->pos += t.n;
+	p->lx.pos += t.n;
 	if (n > 0xffffffffu || t.n > 10)
 		return fail(p, SYSFILE_E_RANGE, at, "mode %w is out of range 0..4294967295", t);
 	copy_span(pr->mode, t);
@@ -567,13 +386,13 @@ static bool prog_has_name(struct parser *p, const struct sysfile_program *pr, un
 			  const char *name, where_t *first)
 {
 	for (unsigned i = 0; i < pr->n_services; i++) {
-		if (str_eq(pr->services[i], name)) {
+		if (cfg_str_eq(pr->services[i], name)) {
 			*first = p->serve_at[index][i];
 			return true;
 		}
 	}
 	for (unsigned i = 0; i < pr->n_grants; i++) {
-		if (str_eq(pr->grants[i].name, name)) {
+		if (cfg_str_eq(pr->grants[i].name, name)) {
 			*first = pr->grants[i].at;
 			return true;
 		}
@@ -585,7 +404,7 @@ static int serve_value(struct parser *p)
 {
 	struct sysfile_program *pr = cur_prog(p);
 	unsigned index = cur_part(p)->n_programs - 1;
-	where_t at = here(p), first;
+	where_t at = cfg_here(&p->lx), first;
 	char name[SYSFILE_NAME_MAX + 1];
 	int err;
 
@@ -606,11 +425,11 @@ static int serve_value(struct parser *p)
 
 static int grant_kind(struct parser *p, enum sysfile_grant_kind *kind)
 {
-	where_t at = here(p);
-	struct span t = value_word(p);
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx);
 
 	for (unsigned k = 0; k < SYSFILE_GRANT_KINDS; k++) {
-		if (span_is(t, grant_names[k])) {
+		if (cfg_span_is(t, grant_names[k])) {
 			*kind = (enum sysfile_grant_kind)k;
 			return SYSFILE_OK;
 		}
@@ -635,7 +454,7 @@ static int grant_timer(struct parser *p, struct sysfile_grant *g)
 static int grant_irq(struct parser *p, struct sysfile_grant *g)
 {
 	const struct system *sys = p->out;
-	where_t at = here(p);
+	where_t at = cfg_here(&p->lx);
 	int err;
 
 	if (p->block == B_PARTITION)
@@ -669,8 +488,8 @@ static int grant_irq(struct parser *p, struct sysfile_grant *g)
 /* PROGRAM.SERVICE: checked here, resolved at the end of the file. */
 static int grant_gate(struct parser *p, struct sysfile_grant *g)
 {
-	where_t at = here(p);
-	struct span t = value_word(p), prog = t, svc;
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_value_word(&p->lx), prog = t, svc;
 	size_t dot = 0;
 	int err;
 
@@ -679,7 +498,7 @@ static int grant_gate(struct parser *p, struct sysfile_grant *g)
 	if (dot == t.n)
 		return fail(p, SYSFILE_E_SYNTAX, at, "expected PROGRAM.SERVICE after 'gate', not %t", t);
 	prog.n = dot;
-	svc = (struct span){ t.s + dot + 1, t.n - dot - 1 };
+	svc = (struct cfg_span){ t.s + dot + 1, t.n - dot - 1 };
 	if ((err = check_name(p, prog, at, "program name")))
 		return err;
 	if ((err = check_name(p, svc, (where_t){ at.line, at.col + (unsigned)dot + 1 }, "service name")))
@@ -692,7 +511,7 @@ static int grant_gate(struct parser *p, struct sysfile_grant *g)
 static int grant_shared(struct parser *p, struct sysfile_grant *g)
 {
 	struct system *sys = p->out;
-	where_t at = here(p), size_at;
+	where_t at = cfg_here(&p->lx), size_at;
 	char name[SYSFILE_NAME_MAX + 1];
 	uint32_t size;
 	unsigned i;
@@ -700,17 +519,17 @@ static int grant_shared(struct parser *p, struct sysfile_grant *g)
 
 	if ((err = name_value(p, "region name", name)))
 		return err;
-	skip_blank(p);
-	size_at = here(p);
-	if (!span_is(word(p), "size"))
+	cfg_skip_blank(&p->lx);
+	size_at = cfg_here(&p->lx);
+	if (!cfg_span_is(cfg_word(&p->lx, false), "size"))
 		return fail(p, SYSFILE_E_SYNTAX, size_at, "expected 'size' after the region's name");
-	skip_blank(p);
-	if (at_end(p))
-		return fail(p, SYSFILE_E_SYNTAX, here(p), "'size' needs a value");
-	size_at = here(p);
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
+		return fail(p, SYSFILE_E_SYNTAX, cfg_here(&p->lx), "'size' needs a value");
+	size_at = cfg_here(&p->lx);
 	if ((err = size_value(p, "size", &size)))
 		return err;
-	for (i = 0; i < sys->n_shared && !str_eq(sys->shared[i].name, name); i++)
+	for (i = 0; i < sys->n_shared && !cfg_str_eq(sys->shared[i].name, name); i++)
 		;
 	if (i < sys->n_shared && sys->shared[i].size != size)
 		return fail(p, SYSFILE_E_MISMATCH, size_at, "size %z of shared region '%s' differs from %z (line %u)",
@@ -733,17 +552,17 @@ static int grant_as(struct parser *p, struct sysfile_grant *g)
 {
 	where_t at;
 
-	skip_blank(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return SYSFILE_OK;
-	at = here(p);
-	if (!span_is(token_at(p), "as"))
+	at = cfg_here(&p->lx);
+	if (!cfg_span_is(cfg_token_at(&p->lx), "as"))
 		return fail(p, SYSFILE_E_SYNTAX, at, "unexpected %t after the grant (only 'as NAME' may follow)",
-			    token_at(p));
-	p->pos += 2;
-	skip_blank(p);
-	if (at_end(p))
-		return fail(p, SYSFILE_E_SYNTAX, here(p), "'as' needs a name");
+			    cfg_token_at(&p->lx));
+	p->lx.pos += 2;
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
+		return fail(p, SYSFILE_E_SYNTAX, cfg_here(&p->lx), "'as' needs a name");
 	return name_value(p, "name", g->name);
 }
 
@@ -764,9 +583,9 @@ static int grant_statement(struct parser *p)
 	*g = (struct sysfile_grant){ .at = at };
 	if ((err = grant_kind(p, &g->kind)))
 		return err;
-	skip_blank(p);
-	g->value_at = here(p);
-	if (g->kind != SYSFILE_GRANT_CONSOLE && g->kind != SYSFILE_GRANT_TRACE && at_end(p))
+	cfg_skip_blank(&p->lx);
+	g->value_at = cfg_here(&p->lx);
+	if (g->kind != SYSFILE_GRANT_CONSOLE && g->kind != SYSFILE_GRANT_TRACE && cfg_at_end(&p->lx))
 		return fail(p, SYSFILE_E_SYNTAX, g->value_at, "'grant %s' needs a value", grant_names[g->kind]);
 	switch (g->kind) {
 	case SYSFILE_GRANT_IRQ: err = grant_irq(p, g); break;
@@ -781,7 +600,7 @@ static int grant_statement(struct parser *p)
 		return fail(p, SYSFILE_E_DUPLICATE, at, "duplicate name '%s' in program '%s' (first at line %u)",
 			    g->name, pr->name, first.line);
 	for (unsigned i = 0; !in_prog && i < pa->n_grants; i++)
-		if (str_eq(pa->grants[i].name, g->name))
+		if (cfg_str_eq(pa->grants[i].name, g->name))
 			return fail(p, SYSFILE_E_DUPLICATE, at,
 				    "duplicate name '%s' in partition '%s' (first at line %u)",
 				    g->name, pa->name, pa->grants[i].at.line);
@@ -797,8 +616,8 @@ static int part_key(struct parser *p, enum key k)
 
 	switch (k) {
 	case K_SCHEDULER: return part_scheduler(p);
-	case K_MEMORY: pa->memory_at = here(p); return size_value(p, "memory", &pa->memory);
-	case K_KMEM: pa->kmem_at = here(p); return size_value(p, "kmem", &pa->kmem);
+	case K_MEMORY: pa->memory_at = cfg_here(&p->lx); return size_value(p, "memory", &pa->memory);
+	case K_KMEM: pa->kmem_at = cfg_here(&p->lx); return size_value(p, "kmem", &pa->kmem);
 	case K_RESTART: return restart_value(p, &pa->restart);
 	case K_GRANT: return grant_statement(p);
 	default: return SYSFILE_OK; /* not a partition key: refused by the caller */
@@ -811,20 +630,20 @@ static int prog_key(struct parser *p, enum key k)
 	unsigned index = cur_part(p)->n_programs - 1;
 
 	switch (k) {
-	case K_SCHEDULER: pr->scheduler_at = here(p); return name_value(p, "scheduler", pr->scheduler);
+	case K_SCHEDULER: pr->scheduler_at = cfg_here(&p->lx); return name_value(p, "scheduler", pr->scheduler);
 	case K_MEMORY:
-		p->prog_memory_at[index] = here(p);
+		p->prog_memory_at[index] = cfg_here(&p->lx);
 		return size_value(p, "memory", &pr->memory);
 	case K_KMEM:
-		p->prog_kmem_at[index] = here(p);
+		p->prog_kmem_at[index] = cfg_here(&p->lx);
 		return size_value(p, "kmem", &pr->kmem);
 	case K_MODULE: return name_value(p, "module", pr->module);
 	case K_MODE: return mode_value(p, pr);
 	case K_THREADS:
-		pr->threads_at = here(p);
+		pr->threads_at = cfg_here(&p->lx);
 		return bounded(p, "threads", 1, SYSFILE_MAX_THREADS, &pr->threads);
 	case K_PRIORITY:
-		pr->priority_at = here(p);
+		pr->priority_at = cfg_here(&p->lx);
 		return bounded(p, "priority", 0, SYSFILE_PRIO_MAX, &pr->priority);
 	case K_SERVE: return serve_value(p);
 	case K_GRANT: return grant_statement(p);
@@ -833,7 +652,7 @@ static int prog_key(struct parser *p, enum key k)
 }
 
 /* `key value`; pos is just after the key. */
-static int key_statement(struct parser *p, enum key k, struct span t, where_t at)
+static int key_statement(struct parser *p, enum key k, struct cfg_span t, where_t at)
 {
 	where_t *given = key_at(p, p->block);
 	int err;
@@ -846,9 +665,9 @@ static int key_statement(struct parser *p, enum key k, struct span t, where_t at
 	}
 	if (given[k].line && !keys[k].repeats)
 		return fail(p, SYSFILE_E_DUPLICATE, at, "duplicate %t (first at line %u)", t, given[k].line);
-	skip_blank(p);
-	if (at_end(p))
-		return fail(p, SYSFILE_E_SYNTAX, here(p), "%t needs a value", t);
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
+		return fail(p, SYSFILE_E_SYNTAX, cfg_here(&p->lx), "%t needs a value", t);
 	given[k] = at;
 	if (p->block == B_TOP)
 		err = policy_value(p);
@@ -858,7 +677,7 @@ static int key_statement(struct parser *p, enum key k, struct span t, where_t at
 }
 
 /* Partitions and programs share one name space. */
-static int check_new_name(struct parser *p, struct span name, where_t at)
+static int check_new_name(struct parser *p, struct cfg_span name, where_t at)
 {
 	const struct system *sys = p->out;
 	int err = check_name(p, name, at, "name");
@@ -867,18 +686,18 @@ static int check_new_name(struct parser *p, struct span name, where_t at)
 		return err;
 	for (unsigned i = 0; i < sys->n_partitions; i++) {
 		const struct sysfile_partition *pa = &sys->partitions[i];
-		if (span_is(name, pa->name))
+		if (cfg_span_is(name, pa->name))
 			return fail(p, SYSFILE_E_DUPLICATE, at, "duplicate name %t (partition at line %u)",
 				    name, pa->line);
 		for (unsigned j = 0; j < pa->n_programs; j++)
-			if (span_is(name, pa->programs[j].name))
+			if (cfg_span_is(name, pa->programs[j].name))
 				return fail(p, SYSFILE_E_DUPLICATE, at, "duplicate name %t (program at line %u)",
 					    name, pa->programs[j].line);
 	}
 	return SYSFILE_OK;
 }
 
-static void start_partition(struct parser *p, struct span name, where_t at)
+static void start_partition(struct parser *p, struct cfg_span name, where_t at)
 {
 	struct sysfile_partition *pa = &p->out->partitions[p->out->n_partitions++];
 
@@ -892,7 +711,7 @@ static void start_partition(struct parser *p, struct span name, where_t at)
 		p->prog_memory_at[i] = p->prog_kmem_at[i] = (where_t){ 0, 0 };
 }
 
-static void start_program(struct parser *p, struct span name, where_t at)
+static void start_program(struct parser *p, struct cfg_span name, where_t at)
 {
 	struct sysfile_partition *pa = cur_part(p);
 	struct sysfile_program *pr = &pa->programs[pa->n_programs++];
@@ -911,7 +730,7 @@ static int open_block(struct parser *p, enum block b, where_t at)
 	enum block outer = b == B_PARTITION ? B_TOP : B_PARTITION;
 	const char *what = block_word(b);
 	where_t name_at;
-	struct span name;
+	struct cfg_span name;
 	int err;
 
 	if (p->block > outer)
@@ -920,9 +739,9 @@ static int open_block(struct parser *p, enum block b, where_t at)
 			    (p->block == B_PARTITION ? p->part_open : p->prog_open).line);
 	if (p->block < outer)
 		return fail(p, SYSFILE_E_BLOCK, at, "'program' outside a partition block");
-	skip_blank(p);
-	name_at = here(p);
-	name = word(p);
+	cfg_skip_blank(&p->lx);
+	name_at = cfg_here(&p->lx);
+	name = cfg_word(&p->lx, false);
 	if (name.n == 0)
 		return fail(p, SYSFILE_E_SYNTAX, name_at, "'%s' needs a name", what);
 	if ((err = check_new_name(p, name, name_at)))
@@ -933,10 +752,10 @@ static int open_block(struct parser *p, enum block b, where_t at)
 			? fail(p, SYSFILE_E_LIMIT, at, "more than %u partitions", SYSFILE_MAX_PARTITIONS)
 			: fail(p, SYSFILE_E_LIMIT, at, "more than %u programs in partition '%s'",
 			       SYSFILE_MAX_PROGRAMS, cur_part(p)->name);
-	skip_blank(p);
-	if (!at_char(p, '{'))
-		return fail(p, SYSFILE_E_BLOCK, here(p), "expected '{' after %s %t", what, name);
-	p->pos++;
+	cfg_skip_blank(&p->lx);
+	if (!cfg_at_char(&p->lx, '{'))
+		return fail(p, SYSFILE_E_BLOCK, cfg_here(&p->lx), "expected '{' after %s %t", what, name);
+	p->lx.pos++;
 	if ((err = expect_end(p, "'{' (one statement per line)")))
 		return err;
 	if (b == B_PARTITION)
@@ -1042,12 +861,12 @@ static int finish_partition(struct parser *p)
 
 static int close_block(struct parser *p)
 {
-	where_t at = here(p);
+	where_t at = cfg_here(&p->lx);
 	int err;
 
 	if (p->block == B_TOP)
 		return fail(p, SYSFILE_E_BLOCK, at, "'}' without an open block");
-	p->pos++;
+	p->lx.pos++;
 	if ((err = expect_end(p, "'}'")))
 		return err;
 	if (p->block == B_PROGRAM) {
@@ -1061,26 +880,26 @@ static int close_block(struct parser *p)
 static int statement(struct parser *p)
 {
 	where_t at;
-	struct span t;
+	struct cfg_span t;
 
-	skip_blank(p);
-	if (at_end(p))
+	cfg_skip_blank(&p->lx);
+	if (cfg_at_end(&p->lx))
 		return SYSFILE_OK;
-	at = here(p);
-	if (at_char(p, '}'))
+	at = cfg_here(&p->lx);
+	if (cfg_at_char(&p->lx, '}'))
 		return close_block(p);
-	if (at_char(p, '{'))
+	if (cfg_at_char(&p->lx, '{'))
 		return fail(p, SYSFILE_E_BLOCK, at,
 			    "unexpected '{': a block starts with 'partition NAME {' or 'program NAME {'");
-	t = word(p);
+	t = cfg_word(&p->lx, false);
 	if (t.n == 0)
-		return fail(p, SYSFILE_E_SYNTAX, at, "unexpected %t", token_at(p));
-	if (span_is(t, "partition"))
+		return fail(p, SYSFILE_E_SYNTAX, at, "unexpected %t", cfg_token_at(&p->lx));
+	if (cfg_span_is(t, "partition"))
 		return open_block(p, B_PARTITION, at);
-	if (span_is(t, "program"))
+	if (cfg_span_is(t, "program"))
 		return open_block(p, B_PROGRAM, at);
 	for (unsigned k = 0; k < K_COUNT; k++)
-		if (span_is(t, keys[k].name))
+		if (cfg_span_is(t, keys[k].name))
 			return key_statement(p, (enum key)k, t, at);
 	return fail(p, SYSFILE_E_UNKNOWN_KEY, at, "unknown key %t", t);
 }
@@ -1091,22 +910,22 @@ static int statement(struct parser *p)
 static int resolve_gate(struct parser *p, struct sysfile_grant *g)
 {
 	const struct system *sys = p->out;
-	where_t at = here(p);
-	struct span t = word(p), prog = t;
+	where_t at = cfg_here(&p->lx);
+	struct cfg_span t = cfg_word(&p->lx, false), prog = t;
 	size_t dot = 0;
 
 	while (t.s[dot] != '.') /* checked when read */
 		dot++;
 	prog.n = dot;
-	struct span svc = { t.s + dot + 1, t.n - dot - 1 };
+	struct cfg_span svc = { t.s + dot + 1, t.n - dot - 1 };
 	for (unsigned i = 0; i < sys->n_partitions; i++) {
 		const struct sysfile_partition *pa = &sys->partitions[i];
 		for (unsigned j = 0; j < pa->n_programs; j++) {
 			const struct sysfile_program *pr = &pa->programs[j];
-			if (!span_is(prog, pr->name))
+			if (!cfg_span_is(prog, pr->name))
 				continue;
 			for (unsigned k = 0; k < pr->n_services; k++) {
-				if (span_is(svc, pr->services[k])) {
+				if (cfg_span_is(svc, pr->services[k])) {
 					g->partition = i, g->program = j, g->service = k;
 					return SYSFILE_OK;
 				}
@@ -1129,7 +948,7 @@ static int resolve_gates(struct parser *p)
 		for (unsigned k = 0; k < pa->n_grants; k++) {
 			if (pa->grants[k].kind != SYSFILE_GRANT_GATE)
 				continue;
-			seek(p, pa->grants[k].value_at);
+			cfg_seek(&p->lx, pa->grants[k].value_at);
 			if ((err = resolve_gate(p, &pa->grants[k])))
 				return err;
 		}
@@ -1144,7 +963,7 @@ static int resolve_gates(struct parser *p)
 					g->inherited = true;
 					continue;
 				}
-				seek(p, g->value_at);
+				cfg_seek(&p->lx, g->value_at);
 				if ((err = resolve_gate(p, g)))
 					return err;
 			}
@@ -1223,15 +1042,16 @@ static int finish_file(struct parser *p)
 {
 	int err;
 
-	p->pos = p->len;
+	p->lx.pos = p->lx.len;
 	if (p->block != B_TOP)
 		return fail(p, SYSFILE_E_BLOCK, p->block == B_PROGRAM ? p->prog_open : p->part_open,
 			    "%s '%s' is never closed: '}' missing", block_word(p->block),
 			    cur_name(p, p->block));
 	if (!p->top_key[K_POLICY].line)
-		return fail(p, SYSFILE_E_MISSING, here(p), "no 'policy' statement (the balancer's policy file)");
+		return fail(p, SYSFILE_E_MISSING, cfg_here(&p->lx),
+			    "no 'policy' statement (the balancer's policy file)");
 	if (p->out->n_partitions == 0)
-		return fail(p, SYSFILE_E_MISSING, here(p), "no partition defined");
+		return fail(p, SYSFILE_E_MISSING, cfg_here(&p->lx), "no partition defined");
 	if ((err = resolve_gates(p)) || (err = check_same_caps(p)))
 		return err;
 	return count_users(p);
@@ -1240,37 +1060,25 @@ static int finish_file(struct parser *p)
 int sysfile_parse(const char *text, size_t len, const char *file, struct system *out,
 		  char *msg, size_t msg_size)
 {
-	struct parser p = {
-		.text = text, .len = len, .line = 1, .file = file ? file : "system",
-		.out = out, .m = { msg, msg ? msg_size : 0, 0 },
-	};
+	struct parser p = { .out = out };
 	int err;
 
-	if (!text) /* an empty buffer may come without one */
-		p.text = "", p.len = 0;
-	if (p.m.size)
-		msg[0] = '\0';
+	cfg_start(&p.lx, text, len, file ? file : "system", msg, msg_size);
 	memset(out, 0, sizeof *out); /* about 94 KiB: <string.h> does it fastest */
-	copy_str(out->file, p.file, SYSFILE_FILE_MAX);
-	if (p.len > SYSFILE_MAX_BYTES)
+	copy_str(out->file, p.lx.file, SYSFILE_FILE_MAX);
+	if (p.lx.len > SYSFILE_MAX_BYTES)
 		return fail(&p, SYSFILE_E_LIMIT, (where_t){ 0, 0 }, "larger than %u bytes",
 			    SYSFILE_MAX_BYTES);
-	for (;; p.line++) {
-		p.pos = p.bol;
-		for (p.eol = p.bol; p.eol < p.len && p.text[p.eol] != '\n'; p.eol++)
-			;
+	do {
 		if ((err = statement(&p)))
 			return err;
-		if (p.eol >= p.len)
-			break;
-		p.bol = p.eol + 1;
-	}
+	} while (cfg_next_line(&p.lx));
 	return finish_file(&p);
 }
 
 /* ---- Checks against the policy and the machine ---- */
 
-static int report(struct msgbuf *m, const struct system *sys, int kind, where_t at,
+static int report(struct cfg_msg *m, const struct system *sys, int kind, where_t at,
 		  const char *fmt, ...)
 {
 	va_list ap;
@@ -1283,7 +1091,7 @@ static int report(struct msgbuf *m, const struct system *sys, int kind, where_t 
 static const struct policy_client *find_client(const struct policy *pol, const char *name)
 {
 	for (unsigned i = 0; i < pol->n_clients && i < POLICY_MAX_CLIENTS; i++)
-		if (str_eq(pol->clients[i].name, name))
+		if (cfg_str_eq(pol->clients[i].name, name))
 			return &pol->clients[i];
 	return NULL;
 }
@@ -1291,7 +1099,7 @@ static const struct policy_client *find_client(const struct policy *pol, const c
 static const struct policy_group *find_group(const struct policy *pol, const char *name)
 {
 	for (unsigned i = 0; i < pol->n_groups && i < POLICY_MAX_GROUPS; i++)
-		if (str_eq(pol->groups[i].name, name))
+		if (cfg_str_eq(pol->groups[i].name, name))
 			return &pol->groups[i];
 	return NULL;
 }
@@ -1302,7 +1110,7 @@ static where_t at_or_line(where_t at, unsigned line)
 }
 
 /* A program's scheduler: its partition's client c, or a group of c. */
-static int check_program_scheduler(struct msgbuf *m, const struct system *sys,
+static int check_program_scheduler(struct cfg_msg *m, const struct system *sys,
 				   const struct policy *pol, const struct policy_client *c,
 				   const struct sysfile_partition *pa, const struct sysfile_program *pr)
 {
@@ -1310,7 +1118,7 @@ static int check_program_scheduler(struct msgbuf *m, const struct system *sys,
 	const struct policy_group *g;
 	unsigned width = c->prio_hi - c->prio_lo;
 
-	if (!str_eq(pr->scheduler, c->name)) {
+	if (!cfg_str_eq(pr->scheduler, c->name)) {
 		g = find_group(pol, pr->scheduler);
 		if (!g && find_client(pol, pr->scheduler))
 			return report(m, sys, SYSFILE_E_POLICY, at,
@@ -1333,7 +1141,7 @@ static int check_program_scheduler(struct msgbuf *m, const struct system *sys,
 }
 
 /* A group's programs, in file order, have no more threads than the group holds. */
-static int check_group_threads(struct msgbuf *m, const struct system *sys, const struct policy_group *g)
+static int check_group_threads(struct cfg_msg *m, const struct system *sys, const struct policy_group *g)
 {
 	unsigned threads = 0;
 
@@ -1341,7 +1149,7 @@ static int check_group_threads(struct msgbuf *m, const struct system *sys, const
 		const struct sysfile_partition *pa = &sys->partitions[i];
 		for (unsigned j = 0; j < pa->n_programs; j++) {
 			const struct sysfile_program *pr = &pa->programs[j];
-			if (!str_eq(pr->scheduler, g->name))
+			if (!cfg_str_eq(pr->scheduler, g->name))
 				continue;
 			threads += pr->threads;
 			if (threads > g->threads)
@@ -1356,7 +1164,7 @@ static int check_group_threads(struct msgbuf *m, const struct system *sys, const
 int sysfile_check_policy(const struct system *sys, const struct policy *pol,
 			 char *msg, size_t msg_size)
 {
-	struct msgbuf m = { msg, msg ? msg_size : 0, 0 };
+	struct cfg_msg m = { msg, msg ? msg_size : 0, 0 };
 	int err;
 
 	if (m.size)
@@ -1384,7 +1192,7 @@ int sysfile_check_policy(const struct system *sys, const struct policy *pol,
 int sysfile_check_quotas(const struct system *sys, uint32_t memory, uint32_t kmem,
 			 char *msg, size_t msg_size)
 {
-	struct msgbuf m = { msg, msg ? msg_size : 0, 0 };
+	struct cfg_msg m = { msg, msg ? msg_size : 0, 0 };
 	unsigned long long mem_sum = 0, kmem_sum = 0;
 
 	if (m.size)
@@ -1415,16 +1223,7 @@ int sysfile_check_quotas(const struct system *sys, uint32_t memory, uint32_t kme
 
 /* ---- The invariants, checked without the parser's help ---- */
 
-static bool name_ok(const char *name)
-{
-	size_t n = 0;
-	if (!(is_alpha(name[0]) || name[0] == '_'))
-		return false;
-	for (; n <= SYSFILE_NAME_MAX && name[n]; n++)
-		if (!(is_word(name[n]) && name[n] != '.'))
-			return false;
-	return n <= SYSFILE_NAME_MAX;
-}
+static bool name_ok(const char *name) { return cfg_name_ok(name, SYSFILE_NAME_MAX); }
 
 static bool path_ok(const char *path)
 {
@@ -1447,7 +1246,7 @@ static bool mode_ok(const struct sysfile_program *pr)
 
 	if (!pr->mode_is_number)
 		return pr->mode_number == 0 && (!pr->mode[0] || name_ok(pr->mode));
-	for (; i <= SYSFILE_NAME_MAX && is_digit(pr->mode[i]); i++)
+	for (; i <= SYSFILE_NAME_MAX && cfg_is_digit(pr->mode[i]); i++)
 		n = n * 10 + (unsigned)(pr->mode[i] - '0');
 	return i >= 1 && i <= 10 && !pr->mode[i] && n == pr->mode_number;
 }
@@ -1488,7 +1287,7 @@ static bool grant_ok(const struct system *sys, const struct sysfile_grant *g, bo
 
 static bool same_grant(const struct sysfile_grant *a, const struct sysfile_grant *b)
 {
-	return str_eq(a->name, b->name) && same_cap(a, b) && a->at.line == b->at.line &&
+	return cfg_str_eq(a->name, b->name) && same_cap(a, b) && a->at.line == b->at.line &&
 	       a->at.col == b->at.col;
 }
 
@@ -1503,7 +1302,7 @@ static bool program_grants_ok(const struct system *sys, const struct sysfile_par
 		if (!name_ok(pr->services[i]))
 			return false;
 		for (unsigned j = 0; j < i; j++)
-			if (str_eq(pr->services[i], pr->services[j]))
+			if (cfg_str_eq(pr->services[i], pr->services[j]))
 				return false;
 	}
 	for (unsigned i = 0; i < pr->n_grants; i++) {
@@ -1513,10 +1312,10 @@ static bool program_grants_ok(const struct system *sys, const struct sysfile_par
 		if (i < pa->n_grants && !same_grant(g, &pa->grants[i]))
 			return false;
 		for (unsigned j = 0; j < pr->n_services; j++)
-			if (str_eq(g->name, pr->services[j]))
+			if (cfg_str_eq(g->name, pr->services[j]))
 				return false;
 		for (unsigned j = 0; j < i; j++)
-			if (str_eq(g->name, pr->grants[j].name) || same_cap(g, &pr->grants[j]))
+			if (cfg_str_eq(g->name, pr->grants[j].name) || same_cap(g, &pr->grants[j]))
 				return false;
 	}
 	return true;
@@ -1548,7 +1347,7 @@ static bool partition_ok(const struct system *sys, const struct sysfile_partitio
 		if (!grant_ok(sys, &pa->grants[i], true) || pa->grants[i].inherited)
 			return false;
 		for (unsigned j = 0; j < i; j++)
-			if (str_eq(pa->grants[i].name, pa->grants[j].name))
+			if (cfg_str_eq(pa->grants[i].name, pa->grants[j].name))
 				return false;
 	}
 	for (unsigned i = 0; i < pa->n_programs; i++) {
@@ -1571,12 +1370,12 @@ static bool names_unique(const struct system *sys)
 		for (unsigned j = 0; j < sys->partitions[i].n_programs; j++)
 			names[n++] = sys->partitions[i].programs[j].name;
 		for (unsigned j = 0; j < i; j++)
-			if (str_eq(sys->partitions[i].scheduler, sys->partitions[j].scheduler))
+			if (cfg_str_eq(sys->partitions[i].scheduler, sys->partitions[j].scheduler))
 				return false;
 	}
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned j = 0; j < i; j++)
-			if (str_eq(names[i], names[j]))
+			if (cfg_str_eq(names[i], names[j]))
 				return false;
 	return true;
 }
@@ -1609,7 +1408,7 @@ static bool system_grants_ok(const struct system *sys)
 		if (!name_ok(s->name) || !size_ok(s->size) || s->users < 2 || s->users != users[r])
 			return false;
 		for (unsigned q = 0; q < r; q++)
-			if (str_eq(s->name, sys->shared[q].name))
+			if (cfg_str_eq(s->name, sys->shared[q].name))
 				return false;
 	}
 	return true;

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfg.h"
+
 struct policy; /* loadbalancer/policy.h */
 
 #define SYSFILE_MAX_PARTITIONS 8
@@ -83,10 +85,7 @@ enum sysfile_grant_kind {
 	SYSFILE_GRANT_KINDS
 };
 
-/* A place in the file: line and column (bytes) from 1; line 0: not given. */
-struct sysfile_at {
-	unsigned line, col;
-};
+/* A place in the file: line and column (bytes) from 1; line 0: not given (struct cfg_at, apps/lib/cfg/cfg.h). */
 
 /*
  * One capability a program receives, under a name of its own: the name it
@@ -102,8 +101,8 @@ struct sysfile_grant {
 	unsigned service;      /*   the service its services[service]; else 0 */
 	unsigned shared;       /* SHARED: index in system.shared; else 0 */
 	bool inherited;        /* granted to the whole partition, copied to each program */
-	struct sysfile_at at;  /* the word `grant` */
-	struct sysfile_at value_at; /* what follows the kind (the IRQ, the gate, the region) */
+	struct cfg_at at;  /* the word `grant` */
+	struct cfg_at value_at; /* what follows the kind (the IRQ, the gate, the region) */
 };
 
 struct sysfile_program {
@@ -122,7 +121,7 @@ struct sysfile_program {
 	unsigned n_grants;                    /* 0..SYSFILE_MAX_GRANTS */
 	struct sysfile_grant grants[SYSFILE_MAX_GRANTS]; /* its partition's first, then its own */
 	unsigned line;                        /* its `program` line */
-	struct sysfile_at scheduler_at, threads_at, priority_at; /* line 0: not given */
+	struct cfg_at scheduler_at, threads_at, priority_at; /* line 0: not given */
 };
 
 struct sysfile_partition {
@@ -136,7 +135,7 @@ struct sysfile_partition {
 	unsigned n_grants;                    /* what the file grants the whole partition: */
 	struct sysfile_grant grants[SYSFILE_MAX_GRANTS]; /* copied into every program */
 	unsigned line;                        /* its `partition` line */
-	struct sysfile_at scheduler_at, memory_at, kmem_at;
+	struct cfg_at scheduler_at, memory_at, kmem_at;
 };
 
 /* A region of memory init allocates and maps into every program granted it. */
@@ -144,13 +143,13 @@ struct sysfile_shared {
 	char name[SYSFILE_NAME_MAX + 1];
 	uint32_t size;                        /* bytes, whole pages, 4K..1024M */
 	unsigned users;                       /* programs granted it: at least 2 */
-	struct sysfile_at at;                 /* its first grant's region name */
+	struct cfg_at at;                 /* its first grant's region name */
 };
 
 struct system {
 	char file[SYSFILE_FILE_MAX + 1];      /* as given to sysfile_parse, for the checks' messages */
 	char policy[SYSFILE_PATH_MAX + 1];    /* the policy file the balancer loads */
-	struct sysfile_at policy_at;
+	struct cfg_at policy_at;
 	unsigned n_partitions;                /* 1..SYSFILE_MAX_PARTITIONS */
 	struct sysfile_partition partitions[SYSFILE_MAX_PARTITIONS];
 	unsigned n_shared;                    /* 0..SYSFILE_MAX_SHARED */

@@ -143,7 +143,8 @@ static const char *create_program(unsigned k)
 {
 	struct prog *p = &progs[k];
 	uint32_t f = P_FACTORY + p->part;
-	if (fcreate(f, MU_OBJ_TASK, task_of(k), 0, 0) || fcreate(f, MU_OBJ_THREAD, thread_of(k), task_of(k), PROG_UTCB))
+	if (mu_factory_create(f, MU_OBJ_TASK, task_of(k), 0, 0) ||
+	    mu_factory_create(f, MU_OBJ_THREAD, thread_of(k), task_of(k), PROG_UTCB))
 		return "out of kernel memory for its task";
 	for (unsigned s = 0; s < p->sp->n_services; s++) {
 		int gi = find_gate(k, s);   /* a restart: the same slot and label again */
@@ -153,7 +154,7 @@ static const char *create_program(unsigned k)
 			gi = (int)ngates++;
 			gates[gi] = (struct gate_rec){ k, s, 0x100u + (uint32_t)gi };
 		}
-		if (fcreate(f, MU_OBJ_GATE, P_GATE + (uint32_t)gi, thread_of(k), gates[gi].label))
+		if (mu_factory_create(f, MU_OBJ_GATE, P_GATE + (uint32_t)gi, thread_of(k), gates[gi].label))
 			return "out of kernel memory for a service's gate";
 	}
 	p->up = true;
@@ -200,17 +201,19 @@ static const char *start_program(unsigned k)
 	if (give_cap(task, MU_CAP_TASK, task, MU_RIGHTS_ALL) || give_cap(task, MU_CAP_THREAD, thread, MU_RIGHTS_ALL))
 		return "could not give it its own capabilities";
 	if (sp->kmem) {
-		delete_cap(S_FACT);   /* empty unless a grant failed before */
-		if (fcreate(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) || grant_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
+		mu_delete_cap(S_FACT);   /* empty unless a grant failed before */
+		if (mu_factory_create(f, MU_OBJ_FACTORY, S_FACT, sp->kmem, 0) ||
+		    grant_cap(task, MU_CAP_FACTORY, S_FACT, MU_RIGHTS_ALL))
 			return "out of kernel memory for its factory";
 	} else if (give_cap(task, MU_CAP_FACTORY, f, MU_R | MU_W)) {
 		return "could not give it its partition's factory";
 	}
-	delete_cap(S_OBJ);   /* empty unless a grant failed before */
-	if (fcreate(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) || grant_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
+	mu_delete_cap(S_OBJ);   /* empty unless a grant failed before */
+	if (mu_factory_create(f, MU_OBJ_GATE, S_OBJ, MU_CAP_THREAD, PARENT_LABEL + k) ||
+	    grant_cap(task, MU_CAP_PARENT, S_OBJ, MU_R))
 		return "could not make its parent gate";
 	/* Ours stays until the partition goes (kill_partition): deleting it would revoke the program's. */
-	delete_cap(inst_of(k));
+	mu_delete_cap(inst_of(k));
 	p->inst = lb_open(sp->scheduler, inst_of(k));
 	if (p->inst < 0 || give_cap(task, MU_CAP_SCHED, inst_of(k), MU_R))
 		return "the balancer gave it no scheduler";
@@ -231,8 +234,9 @@ static const char *start_program(unsigned k)
 			break;
 		case SYSFILE_GRANT_TIMER:
 		case SYSFILE_GRANT_IRQ:
-			delete_cap(S_OBJ);
-			if (fcreate(f, MU_OBJ_IRQ, S_OBJ, g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq, g->irq) ||
+			mu_delete_cap(S_OBJ);
+			uint32_t irq = g->kind == SYSFILE_GRANT_TIMER ? MU_IRQ_TIMER : g->irq;
+			if (mu_factory_create(f, MU_OBJ_IRQ, S_OBJ, irq, g->irq) ||
 			    grant_cap(task, slot, S_OBJ, MU_RIGHTS_ALL))
 				return "could not make its interrupt object";
 			mark(p, slot);
@@ -273,11 +277,9 @@ static const char *start_program(unsigned k)
 	}
 	if (give_page(owner, task, MU_ENV_VA, MU_PROT_R, (const uint8_t *)&env, 0, sizeof(env)) != MU_OK)
 		return "out of memory for its environment";
-	mr()[0] = ~0u; mr()[1] = MU_CAP_PARENT;   /* its exceptions come to us */
-	if (mu_invoke(thread, MU_TAG(MU_THREAD_CONTROL, 2), 0) != MU_OK)
+	if (mu_thread_control(thread, ~0u, MU_CAP_PARENT) != MU_OK)   /* its exceptions come to us */
 		return "could not make init its exception handler";
-	mr()[0] = entry; mr()[1] = STACK_TOP; mr()[2] = 0; mr()[3] = 1;
-	if (mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0) != MU_OK)
+	if (mu_thread_start(thread, (void (*)(uint32_t))entry, (void *)STACK_TOP, 0, 1) != MU_OK)
 		return "could not start it";
 	/* Its first thread goes where its scheduler instance says, at its priority. */
 	if (mu_rpc(inst_of(k), MU_TAG(MU_SCHED_INFO, 0)) != MU_OK ||
@@ -295,7 +297,7 @@ static bool start_partition(unsigned i)
 	if (!pages_commit(OWNER_PART0 + i, part_pages(i)))   /* before we measure: the pool's page tables are ours */
 		printf("init: %s: partition %s: sigma0 has not all of its memory left\n", sys.file, pa->name);
 	root_used_before[i] = quota_used(MU_CAP_FACTORY);
-	if (fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, 0) != MU_OK) {
+	if (mu_create(MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, 0) != MU_OK) {
 		printf("init: %s: partition %s: not enough kernel memory for its quota\n", sys.file, pa->name);
 		return false;
 	}
@@ -335,11 +337,11 @@ static void kill_partition(unsigned i)
 	for (unsigned k = 0; k < nprogs; k++) {
 		if (progs[k].part != i)
 			continue;   /* a program killed alone still has its gates: they go too */
-		delete_cap(task_of(k));
-		delete_cap(thread_of(k));
+		mu_delete_cap(task_of(k));
+		mu_delete_cap(thread_of(k));
 		for (unsigned g = 0; g < ngates; g++)
 			if (gates[g].prog == k)
-				delete_cap(P_GATE + g);
+				mu_delete_cap(P_GATE + g);
 		progs[k].up = false;
 	}
 	/* Gates served elsewhere lose this partition as a client: the AT server forgets its session. */
@@ -354,7 +356,7 @@ static void kill_partition(unsigned i)
 			mr()[0] = (uint32_t)progs[k].inst;
 			lb_call(LB_CLOSE, 1);
 			progs[k].inst = -1;
-			delete_cap(inst_of(k));
+			mu_delete_cap(inst_of(k));
 		}
 	pages_free(OWNER_PART0 + i);   /* its user memory, for the next build */
 	part_up[i] = false;
@@ -362,12 +364,6 @@ static void kill_partition(unsigned i)
 
 /* The partition's factory: what is still charged to it (bytes), after its objects went. */
 static uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
-
-static uint64_t now_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
 
 /*
  * Delete partition i's factory: everything made through it goes with it
@@ -382,7 +378,7 @@ static void drop_factory(unsigned i)
 		return;
 	uint32_t left = partition_used(i), before = quota_used(MU_CAP_FACTORY);
 	uint32_t want = ((sys.partitions[i].kmem + 4095u) & ~4095u) + 4096u, back = 0;
-	delete_cap(P_FACTORY + i);
+	mu_delete_cap(P_FACTORY + i);
 	part_fact[i] = false;
 	for (unsigned t = 0; t < 50 && (back = before - quota_used(MU_CAP_FACTORY)) != want; t++)
 		serve_for(20);
@@ -430,7 +426,7 @@ static bool build_partition(unsigned i)
 	unsigned wait = part_tries[i] < 5 ? 1u << part_tries[i] : 30;
 	part_tries[i]++;
 	part_want[i] = true;
-	part_retry_at[i] = now_ns() + wait * 1000000000ull;
+	part_retry_at[i] = mu_clock_ns() + wait * 1000000000ull;
 	printf("init: partition %s did not restart (try %u); its quota is back, next try in %u s\n", name,
 	       part_tries[i], wait);
 	return false;
@@ -446,8 +442,8 @@ static bool rebuild_partition(unsigned i)
 /* Stop program k (its task and thread go; its gates stay until its partition goes). */
 static void stop_program(unsigned k)
 {
-	delete_cap(task_of(k));
-	delete_cap(thread_of(k));
+	mu_delete_cap(task_of(k));
+	mu_delete_cap(thread_of(k));
 	progs[k].up = false;
 }
 
@@ -481,7 +477,7 @@ static void supervise(void)
 			free_partition(i);
 			printf("init: partition %s: its last program is down: freed (restart %s)\n", sys.partitions[i].name,
 			       restart_word(i));
-		} else if (!part_up[i] && part_want[i] && now_ns() >= part_retry_at[i]) {
+		} else if (!part_up[i] && part_want[i] && mu_clock_ns() >= part_retry_at[i]) {
 			printf("init: partition %s: trying its restart again\n", sys.partitions[i].name);
 			build_partition(i);
 		}
@@ -744,11 +740,11 @@ static const char *restart_retry(unsigned i)
 	uint32_t before = quota_used(MU_CAP_FACTORY);
 	mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0);
 	uint32_t free_bytes = mr()[0] - mr()[1], need = sys.partitions[i].kmem + 4096u;
-	if (free_bytes < need + 8192u || fcreate(MU_CAP_FACTORY, MU_OBJ_FACTORY, S_HOG, free_bytes - 8192u - need / 2, 0))
+	if (free_bytes < need + 8192u || mu_create(MU_OBJ_FACTORY, S_HOG, free_bytes - 8192u - need / 2, 0))
 		return "could not lend init's memory away";
 	bool built = build_partition(i);
 	uint32_t hogged = quota_used(MU_CAP_FACTORY);
-	delete_cap(S_HOG);
+	mu_delete_cap(S_HOG);
 	uint32_t after = quota_used(MU_CAP_FACTORY);
 	if (built)
 		return "it was built with too little memory";
@@ -835,7 +831,7 @@ static void system_tests(void)
 		kill_partition((unsigned)appos);
 		serve_for(100);
 		uint32_t left = partition_used((unsigned)appos);
-		delete_cap(P_FACTORY + (unsigned)appos);
+		mu_delete_cap(P_FACTORY + (unsigned)appos);
 		part_fact[appos] = false;
 		int over = (int)(quota_used(MU_CAP_FACTORY) - root_used_before[appos]);
 		modem_stats(v);
@@ -1000,12 +996,12 @@ void system_bench(unsigned load, uint32_t ttis)
 		printf("init: bench: no modem to measure\nTEST DONE 0 passed, 1 failed\n");
 		return;
 	}
-	t0 = now_ns();
+	t0 = mu_clock_ns();
 	for (unsigned c = 0; c < ncpus && c < 8; c++)
 		idle0[c] = idle_ns(c);
 	while (!modem_stats(v) && v[0] + v[7] < ttis)   /* periods: TTIs run and TTIs the timer saw pass */
 		serve_for(100);
-	uint64_t wall = now_ns() - t0;
+	uint64_t wall = mu_clock_ns() - t0;
 	unsigned used = 0;
 	for (unsigned c = 0; c < ncpus && c < 8; c++) {
 		uint64_t idle = idle_ns(c) - idle0[c];
@@ -1243,7 +1239,7 @@ static bool irq;   /* we hold the MU_IRQ_CONSOLE object */
 /* Claimed first thing at boot, before any other program could take it. */
 void console_claim(void)
 {
-	irq = fcreate(MU_CAP_FACTORY, MU_OBJ_IRQ, CONSOLE_IRQ_SLOT, MU_IRQ_CONSOLE, 0) == MU_OK;
+	irq = mu_create(MU_OBJ_IRQ, CONSOLE_IRQ_SLOT, MU_IRQ_CONSOLE, 0) == MU_OK;
 	if (irq) {
 		mr()[0] = MU_CAP_THREAD;
 		mr()[1] = CONSOLE_LABEL;
@@ -1256,9 +1252,9 @@ void console_loop(void)
 	/* Input wakes us (MU_IRQ_CONSOLE); without it, the status tick reads it once a second. */
 	if (!irq)
 		printf("init: no console interrupt: input is read once a second\n");
-	uint64_t next_tick = now_ns() + 1000000000ull;
+	uint64_t next_tick = mu_clock_ns() + 1000000000ull;
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = mu_clock_ns();
 		if (input_signalled || now >= next_tick) {
 			input_signalled = false;
 			if (irq)
@@ -1266,7 +1262,7 @@ void console_loop(void)
 			read_input();
 		}
 		supervise();
-		now = now_ns();
+		now = mu_clock_ns();
 		if (now >= next_tick) {
 			next_tick = now + 1000000000ull;
 			if (nprogs)

@@ -87,10 +87,10 @@ int test_asid(void)
 	CHECK(mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0)) == MU_OK);
 	uint32_t online = mr()[2], percpu[32] = { 0 };
 	for (unsigned k = 0; k < KEEPERS; k++)
-		EXPECT(create(MU_OBJ_TASK, KEEP0 + k, 0, 0), MU_OK);
+		EXPECT(mu_create(MU_OBJ_TASK, KEEP0 + k, 0, 0), MU_OK);
 	unsigned cpu = 0;
 	for (uint32_t j = 0; j < N_TASKS; j++) {
-		int e = create(MU_OBJ_TASK, C_TASK, 0, 0);
+		int e = mu_create(MU_OBJ_TASK, C_TASK, 0, 0);
 		if (e != MU_OK) {
 			printf("tests: task %u of %u: creation failed with %d\n", (unsigned)j, N_TASKS, e);
 			return __LINE__;
@@ -99,8 +99,8 @@ int test_asid(void)
 		mr()[0] = 0; mr()[1] = code;
 		mr()[2] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_X) << 4) | (12u << 8); mr()[3] = code;
 		EXPECT(mu_invoke(C_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
-		EXPECT(create(MU_OBJ_THREAD, C_THREAD, C_TASK, code + 4096), MU_OK);
-		EXPECT(create(MU_OBJ_GATE, C_GATE, MU_CAP_THREAD, j), MU_OK);
+		EXPECT(mu_create(MU_OBJ_THREAD, C_THREAD, C_TASK, code + 4096), MU_OK);
+		EXPECT(mu_create(MU_OBJ_GATE, C_GATE, MU_CAP_THREAD, j), MU_OK);
 		EXPECT(grant_cap(C_TASK, CHILD_GATE, C_GATE), MU_OK);
 		do
 			cpu = (cpu + 1) % 32;
@@ -136,7 +136,7 @@ int test_asid(void)
 	}
 	mu_wait(50000, 0, 0);   /* 50 ms: the last ones reach their final wait */
 	for (unsigned k = 0; k < KEEPERS; k++)
-		EXPECT(delete_cap(KEEP0 + k), MU_OK);
+		EXPECT(mu_delete_cap(KEEP0 + k), MU_OK);
 	uint32_t left = used_now() - used0;
 	if (left) {
 		printf("tests: %u bytes of quota not returned\n", (unsigned)left);

@@ -75,8 +75,8 @@ int test_fast(void)
 {
 	uint32_t prio = info(MU_CAP_THREAD, 3), cpu = info(MU_CAP_THREAD, 0);
 	CHECK(prio >= 30);
-	EXPECT(create(MU_OBJ_THREAD, F_SRV, MU_CAP_TASK, 0x7ffe0000u), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, F_GATE, F_SRV, 7), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, F_SRV, MU_CAP_TASK, 0x7ffe0000u), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, F_GATE, F_SRV, 7), MU_OK);
 	EXPECT(start_arg(F_SRV, f_server, f_srv_stack + 256, prio - 20, 0), MU_OK);
 	EXPECT(f_call(1, 1), 0);   /* the server was not waiting yet: the slow path */
 
@@ -116,7 +116,7 @@ int test_fast(void)
 	 */
 	static const uint32_t hog_prio[2] = { 10, 20 };   /* below us: between us and the server, the server's own */
 	for (uint32_t i = 0; i < 2; i++) {
-		EXPECT(create(MU_OBJ_THREAD, F_HOG + i, MU_CAP_TASK, 0x7ffd0000u - i * 0x10000u), MU_OK);
+		EXPECT(mu_create(MU_OBJ_THREAD, F_HOG + i, MU_CAP_TASK, 0x7ffd0000u - i * 0x10000u), MU_OK);
 		f_seq = 0;
 		f_srv_at = 0;
 		f_hog_at[i] = 0;
@@ -146,7 +146,7 @@ int test_fast(void)
 		CHECK(info(MU_CAP_THREAD, 6) == me0);
 	}
 	for (uint32_t s = F_SRV; s <= F_HOG2; s++)
-		EXPECT(delete_cap(s), MU_OK);
+		EXPECT(mu_delete_cap(s), MU_OK);
 	puts("tests: fast path ok");
 	return 0;
 }

@@ -51,7 +51,7 @@ static void worker(uint32_t id)
 static int new_thread(unsigned i, uint32_t d)
 {
 	duty[i] = d;
-	int e = create(MU_OBJ_THREAD, T_SLOT + i, MU_CAP_TASK, UTCB_BASE - i * 0x1000u);
+	int e = mu_create(MU_OBJ_THREAD, T_SLOT + i, MU_CAP_TASK, UTCB_BASE - i * 0x1000u);
 	return e ? e : start_arg(T_SLOT + i, (void (*)(void))worker, stacks[i] + 256, 1, i);
 }
 

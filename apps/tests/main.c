@@ -16,31 +16,9 @@
 /* An address no segment maps; volatile so the compiler keeps the load. */
 static volatile uintptr_t unmapped = 0x10;
 
-int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
-{
-	mr()[0] = type;
-	mr()[1] = slot;
-	mr()[2] = a;
-	mr()[3] = b;
-	return mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_CREATE, 4), 0);
-}
-
-int delete_cap(uint32_t slot)
-{
-	mr()[0] = MU_ITEM_CAP;
-	mr()[1] = slot;
-	mr()[2] = 0;
-	mr()[3] = 1;
-	return mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0);
-}
-
 int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg)
 {
-	mr()[0] = (uint32_t)fn;
-	mr()[1] = (uint32_t)stack_top;
-	mr()[2] = arg;
-	mr()[3] = prio;
-	return mu_invoke(thread, MU_TAG(MU_THREAD_START, 4), 0);
+	return mu_thread_start(thread, (void (*)(uint32_t))fn, stack_top, arg, prio);
 }
 
 static int start(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio)
@@ -106,9 +84,9 @@ static int test_ipc(void)
 	EXPECT(mu_wait(20000, &tag, &label), MU_ETIMEDOUT);
 	/* Reply with no call pending is an error. */
 	EXPECT(mu_ipc(0, 0, MU_REPLY, 0, 0, 0), MU_ESTATE);
-	EXPECT(create(MU_OBJ_THREAD, S_THREAD, MU_CAP_TASK, 0x7ffe0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, S_GATE, S_THREAD, 0x1234), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, S_GATE2, S_THREAD, 0x5678), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, S_THREAD, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, S_GATE, S_THREAD, 0x1234), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, S_GATE2, S_THREAD, 0x5678), MU_OK);
 	/* A send to a gate whose thread has not started: no receiver. */
 	EXPECT(mu_ipc(S_GATE, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ESTATE);
 	EXPECT(start(S_THREAD, server, server_stack + 512, 100), MU_OK);
@@ -129,14 +107,14 @@ static int test_ipc(void)
 	/* Too many words: a bad layout is refused before anything happens. */
 	EXPECT(mu_call(S_GATE, MU_TAG_ITEMS(1, 63, 1), &tag), MU_EMSG);
 	/* Send timeouts: a gate bound to ourselves never has a receiver while we send. */
-	EXPECT(create(MU_OBJ_GATE, 11, MU_CAP_THREAD, 0xa), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, 12, MU_CAP_THREAD, 0xb), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, 11, MU_CAP_THREAD, 0xa), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, 12, MU_CAP_THREAD, 0xb), MU_OK);
 	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ETIMEDOUT);
 	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND, 20000, 0, 0), MU_ETIMEDOUT);
 	EXPECT(mu_ipc(11, MU_TAG(1, 0), MU_SEND | MU_RECV, 20000, 0, 0), MU_ETIMEDOUT);
 	/* Closed wait: two senders queue, through gate 11 then 12; a wait closed on 12 takes the second. */
-	EXPECT(create(MU_OBJ_THREAD, 13, MU_CAP_TASK, 0x7ffc0000), MU_OK);
-	EXPECT(create(MU_OBJ_THREAD, 14, MU_CAP_TASK, 0x7ffb0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 13, MU_CAP_TASK, 0x7ffc0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 14, MU_CAP_TASK, 0x7ffb0000), MU_OK);
 	EXPECT(start(13, sender_a, stack_a + 256, 100), MU_OK);
 	EXPECT(start(14, sender_b, stack_b + 256, 100), MU_OK);
 	EXPECT(mu_ipc(12, 0, MU_RECV, 1000000, &tag, &label), MU_OK);
@@ -145,27 +123,21 @@ static int test_ipc(void)
 	CHECK(label == 0xa && MU_TAG_LABEL(tag) == 0xa);
 	EXPECT(mu_ipc(S_GATE, 0, MU_RECV, 0, 0, 0), MU_EINVAL);         /* not our gate to wait on */
 	/* The caller dies before we answer: the reply capability is gone with it. */
-	EXPECT(delete_cap(13), MU_OK);
+	EXPECT(mu_delete_cap(13), MU_OK);
 	EXPECT(mu_ipc(0, MU_TAG(0, 0), MU_REPLY, 0, 0, 0), MU_ESTATE);
-	EXPECT(delete_cap(14), MU_OK);
-	EXPECT(delete_cap(11), MU_OK);
-	EXPECT(delete_cap(12), MU_OK);
+	EXPECT(mu_delete_cap(14), MU_OK);
+	EXPECT(mu_delete_cap(11), MU_OK);
+	EXPECT(mu_delete_cap(12), MU_OK);
 	/* Deleting the gates and the thread ends the server: its wait is canceled. */
-	EXPECT(delete_cap(S_GATE), MU_OK);
-	EXPECT(delete_cap(S_GATE2), MU_OK);
+	EXPECT(mu_delete_cap(S_GATE), MU_OK);
+	EXPECT(mu_delete_cap(S_GATE2), MU_OK);
 	EXPECT(mu_call(S_GATE, MU_TAG(7, 1), &tag), MU_ECAP);
-	EXPECT(delete_cap(S_THREAD), MU_OK);
+	EXPECT(mu_delete_cap(S_THREAD), MU_OK);
 	printf("tests: ipc_same_task ok\n");
 	return 0;
 }
 
 /* ---- quota: a 64 KiB factory runs out, and deleting everything gives it all back */
-static int create_in(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
-{
-	mr()[0] = type; mr()[1] = slot; mr()[2] = a; mr()[3] = b;
-	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
-}
-
 static uint32_t used_of(uint32_t factory)
 {
 	mu_invoke(factory, MU_TAG(MU_FACTORY_INFO, 0), 0);
@@ -178,40 +150,40 @@ static int test_quota(void)
 	uint32_t quota = mr()[0], used0 = mr()[1];
 	CHECK(quota == 256 * 1024);
 	/* A child factory of 64 KiB runs out after 16 one-page gates. */
-	EXPECT(create(MU_OBJ_FACTORY, 9, 64 * 1024, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_FACTORY, 9, 64 * 1024, 0), MU_OK);
 	CHECK(used_of(MU_CAP_FACTORY) == used0 + 68 * 1024);   /* its quota and its own page */
 	uint32_t n = 0;
-	while (n < 40 && create_in(9, MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
+	while (n < 40 && mu_factory_create(9, MU_OBJ_GATE, 10 + n, 0, 0) == MU_OK)
 		n++;
 	CHECK(n == 16);
-	EXPECT(create_in(9, MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
-	EXPECT(create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);   /* more than we have */
+	EXPECT(mu_factory_create(9, MU_OBJ_GATE, 60, 0, 0), MU_ENOMEM);
+	EXPECT(mu_create(MU_OBJ_FACTORY, 60, 1 << 20, 0), MU_ENOMEM);   /* more than we have */
 	for (uint32_t i = 0; i < n; i++)
-		EXPECT(delete_cap(10 + i), MU_OK);
+		EXPECT(mu_delete_cap(10 + i), MU_OK);
 	CHECK(used_of(9) == 0);
 	/* A task and a thread made from a grandchild factory; deleting them returns all. */
-	EXPECT(create_in(9, MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
-	EXPECT(create_in(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
-	EXPECT(create_in(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
+	EXPECT(mu_factory_create(9, MU_OBJ_FACTORY, 11, 32 * 1024, 0), MU_OK);
+	EXPECT(mu_factory_create(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
+	EXPECT(mu_factory_create(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
 	CHECK(used_of(11) > 0);
-	EXPECT(delete_cap(13), MU_OK);
-	EXPECT(delete_cap(12), MU_OK);
+	EXPECT(mu_delete_cap(13), MU_OK);
+	EXPECT(mu_delete_cap(12), MU_OK);
 	CHECK(used_of(11) == 0);
 	/*
 	 * A task that holds the only capability to itself, its thread deleted
 	 * from outside: nothing can reach it, and deleting the factory
 	 * capability it was made through still takes back every byte.
 	 */
-	EXPECT(create_in(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
-	EXPECT(create_in(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
+	EXPECT(mu_factory_create(11, MU_OBJ_TASK, 12, 0, 0), MU_OK);
+	EXPECT(mu_factory_create(11, MU_OBJ_THREAD, 13, 12, 0x1000), MU_OK);
 	mr()[0] = MU_CAP_TASK; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | MU_ITEM_GRANT | (MU_RIGHTS_ALL << 4); mr()[3] = 12;
 	EXPECT(mu_invoke(12, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
 	EXPECT(mu_invoke(12, MU_TAG(MU_TASK_UNMAP, 4), 0), MU_ECAP);   /* ours went with the grant */
-	EXPECT(delete_cap(13), MU_OK);
+	EXPECT(mu_delete_cap(13), MU_OK);
 	CHECK(used_of(11) > 0);
-	EXPECT(delete_cap(11), MU_OK);
+	EXPECT(mu_delete_cap(11), MU_OK);
 	CHECK(used_of(9) == 0);
-	EXPECT(delete_cap(9), MU_OK);
+	EXPECT(mu_delete_cap(9), MU_OK);
 	CHECK(used_of(MU_CAP_FACTORY) == used0);
 	printf("tests: factory_quota_reclaim ok (%u gates fit in 65536 bytes; a task holding only itself reclaimed)\n", (unsigned)n);
 	return 0;
@@ -226,9 +198,9 @@ static int test_hostile(void)
 	EXPECT(mu_invoke(1000, MU_TAG(1, 0), 0), MU_ECAP);                 /* out of range */
 	EXPECT(mu_invoke(40, MU_TAG(1, 0), 0), MU_ECAP);                   /* empty slot */
 	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_ENOSYS); /* wrong protocol */
-	EXPECT(create(99, 30, 0, 0), MU_EINVAL);                           /* unknown type */
-	EXPECT(create(MU_OBJ_GATE, MU_CAP_CONSOLE, 0, 0), MU_EBUSY);       /* slot in use */
-	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_CONSOLE, 0x1000), MU_ETYPE); /* task cap wanted */
+	EXPECT(mu_create(99, 30, 0, 0), MU_EINVAL);                           /* unknown type */
+	EXPECT(mu_create(MU_OBJ_GATE, MU_CAP_CONSOLE, 0, 0), MU_EBUSY);       /* slot in use */
+	EXPECT(mu_create(MU_OBJ_THREAD, 30, MU_CAP_CONSOLE, 0x1000), MU_ETYPE); /* task cap wanted */
 	mr()[0] = 5000;
 	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_WRITE, 1), 0), MU_EMSG); /* too long */
 	EXPECT(mu_invoke(MU_CAP_CONSOLE, MU_TAG_ITEMS(1, 60, 10), 0), MU_EMSG);     /* layout */
@@ -244,12 +216,12 @@ static int test_hostile(void)
 	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_EMSG);
 	mr()[0] = MU_OBJ_GATE; mr()[1] = 31;
 	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_EPERM);
-	EXPECT(delete_cap(20), MU_EPERM);           /* no delete right on the copy */
+	EXPECT(mu_delete_cap(20), MU_EPERM);           /* no delete right on the copy */
 	mr()[0] = MU_ITEM_CAP; mr()[1] = MU_CAP_FACTORY; mr()[2] = 0; mr()[3] = 0;
 	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG(MU_TASK_UNMAP, 4), 0), MU_OK);   /* revoke the copy */
 	EXPECT(mu_invoke(20, MU_TAG(MU_FACTORY_INFO, 0), 0), MU_ECAP);
-	EXPECT(delete_cap(20), MU_OK);              /* deleting an empty slot: no effect */
-	EXPECT(delete_cap(20), MU_OK);
+	EXPECT(mu_delete_cap(20), MU_OK);              /* deleting an empty slot: no effect */
+	EXPECT(mu_delete_cap(20), MU_OK);
 	/* Random invocations with random tags, flags and arguments, never blocking. */
 	for (int i = 0; i < 3000; i++) {
 		uint32_t cap = rnd() % 48, tag = rnd(), flags = rnd() % 9;
@@ -389,9 +361,9 @@ static int test_memory(void)
 {
 	memset(pager_page, 0x5a, sizeof(pager_page));
 	memset(own_page, 0x33, sizeof(own_page));
-	EXPECT(create(MU_OBJ_THREAD, H_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, H_PAGER, H_THREAD, 1), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, H_EXC, H_THREAD, 2), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, H_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, H_PAGER, H_THREAD, 1), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, H_EXC, H_THREAD, 2), MU_OK);
 	EXPECT(start_above(H_THREAD, handler, handler_stack + 512, 120), MU_OK);
 	mr()[0] = H_PAGER; mr()[1] = H_EXC;
 	EXPECT(mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
@@ -402,7 +374,7 @@ static int test_memory(void)
 	/* An exception handler resumes the thread with the registers it chose. */
 	CHECK(undef_or_dead() == 0xdead && exc_count == 1 && exc_kind == 2);
 	/* A handler may also refuse to resume: the thread is killed. */
-	EXPECT(create(MU_OBJ_THREAD, 43, MU_CAP_TASK, 0x7ffc0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 43, MU_CAP_TASK, 0x7ffc0000), MU_OK);
 	mr()[0] = ~0u; mr()[1] = H_EXC;
 	EXPECT(mu_invoke(43, MU_TAG(MU_THREAD_CONTROL, 2), 0), MU_OK);
 	EXPECT(start(43, kill_me, kill_me_stack + 256, 100), MU_OK);
@@ -410,12 +382,12 @@ static int test_memory(void)
 	CHECK(exc_count == 2 && !kill_me_resumed);
 	EXPECT(start(43, kill_me, kill_me_stack + 256, 100), MU_ESTATE);   /* dead, not restartable */
 	/* A start asks for 255 but gets no more than ours: only a Scheduler's placement lifts a thread. */
-	EXPECT(create(MU_OBJ_THREAD, 45, MU_CAP_TASK, 0x7ffa0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 45, MU_CAP_TASK, 0x7ffa0000), MU_OK);
 	EXPECT(start(45, waiter, kill_me_stack + 256, 255), MU_OK);   /* kill_me is dead: its stack is free */
 	uint32_t ours = own_info(3);
 	EXPECT(mu_invoke(45, MU_TAG(MU_THREAD_INFO, 0), 0), MU_OK);
 	CHECK(mr()[3] == ours && ours < 255);
-	EXPECT(delete_cap(45), MU_OK);
+	EXPECT(mu_delete_cap(45), MU_OK);
 	/* Three levels: own_page -> 0x50000000 -> 0x50100000; unmapping own_page's children takes both. */
 	EXPECT(task_map_mem((uint32_t)own_page, 0x50000000), MU_OK);
 	EXPECT(task_map_mem(0x50000000, 0x50100000), MU_OK);
@@ -442,15 +414,14 @@ static int irq_op(uint32_t label, uint32_t a, uint32_t b)
 	return mu_invoke(45, MU_TAG(label, 2), 0);
 }
 
-static uint64_t clock_ns(void);
 
 static int test_irq(void)
 {
 	uint32_t tag, label;
-	EXPECT(create(MU_OBJ_IRQ, 44, 5, 0), MU_EINVAL);          /* an SGI is not a device interrupt */
-	EXPECT(create(MU_OBJ_IRQ, 44, 5000, 0), MU_EINVAL);
-	EXPECT(create(MU_OBJ_IRQ, 45, TEST_IRQ, 0), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_EBUSY);    /* claimed once */
+	EXPECT(mu_create(MU_OBJ_IRQ, 44, 5, 0), MU_EINVAL);          /* an SGI is not a device interrupt */
+	EXPECT(mu_create(MU_OBJ_IRQ, 44, 5000, 0), MU_EINVAL);
+	EXPECT(mu_create(MU_OBJ_IRQ, 45, TEST_IRQ, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_EBUSY);    /* claimed once */
 	EXPECT(irq_op(MU_IRQ_BIND, MU_CAP_THREAD, 0x99), MU_OK);
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	/* While we run, it fires and waits as pending for our next receive. */
@@ -463,20 +434,20 @@ static int test_irq(void)
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(MU_TAG_LABEL(tag) == MU_LABEL_IRQ && label == 0x99);
-	EXPECT(delete_cap(45), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
-	EXPECT(delete_cap(46), MU_OK);
+	EXPECT(mu_delete_cap(45), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, 46, TEST_IRQ, 0), MU_OK);       /* free again once deleted */
+	EXPECT(mu_delete_cap(46), MU_OK);
 	/* A periodic timer IRQ object: 1 ms, on our CPU. */
-	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 50), MU_EINVAL);   /* period too short */
-	EXPECT(create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 1000), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, 46, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 50), MU_EINVAL);   /* period too short */
+	EXPECT(mu_create(MU_OBJ_IRQ, 45, MU_IRQ_TIMER, 1000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, 46, MU_IRQ_TIMER, 1000), MU_OK);
 	EXPECT(irq_op(MU_IRQ_TRIGGER, 0, 0), MU_EINVAL);
 	EXPECT(irq_op(MU_IRQ_BIND, MU_CAP_THREAD, 0x9a), MU_OK);
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	mr()[0] = MU_CAP_THREAD; mr()[1] = 0x9b;
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_EBUSY);   /* one per CPU */
-	uint64_t t0 = clock_ns();
+	uint64_t t0 = mu_clock_ns();
 	unsigned slept = 0;
 	for (int i = 0; i < 20; i++) {
 		EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
@@ -487,7 +458,7 @@ static int test_irq(void)
 	}
 	/* We wait between periods and nothing else runs here: they fall due while the CPU sleeps in WFI. */
 	CHECK(slept >= 10);
-	uint64_t dt = clock_ns() - t0;
+	uint64_t dt = mu_clock_ns() - t0;
 	/*
 	 * 20 notifications are 19 periods apart at least; the first may have
 	 * been pending up to a period before t0 (a period ended between the
@@ -496,25 +467,19 @@ static int test_irq(void)
 	CHECK(dt >= 18000000);
 	/* Masked for about 10 periods: the next notification counts them. */
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
-	for (t0 = clock_ns(); clock_ns() - t0 < 10500000;)
+	for (t0 = mu_clock_ns(); mu_clock_ns() - t0 < 10500000;)
 		mu_relax();
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(mr()[0] == MU_IRQ_TIMER && mr()[1] >= 9);
 	CHECK(mr()[2] + 9 <= mr()[1] + 1);   /* the periods we spun through masked did not find the CPU asleep */
-	EXPECT(delete_cap(45), MU_OK);
+	EXPECT(mu_delete_cap(45), MU_OK);
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);     /* the CPU is free again */
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
 	CHECK(label == 0x9b);
-	EXPECT(delete_cap(46), MU_OK);
+	EXPECT(mu_delete_cap(46), MU_OK);
 	printf("tests: irq ok\n");
 	return 0;
-}
-
-static uint64_t clock_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
 }
 
 /* ---- SMP scheduling through the kernel Scheduler object */
@@ -572,7 +537,7 @@ static void high(uint32_t id)
 
 static int new_worker(unsigned i, void (*fn)(uint32_t), uint32_t prio)
 {
-	int e = create(MU_OBJ_THREAD, W_SLOT + i, MU_CAP_TASK, 0x7ff80000u - i * 0x10000u);
+	int e = mu_create(MU_OBJ_THREAD, W_SLOT + i, MU_CAP_TASK, 0x7ff80000u - i * 0x10000u);
 	return e ? e : start_arg(W_SLOT + i, (void (*)(void))fn, w_stack[i] + 256, prio, i);
 }
 
@@ -593,10 +558,10 @@ static int idle_monotonic(uint32_t cpu)
 {
 	EXPECT(new_worker(0, napper, 50), MU_OK);
 	EXPECT(run_thread(W_SLOT, 50, MU_CPUSET(0, 0), 1u << cpu, 0), (int)cpu);
-	uint64_t t_prev = clock_ns(), prev = idle_time(cpu);
+	uint64_t t_prev = mu_clock_ns(), prev = idle_time(cpu);
 	unsigned bad = 0;
 	for (unsigned i = 0; i < 20000 && !bad; i++) {
-		uint64_t t = clock_ns(), idle = idle_time(cpu), t_after = clock_ns();
+		uint64_t t = mu_clock_ns(), idle = idle_time(cpu), t_after = mu_clock_ns();
 		if (idle < prev || idle - prev > t_after - t_prev) {   /* both reads lie between t_prev and t_after */
 			printf("tests: cpu%u idle time went from %llu to %llu ns in %llu ns of clock (read %u)\n", (unsigned)cpu,
 			       (unsigned long long)prev, (unsigned long long)idle, (unsigned long long)(t_after - t_prev), i);
@@ -605,7 +570,7 @@ static int idle_monotonic(uint32_t cpu)
 		prev = idle;
 		t_prev = t;
 	}
-	EXPECT(delete_cap(W_SLOT), MU_OK);
+	EXPECT(mu_delete_cap(W_SLOT), MU_OK);
 	return (int)bad;
 }
 
@@ -626,7 +591,7 @@ static int test_smp(void)
 		EXPECT(run_thread(W_SLOT + i, 50, MU_CPUSET(0, 0), 1u << i, 0), (int)i);
 	}
 	sleep_us(20000);
-	uint64_t idle0[4], used0[4], t0 = clock_ns();
+	uint64_t idle0[4], used0[4], t0 = mu_clock_ns();
 	for (uint32_t i = 1; i < n; i++) {
 		idle0[i] = idle_time(i);
 		used0[i] = consumed(W_SLOT + i);
@@ -637,7 +602,7 @@ static int test_smp(void)
 		idle1[i] = idle_time(i);
 		used1[i] = consumed(W_SLOT + i);
 	}
-	uint64_t wall = clock_ns() - t0;   /* encloses every window measured */
+	uint64_t wall = mu_clock_ns() - t0;   /* encloses every window measured */
 	for (uint32_t i = 1; i < n; i++) {
 		uint64_t idle = idle1[i] - idle0[i], used = used1[i] - used0[i];
 		if (idle >= wall / 10 || used < wall / 2 || used > wall + wall / 10)
@@ -653,22 +618,23 @@ static int test_smp(void)
 			       (unsigned)(consumed(W_SLOT + i) / 1000), (unsigned)mr()[4], (unsigned)mr()[0]);
 		if (w_iters[i] == 0) {
 			mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_INFO, 0), 0);
-			printf("tests: main runs on cpu %u, clock %u us\n", (unsigned)mr()[0], (unsigned)(clock_ns() / 1000));
+			printf("tests: main runs on cpu %u, clock %u us\n", (unsigned)mr()[0],
+			       (unsigned)(mu_clock_ns() / 1000));
 		}
 		CHECK(w_iters[i] > 0 && w_cpu[i] == i && w_moved[i] == 0);
 	}
 	w_stop = 1;
 	sleep_us(20000);
 	/* Now idle: idle time grows with the clock. */
-	uint64_t before = idle_time(n - 1), t_before = clock_ns();
+	uint64_t before = idle_time(n - 1), t_before = mu_clock_ns();
 	sleep_us(30000);
 	uint64_t idle_grew = idle_time(n - 1) - before;
 	if (idle_grew <= 25000000)
 		printf("tests: cpu%u idle %llu ns in %llu ns\n", (unsigned)(n - 1), (unsigned long long)idle_grew,
-		       (unsigned long long)(clock_ns() - t_before));
+		       (unsigned long long)(mu_clock_ns() - t_before));
 	CHECK(idle_grew > 25000000);
 	for (uint32_t i = 0; i < n; i++)
-		EXPECT(delete_cap(W_SLOT + i), MU_OK);
+		EXPECT(mu_delete_cap(W_SLOT + i), MU_OK);
 	CHECK(idle_monotonic(n - 1) == 0);
 	/*
 	 * Round robin: two equals on CPU1 with 5 ms quanta share it fairly, within
@@ -696,7 +662,7 @@ static int test_smp(void)
 	}
 	CHECK(fair);
 	/* A higher priority sent to CPU1 preempts both spinners at once (placed before it starts). */
-	EXPECT(create(MU_OBJ_THREAD, W_SLOT + 2, MU_CAP_TASK, 0x7ff80000u - 2 * 0x10000u), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, W_SLOT + 2, MU_CAP_TASK, 0x7ff80000u - 2 * 0x10000u), MU_OK);
 	EXPECT(run_thread(W_SLOT + 2, 150, MU_CPUSET(1, 0), 1, 0), 1);
 	EXPECT(start_arg(W_SLOT + 2, (void (*)(void))high, w_stack[2] + 256, 150, 2), MU_OK);
 	for (int k = 0; k < 500 && !h_ran; k++)   /* at once, unless the host is slow */
@@ -707,7 +673,7 @@ static int test_smp(void)
 	w_stop = 1;
 	sleep_us(20000);
 	for (uint32_t i = 0; i < 3; i++)
-		EXPECT(delete_cap(W_SLOT + i), MU_OK);
+		EXPECT(mu_delete_cap(W_SLOT + i), MU_OK);
 	printf("tests: smp ok (%u cpus, round robin %u/%u ms)\n", (unsigned)n, (unsigned)(a / 1000000), (unsigned)(b / 1000000));
 	return 0;
 }
@@ -843,7 +809,7 @@ static uint32_t online_now(void)
 static int occupy(uint32_t cpu)
 {
 	h_ran = 0;
-	int e = create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u);
+	int e = mu_create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u);
 	if (e || (e = run_thread(W_SLOT, 50, MU_CPUSET(cpu, 0), 1, 0)) != (int)cpu)
 		return e ? e : MU_EINVAL;
 	if ((e = start_arg(W_SLOT, (void (*)(void))high, w_stack[0] + 256, 50, 0)))
@@ -863,9 +829,9 @@ static int occupy(uint32_t cpu)
 static void wait_off(uint32_t k)
 {
 	for (int tries = 0; tries < 50; tries++) {
-		uint64_t i0 = idle_time(k), t0 = clock_ns();
+		uint64_t i0 = idle_time(k), t0 = mu_clock_ns();
 		sleep_us(1000);
-		if (idle_time(k) - i0 >= (clock_ns() - t0) * 9 / 10)
+		if (idle_time(k) - i0 >= (mu_clock_ns() - t0) * 9 / 10)
 			return;
 	}
 }
@@ -890,20 +856,20 @@ static int test_cpu_power(void)
 	/* A thread lives there (blocked): the CPU stays on. */
 	EXPECT(occupy(k), MU_OK);
 	EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_EBUSY);
-	EXPECT(delete_cap(W_SLOT), MU_OK);
+	EXPECT(mu_delete_cap(W_SLOT), MU_OK);
 	uint64_t off_idle = 0, off_wall = 0;
 	for (unsigned round = 0; round < 2; round++) {
 		EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_OK);
 		CHECK(online_now() == (all & ~(1u << k)));
 		EXPECT(cpu_power(MU_CAP_SCHED, k, 0), MU_OK);   /* off already */
-		EXPECT(create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u), MU_OK);
+		EXPECT(mu_create(MU_OBJ_THREAD, W_SLOT, MU_CAP_TASK, 0x7ff80000u), MU_OK);
 		EXPECT(run_thread(W_SLOT, 50, MU_CPUSET(k, 0), 1, 0), -MU_EINVAL);   /* nothing goes there */
-		EXPECT(delete_cap(W_SLOT), MU_OK);
+		EXPECT(mu_delete_cap(W_SLOT), MU_OK);
 		wait_off(k);
-		uint64_t i0 = idle_time(k), t0 = clock_ns();
+		uint64_t i0 = idle_time(k), t0 = mu_clock_ns();
 		sleep_us(20000);
 		off_idle = idle_time(k) - i0;
-		off_wall = clock_ns() - t0;
+		off_wall = mu_clock_ns() - t0;
 		bool idle_ok = off_idle >= off_wall - off_wall / 10 && off_idle <= off_wall + off_wall / 10;
 		if (!idle_ok)
 			printf("tests: cpu%u offline: idle %u us of %u us\n", (unsigned)k, (unsigned)(off_idle / 1000),
@@ -914,7 +880,7 @@ static int test_cpu_power(void)
 		EXPECT(occupy(k), MU_OK);   /* back: a thread runs there again */
 		mu_invoke(W_SLOT, MU_TAG(MU_THREAD_INFO, 0), 0);
 		CHECK(mr()[0] == k);
-		EXPECT(delete_cap(W_SLOT), MU_OK);
+		EXPECT(mu_delete_cap(W_SLOT), MU_OK);
 	}
 	printf("tests: cpu power: cpu%u off and on twice (idle %u of %u us while off)\n", (unsigned)k,
 	       (unsigned)(off_idle / 1000), (unsigned)(off_wall / 1000));
@@ -924,7 +890,7 @@ static int test_cpu_power(void)
 
 static int spawn_on(uint32_t slot, uint32_t stack, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio, uint32_t arg)
 {
-	int e = create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ff80000u - stack * 0x10000u);
+	int e = mu_create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ff80000u - stack * 0x10000u);
 	if (e)
 		return e;
 	if (run_thread(slot, prio, MU_CPUSET(cpu, 0), 1, 0) != (int)cpu)
@@ -938,7 +904,7 @@ static int test_xipc(void)
 	xn = mr()[0];
 	for (uint32_t i = 0; i < xn; i++) {
 		EXPECT(spawn_on(XSRV + i, i, xserver, i, 80, i), MU_OK);
-		EXPECT(create(MU_OBJ_GATE, XGATE + i, XSRV + i, 0x100 + i), MU_OK);
+		EXPECT(mu_create(MU_OBJ_GATE, XGATE + i, XSRV + i, 0x100 + i), MU_OK);
 	}
 	for (uint32_t i = 0; i < xn; i++)
 		EXPECT(spawn_on(XCLI + i, 4 + i, xclient, i, 70, i), MU_OK);
@@ -968,12 +934,12 @@ static int test_xipc(void)
 	}
 	CHECK(count == xn * XROUNDS && got == sent);   /* no message lost, none twice */
 	/* Timeouts across CPUs: nobody ever receives on gate 2 of the dead end. */
-	EXPECT(create(MU_OBJ_GATE, XDG1, 0, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, XDG1, 0, 0), MU_OK);
 	EXPECT(spawn_on(XDEAD, 8, dead_end, xn - 1, 90, 0), MU_OK);
 	mr()[0] = XDEAD; mr()[1] = 1;
 	EXPECT(mu_invoke(XDG1, MU_TAG(MU_GATE_BIND, 2), 0), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, XDG2, XDEAD, 2), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, XDG3, XDEAD, 3), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, XDG2, XDEAD, 2), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, XDG3, XDEAD, 3), MU_OK);
 	dead_go = 1;
 	sleep_us(10000);
 	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ETIMEDOUT);
@@ -994,13 +960,13 @@ static int test_xipc(void)
 	if (m2_result != -1)
 		printf("tests: the call to the dead end returned %d\n", (int)m2_result);
 	CHECK(m2_result == -1);
-	EXPECT(delete_cap(XDEAD), MU_OK);
+	EXPECT(mu_delete_cap(XDEAD), MU_OK);
 	for (int k = 0; k < 500 && m2_result == -1; k++)
 		sleep_us(1000);
 	CHECK(m2_result == MU_ECANCELED);
 	/* An interrupt for a thread on the last CPU. */
 	EXPECT(spawn_on(XW, 10, irq_waiter, xn - 1, 90, 0), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, XIRQ, TEST_IRQ, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, XIRQ, TEST_IRQ, 0), MU_OK);
 	mr()[0] = XW; mr()[1] = 0x77;
 	EXPECT(mu_invoke(XIRQ, MU_TAG(MU_IRQ_BIND, 2), 0), MU_OK);
 	EXPECT(mu_invoke(XIRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);
@@ -1015,15 +981,15 @@ static int test_xipc(void)
 	 * CPU, busy with it alone (no timer running), must still set its timer.
 	 */
 	EXPECT(spawn_on(XBUSY, 11, busy, xn - 1, 90, 0), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, XBG, XBUSY, 4), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, XBG, XBUSY, 4), MU_OK);
 	sleep_us(5000);
 	EXPECT(spawn_on(XTS, 12, timed_sender, 1, 90, 0), MU_OK);
 	for (int k = 0; k < 500 && ts_result == -1; k++)
 		sleep_us(1000);
 	CHECK(ts_result == MU_ETIMEDOUT);
-	EXPECT(delete_cap(XTS), MU_OK);
-	EXPECT(delete_cap(XBG), MU_OK);
-	EXPECT(delete_cap(XBUSY), MU_OK);
+	EXPECT(mu_delete_cap(XTS), MU_OK);
+	EXPECT(mu_delete_cap(XBG), MU_OK);
+	EXPECT(mu_delete_cap(XBUSY), MU_OK);
 	printf("tests: cross-cpu ipc ok (%u cpus, %u calls, %u messages)\n", (unsigned)xn, (unsigned)calls, (unsigned)count);
 	return 0;
 }
@@ -1048,13 +1014,13 @@ static uint32_t thread_id(uint32_t slot)
 
 static void spin_until(uint64_t t)
 {
-	while (clock_ns() < t)
+	while (mu_clock_ns() < t)
 		mu_relax();
 }
 
 static void sleep_until(uint64_t t)
 {
-	uint64_t now = clock_ns();
+	uint64_t now = mu_clock_ns();
 	if (now < t)
 		mu_wait((uint32_t)((t - now + 999) / 1000), 0, 0);
 }
@@ -1065,12 +1031,12 @@ static void sleep_until(uint64_t t)
  */
 static void tr_modem(uint32_t id)
 {
-	uint64_t start = clock_ns();
+	uint64_t start = mu_clock_ns();
 	(void)id;
 	for (uint32_t i = 0; i < TR_TTIS; i++) {
 		uint64_t due = start + (i + 1) * 1000000ull;
 		sleep_until(due);
-		uint64_t woke = clock_ns();
+		uint64_t woke = mu_clock_ns();
 		trace_ev(MU_TRACE_MODEM_TTI, i, (uint32_t)(woke - due));
 		if (woke > due + 1000000u) {   /* woken after its deadline: this TTI is lost, catch up */
 			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(woke - due - 1000000u));
@@ -1078,11 +1044,11 @@ static void tr_modem(uint32_t id)
 			continue;
 		}
 		for (uint32_t s = 0; s < 3; s++) {
-			uint64_t t0 = clock_ns();
+			uint64_t t0 = mu_clock_ns();
 			spin_until(t0 + (s + 1) * 60000u + (i == TR_LATE_TTI && s == 2 ? 1200000u : 0));
-			trace_ev(MU_TRACE_MODEM_STAGE, s, (uint32_t)(clock_ns() - t0));
+			trace_ev(MU_TRACE_MODEM_STAGE, s, (uint32_t)(mu_clock_ns() - t0));
 		}
-		uint64_t end = clock_ns();
+		uint64_t end = mu_clock_ns();
 		if (end > due + 1000000u) {
 			trace_ev(MU_TRACE_MODEM_MISS, i, (uint32_t)(end - due - 1000000u));
 			tr_misses++;
@@ -1095,7 +1061,7 @@ static void tr_modem(uint32_t id)
 /* Compute for a quarter of a period, call the server on CPU0, sleep out the period. */
 static void tr_worker(uint32_t id)
 {
-	uint64_t period = (id + 1) * 1000000ull, next = clock_ns();
+	uint64_t period = (id + 1) * 1000000ull, next = mu_clock_ns();
 	uint32_t tag;
 	while (!tr_stop) {
 		next += period;
@@ -1124,10 +1090,10 @@ static int test_trace(void)
 	CHECK(n >= 2 && n <= 4);
 	/* A server on CPU0, the modem alone at the top of CPU1, workers on CPU1..3 (the "balancer" places them). */
 	EXPECT(spawn_on(TR_SRV, 0, xserver, 0, 90, 0), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, TR_GATE, TR_SRV, 0x100), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, TR_GATE, TR_SRV, 0x100), MU_OK);
 	for (uint32_t i = 0; i < n; i++)
 		idle0[i] = (uint32_t)(idle_time(i) / 1000);
-	uint64_t t0 = clock_ns();
+	uint64_t t0 = mu_clock_ns();
 	EXPECT(spawn_on(TR_MODEM, 1, tr_modem, 1, 200, 0), MU_OK);
 	EXPECT(trace_ev(MU_TRACE_LB_PLACE, thread_id(TR_MODEM), MU_TRACE_LB_PLACE_B(1, MU_TRACE_LB_R_PINNED, 0)), MU_OK);
 	for (uint32_t i = 0; i < 3; i++) {
@@ -1145,7 +1111,7 @@ static int test_trace(void)
 	for (int k = 0; k < 500 && tr_ttis != TR_TTIS; k++)   /* 20 ms, unless the host is slow */
 		sleep_us(1000);
 	CHECK(tr_ttis == TR_TTIS && tr_misses >= 1);
-	uint64_t wall = clock_ns() - t0;
+	uint64_t wall = mu_clock_ns() - t0;
 	uint32_t load = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		idle1[i] = (uint32_t)(idle_time(i) / 1000);
@@ -1158,7 +1124,7 @@ static int test_trace(void)
 	for (uint32_t i = 0; i < 3; i++)
 		CHECK(tr_calls[i] > 0);
 	for (uint32_t s = TR_SRV; s <= TR_W + 2; s++)
-		EXPECT(delete_cap(s), MU_OK);
+		EXPECT(mu_delete_cap(s), MU_OK);
 	printf("tests: trace ok (%u TTIs, %u missed, %u/%u/%u calls, load %u per-mille)\n", (unsigned)tr_ttis,
 	       (unsigned)tr_misses, (unsigned)tr_calls[0], (unsigned)tr_calls[1], (unsigned)tr_calls[2], (unsigned)load);
 	return 0;
@@ -1192,10 +1158,10 @@ static void bench_per(const char *metric, void (*op)(void), unsigned per)
 	}
 	uint32_t v[BATCHES];
 	for (int b = 0; b < BATCHES; b++) {
-		uint64_t t0 = clock_ns();
+		uint64_t t0 = mu_clock_ns();
 		for (int i = 0; i < PER_BATCH; i++)
 			op();
-		v[b] = (uint32_t)((clock_ns() - t0) / (PER_BATCH * per));
+		v[b] = (uint32_t)((mu_clock_ns() - t0) / (PER_BATCH * per));
 		if (op == op_fault)
 			unmap_mem(PAGER_AREA, 20, 1);   /* so that the next batch faults again */
 	}
@@ -1240,9 +1206,9 @@ uint32_t timer_late[BATCHES * 2];
 unsigned timer_n;
 static void op_timer(void)
 {
-	uint64_t t0 = clock_ns();
+	uint64_t t0 = mu_clock_ns();
 	mu_wait(1000, 0, 0);
-	uint64_t d = clock_ns() - t0;
+	uint64_t d = mu_clock_ns() - t0;
 	if (timer_n < BATCHES * 2)
 		timer_late[timer_n++] = (uint32_t)(d - 1000000);
 }
@@ -1259,15 +1225,15 @@ static int bench_client(void)
 #define MUON_FASTPATH 1
 #endif
 	CHECK(MUON_FASTPATH ? fast + 2 >= calls && fast <= calls : fast == 0);
-	EXPECT(create(MU_OBJ_THREAD, 30, MU_CAP_TASK, 0x7ffe0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, 31, 30, 1), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 30, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, 31, 30, 1), MU_OK);
 	EXPECT(start(30, echo_server, server_stack + 512, 100), MU_OK);
 	bench_cap = 31;
 	bench("ipc_roundtrip_same_cpu_same_task", op_call);
 	bench("null_syscall", op_null);
 	/* One-way handoffs: a send to a higher-priority thread waiting in receive, which waits again. */
-	EXPECT(create(MU_OBJ_THREAD, 32, MU_CAP_TASK, 0x7ffd0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, 33, 32, 2), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, 32, MU_CAP_TASK, 0x7ffd0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, 33, 32, 2), MU_OK);
 	EXPECT(start_above(32, sink, handler_stack + 512, 120), MU_OK);
 	bench_cap = 33;
 	bench_per("thread_switch", op_send, 2);   /* a switch there and one back */

@@ -39,11 +39,6 @@ static inline uint32_t xs(uint32_t *s)
 }
 
 static uint32_t ncpu;
-static uint64_t now_ns(void)
-{
-	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
 static void nap_us(uint32_t us) { if (us) mu_wait(us, 0, 0); else mu_relax(); }
 static uint32_t used_bytes(uint32_t factory)
 {
@@ -55,19 +50,13 @@ static int unmap_range(uint32_t task, uint32_t va, uint32_t log2, uint32_t self)
 	mr()[0] = MU_ITEM_MEM; mr()[1] = va; mr()[2] = log2; mr()[3] = self;
 	return mu_invoke(task, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
-static int bind(uint32_t gate, uint32_t thread, uint32_t label)
-{
-	mr()[0] = thread; mr()[1] = label;
-	return mu_invoke(gate, MU_TAG(MU_GATE_BIND, 2), 0);
-}
-
 /* A thread of ours at slot, placed on cpu at prio, running fn(arg) on stack `stack`. */
 static int thread_on(uint32_t slot, uint32_t utcb, unsigned stack, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio,
 		     uint32_t arg)
 {
 	int e = MU_EBUSY;
 	for (int tries = 0; tries < 200; tries++) {   /* the UTCB of a dead thread may still be on its way out */
-		e = create(MU_OBJ_THREAD, slot, MU_CAP_TASK, utcb);
+		e = mu_create(MU_OBJ_THREAD, slot, MU_CAP_TASK, utcb);
 		if (e != MU_EBUSY && e != MU_ENOMEM)
 			break;
 		nap_us(500);
@@ -145,7 +134,7 @@ static void race_server(uint32_t gen)
 	uint32_t *m = mu_utcb()->mr, *br = mu_utcb()->br;
 	bool kill = rs.flags & RF_KILL;
 	/* What a killed predecessor may have left: a received capability, a mapped window. */
-	delete_cap(R_RCV);
+	mu_delete_cap(R_RCV);
 	unmap_range(MU_CAP_TASK, R_WIN, 12, 1);
 	uint32_t tag, label, seed = rs.seed ^ (gen * 7919u) ^ 0x5e5e;
 	bool reply = false, timed = false;
@@ -195,7 +184,7 @@ static void race_server(uint32_t gen)
 			RFAIL(0x200 + id, kind, (uint32_t)slot << 8 | got);
 		}
 		rs.srv_step = 4;
-		if ((kind & K_CAP) && (err = delete_cap(R_RCV)) != MU_OK && !kill)
+		if ((kind & K_CAP) && (err = mu_delete_cap(R_RCV)) != MU_OK && !kill)
 			RFAIL(0x800, (uint32_t)err, seq);
 		rs.srv_step = 5;
 		if (kind & K_MEM) {
@@ -290,10 +279,10 @@ static void race_mover(uint32_t id)
 		uint32_t v = r % (rs.nclients + 2), slot = v > rs.nclients ? R_SLEEP : v ? R_CLI + v - 1 : R_SRV;
 		if ((rs.flags & RF_SAMECPU) && (slot == R_SRV || slot == R_CLI))
 			slot = R_CLI + 1;
-		uint64_t t = now_ns();
+		uint64_t t = mu_clock_ns();
 		int c = mu_run_thread(MU_CAP_SCHED, slot, slot == R_SRV ? SRV_PRIO : slot == R_SLEEP ? MOV_PRIO : CLI_PRIO, MU_CPUSET(0, 0),
 				      1u << ((r >> 8) % ncpu), 0);
-		t = now_ns() - t;
+		t = mu_clock_ns() - t;
 		if (c >= 0)
 			rs.moves++;
 		else if (!kill)
@@ -335,7 +324,7 @@ static int start_server(uint32_t gen)
 {
 	int e = thread_on(R_SRV, R_UTCB(0, gen), 0, race_server, 1, SRV_PRIO, gen);
 	for (uint32_t i = 0; !e && i < 2; i++)
-		e = bind(R_GATE + i, R_SRV, i + 1);
+		e = mu_bind(R_GATE + i, MU_GATE_BIND, R_SRV, i + 1);
 	return e;
 }
 
@@ -353,20 +342,20 @@ static void race_killer(uint32_t id)
 	while (!rs.stop) {
 		uint32_t r = xs(&seed);
 		pause_after(took, r % 301);
-		uint64_t t = now_ns();
+		uint64_t t = mu_clock_ns();
 		bool srv = (rs.flags & RF_KILL_SRV) && (!(rs.flags & RF_KILL_CLI) || (r >> 12) & 1);
 		int e;
 		if (srv) {
-			delete_cap(R_SRV);
+			mu_delete_cap(R_SRV);
 			e = start_server(++rs.srv_gen);
 		} else {
-			delete_cap(R_CLI);
+			mu_delete_cap(R_CLI);
 			e = start_client(0, ++rs.cli_gen[0]);
 		}
 		if (e)
 			RFAIL(e, srv, 0x700);
 		rs.kills++;
-		took = now_ns() - t;
+		took = mu_clock_ns() - t;
 	}
 	for (;;)
 		mu_wait(MU_TIMEOUT_NEVER, 0, 0);
@@ -418,7 +407,7 @@ static void snapshot(struct snap *s, const uint32_t *slots, unsigned n)
 		if (c < ncpu && mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1), 0) == MU_OK)
 			s->idle[c] = mu_utcb()->mr[0] | (uint64_t)mu_utcb()->mr[1] << 32;
 	}
-	s->t = now_ns();
+	s->t = mu_clock_ns();
 }
 
 static void dump_all(void)
@@ -496,8 +485,8 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	EXPECT(mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0), MU_OK);
 	ncpu = mr()[0];
 	for (uint32_t i = 0; i < 2; i++)
-		EXPECT(create(MU_OBJ_GATE, R_GATE + i, 0, 0), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what the capability items carry */
+		EXPECT(mu_create(MU_OBJ_GATE, R_GATE + i, 0, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what the capability items carry */
 	EXPECT(start_server(0), MU_OK);
 	for (uint32_t i = 0; i < rs.nclients; i++)
 		EXPECT(start_client(i, 0), MU_OK);
@@ -527,7 +516,7 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	 */
 	const uint64_t stall = 4000000000ull;
 	const uint32_t LOCK_TURNS = 16;
-	uint64_t t0 = now_ns(), tprev = t0, last[2] = { t0, t0 }, stalled[2] = { 0, 0 }, sleep_stalled = 0;
+	uint64_t t0 = mu_clock_ns(), tprev = t0, last[2] = { t0, t0 }, stalled[2] = { 0, 0 }, sleep_stalled = 0;
 	uint64_t above[N_ABOVE] = { 0 };
 	uint32_t seen[2] = { 0, 0 }, seen_sleeps = 0, turns_at[2] = { 0, 0 }, sleep_turns_at = 0;
 	uint64_t last_sleep = t0;
@@ -535,7 +524,7 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	spare_ns(0, above);
 	while (!fail && !rs.err_line) {
 		nap_us(20000);
-		uint64_t t = now_ns(), spare = spare_ns(t - tprev, above);
+		uint64_t t = mu_clock_ns(), spare = spare_ns(t - tprev, above);
 		tprev = t;
 		uint32_t turns = rs.moves + rs.busy_ops + rs.kills;
 		for (uint32_t i = 0; i < rs.nclients; i++) {
@@ -578,14 +567,14 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 	}
 	rs.stop = 1;
 	/* The clients finish the call they are in, and stop. */
-	uint64_t t1 = now_ns();
+	uint64_t t1 = mu_clock_ns();
 	while (!fail && !rs.err_line) {
 		uint32_t done = 0;
 		for (uint32_t i = 0; i < rs.nclients; i++)
 			done += rs.cli_exited[i];
 		if (done == rs.nclients)
 			break;
-		if (now_ns() - t1 > 3 * stall) {   /* behind at most the unmaps in progress */
+		if (mu_clock_ns() - t1 > 3 * stall) {   /* behind at most the unmaps in progress */
 			printf("race: %s: a client never returned from its last call:\n", name);
 			dump_all();
 			fail = __LINE__;
@@ -608,19 +597,19 @@ static int race_ipc(const char *name, uint32_t flags, uint32_t seed, uint32_t bu
 			}
 	/* Tear down: every thread of the scenario, dead in whatever state it is in. */
 	if (nkill)
-		delete_cap(R_KILL);
-	delete_cap(R_SLEEP);
+		mu_delete_cap(R_KILL);
+	mu_delete_cap(R_SLEEP);
 	for (unsigned i = 0; i < nmov; i++)
-		delete_cap(R_MOV + i);
+		mu_delete_cap(R_MOV + i);
 	for (unsigned i = 0; i < nbusy; i++)
-		delete_cap(R_BUSY + i);
+		mu_delete_cap(R_BUSY + i);
 	for (uint32_t i = 0; i < 2; i++)
-		delete_cap(R_CLI + i);
-	delete_cap(R_SRV);
+		mu_delete_cap(R_CLI + i);
+	mu_delete_cap(R_SRV);
 	for (uint32_t i = 0; i < 2; i++)
-		delete_cap(R_GATE + i);
-	delete_cap(R_RCV);
-	delete_cap(R_SCRATCH);
+		mu_delete_cap(R_GATE + i);
+	mu_delete_cap(R_RCV);
+	mu_delete_cap(R_SCRATCH);
 	unmap_range(MU_CAP_TASK, R_WIN, 12, 1);
 	race_ops = rs.cli_progress[0] + rs.cli_progress[1] + rs.moves + rs.kills + rs.busy_ops + rs.sleeps;
 	if (!fail)
@@ -776,7 +765,7 @@ static uint32_t fz_exceptions, fz_msgs, fz_epochs;
 /* One epoch: a sacrificial task fuzzed from every CPU for up to ms. */
 static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 {
-	EXPECT(create(MU_OBJ_FACTORY, F_FAC, 160 * 1024, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_FACTORY, F_FAC, 160 * 1024, 0), MU_OK);
 	mr()[0] = MU_OBJ_FACTORY; mr()[1] = F_FAC2; mr()[2] = 48 * 1024;
 	EXPECT(mu_invoke(F_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 	mr()[0] = MU_OBJ_TASK; mr()[1] = F_TASK;
@@ -826,7 +815,7 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 	 * have unmapped its own code), an exception restarts the thread with a
 	 * new seed, anything else is refused. End when it stops or time is up.
 	 */
-	uint64_t t0 = now_ns(), quiet = t0;
+	uint64_t t0 = mu_clock_ns(), quiet = t0;
 	uint32_t last = 0, restarts = 0;
 	for (;;) {
 		uint32_t tag, label, *m = mr();
@@ -853,9 +842,9 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 			}
 			mu_ipc(0, rtag, MU_REPLY, 0, 0, 0);
 			for (uint32_t s = 120; s < 128; s++)
-				delete_cap(s);
+				mu_delete_cap(s);
 		}
-		uint64_t t = now_ns();
+		uint64_t t = mu_clock_ns();
 		uint32_t sum = 0;
 		for (uint32_t i = 0; i < FZ_THREADS; i++)
 			sum += fz_count[i];
@@ -867,13 +856,13 @@ static int fuzz_epoch(uint32_t *seed, uint32_t ms)
 			break;
 	}
 	for (uint32_t i = 0; i < FZ_THREADS; i++)
-		delete_cap(F_THR + i);
-	delete_cap(F_GATE);
-	delete_cap(F_TASK);
+		mu_delete_cap(F_THR + i);
+	mu_delete_cap(F_GATE);
+	mu_delete_cap(F_TASK);
 	for (uint32_t i = 0; i < FZ_THREADS; i++)
-		delete_cap(F_EXC + i);
-	delete_cap(F_FAC2);
-	delete_cap(F_FAC);
+		mu_delete_cap(F_EXC + i);
+	mu_delete_cap(F_FAC2);
+	mu_delete_cap(F_FAC);
 	fz_epochs++;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < FZ_THREADS; i++)
@@ -887,8 +876,8 @@ static int stress_fuzz(uint32_t seed, uint32_t profile, uint32_t ms)
 {
 	fz_profile = profile;
 	uint32_t before = used_bytes(MU_CAP_FACTORY);
-	uint64_t t0 = now_ns();
-	while (now_ns() - t0 < (uint64_t)ms * 1000000u) {
+	uint64_t t0 = mu_clock_ns();
+	while (mu_clock_ns() - t0 < (uint64_t)ms * 1000000u) {
 		int r = fuzz_epoch(&seed, 150 + xs(&seed) % 300);
 		if (r > 0)
 			return r;
@@ -914,13 +903,13 @@ static int stress_fuzz(uint32_t seed, uint32_t profile, uint32_t ms)
 static int stress_quota(uint32_t seed, uint32_t ms)
 {
 	uint32_t before = used_bytes(MU_CAP_FACTORY);
-	uint64_t t0 = now_ns();
-	EXPECT(create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what fills the tables: copies we may delete */
+	uint64_t t0 = mu_clock_ns();
+	EXPECT(mu_create(MU_OBJ_GATE, R_SCRATCH, 0, 0), MU_OK);   /* what fills the tables: copies we may delete */
 	before = used_bytes(MU_CAP_FACTORY);
-	while (now_ns() - t0 < (uint64_t)ms * 1000000u) {
+	while (mu_clock_ns() - t0 < (uint64_t)ms * 1000000u) {
 		/* Exhaust a small factory with random objects, check it is full, give it all back in random order. */
 		uint32_t quota = (8 + xs(&seed) % 24) * 4096;
-		EXPECT(create(MU_OBJ_FACTORY, Q_FAC, quota, 0), MU_OK);
+		EXPECT(mu_create(MU_OBJ_FACTORY, Q_FAC, quota, 0), MU_OK);
 		mr()[0] = MU_OBJ_TASK; mr()[1] = Q_TASK;
 		EXPECT(mu_invoke(Q_FAC, MU_TAG(MU_FACTORY_CREATE, 4), 0), MU_OK);
 		uint32_t n = 0;
@@ -944,13 +933,13 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 		CHECK(used_bytes(Q_FAC) <= quota);
 		for (uint32_t k = 0; k < n; k++) {   /* delete in a random order */
 			uint32_t i = (k + xs(&seed)) % n, tries = 0;
-			while (delete_cap(Q_FIRST + i) != MU_OK && tries++ < n)
+			while (mu_delete_cap(Q_FIRST + i) != MU_OK && tries++ < n)
 				i = (i + 1) % n;
 			stress_invocations++;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			delete_cap(Q_FIRST + i);
-		EXPECT(delete_cap(Q_TASK), MU_OK);
+			mu_delete_cap(Q_FIRST + i);
+		EXPECT(mu_delete_cap(Q_TASK), MU_OK);
 		if (used_bytes(Q_FAC) != 0) {
 			printf("stress: quota: %u bytes used in an empty factory\n", (unsigned)used_bytes(Q_FAC));
 			return __LINE__;
@@ -977,16 +966,16 @@ static int stress_quota(uint32_t seed, uint32_t ms)
 			EXPECT(map_cap(MU_CAP_TASK, s, R_SCRATCH, MU_R | MU_D), MU_OK);
 		EXPECT(map_cap(MU_CAP_TASK, Q_FIRST, R_SCRATCH, MU_R | MU_D), MU_EBUSY);
 		for (uint32_t s = Q_FIRST; s < MU_CAP_SLOTS; s++)
-			EXPECT(delete_cap(s), MU_OK);
+			EXPECT(mu_delete_cap(s), MU_OK);
 		stress_invocations += 2 * (MU_CAP_SLOTS - Q_FIRST);
-		EXPECT(delete_cap(Q_TASK), MU_OK);
-		EXPECT(delete_cap(Q_FAC), MU_OK);
+		EXPECT(mu_delete_cap(Q_TASK), MU_OK);
+		EXPECT(mu_delete_cap(Q_FAC), MU_OK);
 		if (used_bytes(MU_CAP_FACTORY) != before) {
 			printf("stress: quota: %d bytes not back in our factory\n", (int)(used_bytes(MU_CAP_FACTORY) - before));
 			return __LINE__;
 		}
 	}
-	EXPECT(delete_cap(R_SCRATCH), MU_OK);
+	EXPECT(mu_delete_cap(R_SCRATCH), MU_OK);
 	return 0;
 }
 

@@ -149,8 +149,8 @@ static int bind(uint32_t gate, uint32_t thread, uint32_t label)
 static int test_gate_hijack(void)
 {
 	uint32_t tag;
-	EXPECT(create(MU_OBJ_THREAD, H_SRV, MU_CAP_TASK, 0x7ffe0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, H_GATE, H_SRV, 0x5e5e), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, H_SRV, MU_CAP_TASK, 0x7ffe0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, H_GATE, H_SRV, 0x5e5e), MU_OK);
 	EXPECT(start_arg(H_SRV, hijack_server, srv_stack + 256, 100, 0), MU_OK);
 	mr()[0] = H_RO; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_R << 4); mr()[3] = H_GATE;
 	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
@@ -169,10 +169,10 @@ static int test_gate_hijack(void)
 	EXPECT(bind(H_GATE, H_SRV, 0x1234), MU_OK);
 	EXPECT(mu_call(H_RO, MU_TAG(5, 0), &tag), MU_OK);
 	CHECK(srv_got == 11 && mr()[0] == 0x1234);
-	EXPECT(delete_cap(H_RO), MU_EPERM);   /* no delete right on the copy: revoke it */
+	EXPECT(mu_delete_cap(H_RO), MU_EPERM);   /* no delete right on the copy: revoke it */
 	EXPECT(revoke(H_GATE), MU_OK);
-	EXPECT(delete_cap(H_GATE), MU_OK);
-	EXPECT(delete_cap(H_SRV), MU_OK);
+	EXPECT(mu_delete_cap(H_GATE), MU_OK);
+	EXPECT(mu_delete_cap(H_SRV), MU_OK);
 	return 0;
 }
 
@@ -210,7 +210,7 @@ static void race_binder(uint32_t arg)
 
 static int spawn_at(uint32_t slot, unsigned k, void (*fn)(uint32_t), uint32_t cpu, uint32_t prio, uint32_t arg)
 {
-	int e = create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ffc0000u - k * 0x10000u);
+	int e = mu_create(MU_OBJ_THREAD, slot, MU_CAP_TASK, 0x7ffc0000u - k * 0x10000u);
 	if (e)
 		return e;
 	if (mu_run_thread(MU_CAP_SCHED, slot, prio, MU_CPUSET(cpu, 0), 1, 0) != (int)cpu)
@@ -227,7 +227,7 @@ static int test_rebind_race(void)
 	uint32_t here = mr()[0];
 	for (uint32_t k = 0; k < 2; k++)
 		EXPECT(spawn_at(R_SRV + k, k, race_server, (here + 1) % n, 100, k), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, R_GATE, R_SRV, race_label[0]), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, R_GATE, R_SRV, race_label[0]), MU_OK);
 	/* Below the servers: where it shares their CPU (two CPUs), it runs while they wait. */
 	EXPECT(spawn_at(R_BINDER, 2, race_binder, (here + n - 1) % n, 90, 0), MU_OK);
 	for (uint32_t i = 0; i < RACE_CALLS; i++) {
@@ -238,7 +238,7 @@ static int test_rebind_race(void)
 	}
 	race_stop = 1;
 	for (uint32_t s = R_SRV; s <= R_GATE; s++)
-		EXPECT(delete_cap(s), MU_OK);
+		EXPECT(mu_delete_cap(s), MU_OK);
 	if (torn)
 		printf("tests: %u of %u messages carried the other binding's label\n", (unsigned)torn, RACE_CALLS);
 	CHECK(torn == 0 && race_flips > 0);
@@ -297,7 +297,7 @@ static int test_irq_rebind_race(void)
 	race_stop = 0;
 	for (uint32_t k = 0; k < 2; k++)
 		EXPECT(spawn_at(Q_WAIT + k, k, irq_waiter, (here + 1 + k) % n, 100, k), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, Q_IRQ, MU_IRQ_TIMER, 200), MU_OK);   /* every 200 us, paced here */
+	EXPECT(mu_create(MU_OBJ_IRQ, Q_IRQ, MU_IRQ_TIMER, 200), MU_OK);   /* every 200 us, paced here */
 	EXPECT(irq_bind_to(Q_WAIT, race_label[0]), MU_OK);
 	EXPECT(spawn_at(Q_BINDER, 2, irq_binder, (here + n - 1) % n, 90, 0), MU_OK);
 	EXPECT(mu_invoke(Q_IRQ, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);
@@ -316,7 +316,7 @@ static int test_irq_rebind_race(void)
 	race_stop = 1;
 	uint32_t got = irq_got[0] + irq_got[1];
 	for (uint32_t s = Q_WAIT; s <= Q_IRQ; s++)
-		EXPECT(delete_cap(s), MU_OK);
+		EXPECT(mu_delete_cap(s), MU_OK);
 	if (irq_torn)
 		printf("tests: %u of %u IRQ notifications carried the other binding's label\n", (unsigned)irq_torn,
 		       (unsigned)got);
@@ -333,10 +333,10 @@ static int test_irq_rebind_race(void)
 int test_rights(void)
 {
 	unsigned perm = 0, shortmsg = 0, full = 0, kinds = 0;
-	EXPECT(create(MU_OBJ_TASK, V_TASK, 0, 0), MU_OK);
-	EXPECT(create(MU_OBJ_THREAD, V_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
-	EXPECT(create(MU_OBJ_GATE, V_GATE, 0, 0), MU_OK);
-	EXPECT(create(MU_OBJ_IRQ, V_IRQ, MU_IRQ_TIMER, 1000000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_TASK, V_TASK, 0, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_THREAD, V_THREAD, MU_CAP_TASK, 0x7ffd0000), MU_OK);
+	EXPECT(mu_create(MU_OBJ_GATE, V_GATE, 0, 0), MU_OK);
+	EXPECT(mu_create(MU_OBJ_IRQ, V_IRQ, MU_IRQ_TIMER, 1000000), MU_OK);
 	/* A copy of our factory capability: revoking it takes back only what was made through it (cap.h). */
 	mr()[0] = V_FACTORY; mr()[1] = 0; mr()[2] = MU_ITEM_CAP | (MU_RIGHTS_ALL << 4); mr()[3] = MU_CAP_FACTORY;
 	EXPECT(mu_invoke(MU_CAP_TASK, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0), MU_OK);
@@ -362,11 +362,11 @@ int test_rights(void)
 	int line = test_gate_hijack();
 	if (line || (line = test_rebind_race()))
 		return line;
-	EXPECT(delete_cap(V_IRQ), MU_OK);   /* it paces our CPU since its row unmasked it: one timer IRQ per CPU */
+	EXPECT(mu_delete_cap(V_IRQ), MU_OK);   /* it paces our CPU since its row unmasked it: one timer IRQ per CPU */
 	if ((line = test_irq_rebind_race()))
 		return line;
 	for (uint32_t s = V_TASK; s <= V_FACTORY; s++)
-		EXPECT(delete_cap(s), MU_OK);
+		EXPECT(mu_delete_cap(s), MU_OK);
 	printf("tests: rights ok (%u rows: %u with a right missing, %u too short, %u with all; %u object types)\n",
 	       rows, perm, shortmsg, full, kinds);
 	return 0;

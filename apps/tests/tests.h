@@ -18,10 +18,6 @@ enum { M_HELLO, M_UNDEF, M_DABT, M_IPC, M_QUOTA, M_HOSTILE, M_SERVER, M_CLIENT, 
 #define EXPECT(call, err) do { int e_ = (call); if (e_ != (err)) { \
 	printf("tests: %s returned %d, expected %d (line %d)\n", #call, e_, (err), __LINE__); return __LINE__; } } while (0)
 
-static inline uint32_t *mr(void) { return mu_utcb()->mr; }
-
-int create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
-int delete_cap(uint32_t slot);
 int start_arg(uint32_t thread, void (*fn)(void), void *stack_top, uint32_t prio, uint32_t arg);
 int lb_test(uint32_t mode);
 int test_rights(void);   /* rights.c */

@@ -12,6 +12,9 @@ static inline struct mu_utcb *mu_utcb(void)
 	return u;
 }
 
+/* This thread's message registers: mr()[i] is word i of the message sent or received. */
+static inline uint32_t *mr(void) { return mu_utcb()->mr; }
+
 /* The raw system call: returns enum mu_err; *tag and *label get r1 and r2. */
 static inline int mu_ipc(uint32_t cap, uint32_t tag, uint32_t flags, uint32_t timeout,
 			 uint32_t *rtag, uint32_t *label)
@@ -73,6 +76,28 @@ static inline int mu_run_thread(uint32_t sched, uint32_t thread, uint32_t prio, 
 	int err = mu_rpc(sched, MU_TAG_ITEMS(MU_SCHED_RUN_THREAD, 4, 1));
 	return err ? -err : (int)mr[0];
 }
+
+/*
+ * Object helpers (muon.c), one message each. Each returns MU_OK or the
+ * error (enum mu_err) of the invocation.
+ */
+/* MU_FACTORY_CREATE on `factory`: an object of `type` in our slot `slot`, a and b as abi.h says per type. */
+int mu_factory_create(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b);
+/* The same on our own factory (MU_CAP_FACTORY). */
+static inline int mu_create(uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
+{
+	return mu_factory_create(MU_CAP_FACTORY, type, slot, a, b);
+}
+/* MU_GATE_BIND or MU_IRQ_BIND (op) on obj: messages through it go to `thread` with `label`. */
+int mu_bind(uint32_t obj, uint32_t op, uint32_t thread, uint32_t label);
+/* MU_THREAD_CONTROL: the thread's pager and exception handler (~0u: leave the pager as it is). */
+int mu_thread_control(uint32_t thread, uint32_t pager, uint32_t exc_handler);
+/* MU_THREAD_START: run fn(arg) on the stack ending at stack_top, at priority prio (at most the caller's). */
+int mu_thread_start(uint32_t thread, void (*fn)(uint32_t), void *stack_top, uint32_t arg, uint32_t prio);
+/* MU_TASK_UNMAP of one capability slot of our own task: the capability is deleted. */
+int mu_delete_cap(uint32_t slot);
+/* The board clock in ns (MU_THREAD_CLOCK on our first thread: any thread of the task may ask); 0 if it fails. */
+uint64_t mu_clock_ns(void);
 
 extern uint32_t mu_start_arg;   /* the argument the creator passed in r0 */
 

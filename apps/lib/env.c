@@ -1,6 +1,6 @@
 /* The env page as a program reads it: checked, never trusted blindly (pure C, host-tested). */
 #include <string.h>
-#include "appos.h"
+#include <muon/envpage.h>
 
 #define USER_TOP 0x80000000u   /* user space is [0, 2 GiB) */
 #define CAP_SLOTS 128u         /* MU_CAP_SLOTS */
