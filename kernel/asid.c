@@ -27,15 +27,17 @@
  *    DSB after it, before that CPU can walk the table under the new tag); read
  *    without the lock, relaxed (64-bit single-copy atomic: LDREXD), by the
  *    fast path and by task_asid() after a table entry was cleared and a DSB.
- *  - cpu->asid_gen: the generation this CPU last flushed for, 0 after a
- *    rollover until its next slow path (a new task's ASID_NONE matches neither). Written under asid_lock (the CPU's own
- *    slow path, and rollover() for every CPU), read by the CPU's fast path
- *    without the lock.
+ *  - cpu->asid_gen: the generation this CPU last flushed for, shifted as in
+ *    a context (generation << ASID_BITS), 0 after a rollover until its next
+ *    slow path (a new task's ASID_NONE matches neither). Written under
+ *    asid_lock (the CPU's own slow path, and rollover() for every CPU), read
+ *    by the CPU's fast path without the lock.
  *  - cpu->asid_active: the tag the CPU runs or is about to run; written by
  *    that CPU only (fast path without the lock, slow path under it), read by
  *    rollover() under the lock.
- *  The fast path stores asid_active, then DMB, then loads asid_gen; rollover()
- *  stores asid_gen = 0, then DMB, then loads asid_active. Of two such
+ *  The fast path (asid_switch, thread.h) stores asid_active, then DMB, then
+ *  loads asid_gen; rollover() stores asid_gen = 0, then DMB, then loads
+ *  asid_active. Of two such
  *  store-then-load pairs at least one load sees the other's store: either
  *  rollover reserves the tag the fast path is about to use, or the fast path
  *  sees 0 and takes the slow path (where it waits for the lock, flushes and
@@ -44,11 +46,6 @@
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
-
-#define ASID_BITS  8
-#define ASID_COUNT (1u << ASID_BITS)
-#define ASID_TAG(ctx) ((unsigned)((ctx) & (ASID_COUNT - 1)))
-#define ASID_GEN(ctx) ((ctx) >> ASID_BITS)
 
 static spinlock_t asid_lock;
 static uint64_t asid_gen = 1;                     /* under asid_lock: the current generation, never 0 */
@@ -111,30 +108,23 @@ static uint64_t asid_new(uint64_t ctx)
 }
 
 /*
- * The tag to run t under on CPU c, which is switching to t's space; *flush:
- * c's TLB must be flushed before the tag is used (arch_switch_space).
- * Fast path: t's tag is of the generation c flushed for, one compare, no lock.
+ * asid_switch (thread.h, inline) found t's tag of another generation than
+ * the one c flushed for: under the lock, a tag of the current generation.
  */
-unsigned asid_switch(struct cpu *c, struct task *t, bool *flush)
+unsigned asid_switch_slow(struct cpu *c, struct task *t)
 {
-	uint64_t ctx = arch_load64(&t->asid_ctx);
-	__atomic_store_n(&c->asid_active, ASID_TAG(ctx), __ATOMIC_RELAXED);
-	arch_dmb();   /* pairs with rollover's: asid_active before the load of asid_gen */
-	*flush = false;
-	if (ASID_GEN(ctx) == arch_load64(&c->asid_gen))
-		return ASID_TAG(ctx);
 	spin_lock(&asid_lock);
-	ctx = t->asid_ctx;
+	uint64_t ctx = t->asid_ctx;
 	if (ASID_GEN(ctx) != asid_gen) {
 		ctx = asid_new(ctx);
 		__atomic_store_n(&t->asid_ctx, ctx, __ATOMIC_RELAXED);
 	}
-	*flush = c->asid_gen != asid_gen;
-	__atomic_store_n(&c->asid_gen, asid_gen, __ATOMIC_RELAXED);
+	unsigned flush = c->asid_gen != asid_gen << ASID_BITS ? ASID_FLUSH : 0;
+	__atomic_store_n(&c->asid_gen, asid_gen << ASID_BITS, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->asid_active, ASID_TAG(ctx), __ATOMIC_RELAXED);
 	spin_unlock(&asid_lock);
 	arch_dsb();   /* the new ctx is visible before this CPU walks t's table under it (task_flush_page) */
-	return ASID_TAG(ctx);
+	return ASID_TAG(ctx) | flush;
 }
 
 /*

@@ -92,12 +92,14 @@ static inline struct kobj *cap_read(struct cap_table *t, uint32_t idx, uint8_t *
 {
 	if (idx >= t->n)
 		return NULL;
-	struct cap *c = &t->slots[idx];
+	const volatile struct cap *c = &t->slots[idx];   /* volatile: single loads, at an offset from the slot */
 	struct kobj *o;
 	do {
-		o = __atomic_load_n(&c->obj, __ATOMIC_ACQUIRE);
-		*rights = __atomic_load_n(&c->rights, __ATOMIC_ACQUIRE);
-	} while (o != __atomic_load_n(&c->obj, __ATOMIC_ACQUIRE));
+		o = c->obj;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* the object first: the rights and o's contents after it */
+		*rights = c->rights;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* the rights before the second look */
+	} while (o != c->obj);
 	return o;
 }
 

@@ -34,6 +34,14 @@ struct cpu {
 	unsigned id;                      /* set at boot */
 	struct thread *current;           /* owned by this CPU */
 	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
+	/* What every IPC fast-path switch reads (kernel/fastpath.c): near the start, in reach of LDRD. */
+	uint64_t slice_start;             /* owned by this CPU: when current's time began */
+	bool tick;                        /* owned by this CPU: the timer fired, an equal arrived, or the timer must be set again, since the last decision */
+	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
+	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
+	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
+	uint64_t asid_gen;                /* asid.c: ASID generation it flushed for (<< ASID_BITS), 0 after a rollover */
+	uint32_t asid_active;             /* asid.c: written by this CPU only: the ASID it runs or is about to */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* written by this CPU only, inside idle_seq */
 	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake */
@@ -50,20 +58,13 @@ struct cpu {
 	bool going_off;                   /* owned by this CPU: power off at the next idle */
 	uint32_t nthreads;                /* atomic: live threads on it or on their way to it (sched_count) */
 	spinlock_t drq_lock;
-	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
-	uint64_t slice_start;             /* owned by this CPU: when current's time began */
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
-	bool tick;                        /* owned by this CPU: the timer fired, an equal arrived, or the timer must be set again, since the last decision */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
 	struct irq *pacer;                /* owned by this CPU: its periodic timer IRQ object (MU_IRQ_TIMER), or NULL */
 	uint64_t pacer_next;              /* owned by this CPU: when it fires next */
-	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	bool obj_busy;                    /* owned by this CPU: it holds the object lock or waits for it */
 	bool obj_held;                    /* owned by this CPU: it holds the object lock */
-	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
-	uint64_t asid_gen;                /* asid.c: ASID generation it flushed for, 0 after a rollover */
-	uint32_t asid_active;             /* asid.c: written by this CPU only: the ASID it runs or is about to */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];

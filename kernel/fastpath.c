@@ -1,10 +1,11 @@
 /*
  * The IPC fast path (docs/ipc.md): call and reply-and-wait between two
- * threads of this CPU, taken first thing for a system call (trap()), before
- * the generic decoder. It does what the slow path would do for the common
- * case, and nothing else: copy a few words, hand over the reply right, mark
- * the caller's side first (docs/smp.md, Waits rule 4), and switch straight
- * to the partner (sched_direct: no ready queue, no schedule(), no timer).
+ * threads of this CPU, taken first thing for a system call (svc_entry),
+ * before trap() and the generic decoder. It does what the slow path would
+ * do for the common case, and nothing else: copy a few words, hand over the
+ * reply right, mark the caller's side first (docs/smp.md, Waits rule 4),
+ * and switch straight to the partner (sched_direct, sched/switch.h: no
+ * ready queue, no schedule(), no timer).
  *
  * Every precondition is a few loads. If one fails, ipc_fast returns having
  * changed nothing, and the unchanged slow path (syscall(), schedule()) runs,
@@ -17,10 +18,16 @@
  *  - a short message of words only: items need obj_lock (Waits rule 2);
  *  - the partner lives here and its IPC state is at home (no request of
  *    another CPU can be half-way through it), it waits exactly for this
- *    (TS_RECV open or closed on this gate; TS_REPLY with us as its
- *    replier), is not faulting (a fault reply has its own path), has no
- *    timeout (its removal could change the timer), no move recorded
- *    (migrate_to: sched_ready would move it) and no wake-up in flight;
+ *    (TS_RECV open or closed on this gate; TS_REPLY, so the caller we owe
+ *    the reply, whose replier we are), is not waiting for a fault reply (a
+ *    fault reply has its own path), has no timeout (its removal could
+ *    change the timer), no move recorded (migrate_to: sched_ready would
+ *    move it) and no wake-up in flight (wake_pending: set before its
+ *    request reaches drq_head, so the queue check alone can miss it). Some
+ *    of these cannot fail today (a thread in TS_RECV has no fault reply
+ *    outstanding, one in TS_REPLY no timeout); they are tested anyway, a
+ *    load each, so that a change elsewhere sends the fast path to the slow
+ *    one rather than past a check;
  *  - nobody ready at or above the partner's priority: then the slow path's
  *    schedule() would pick the partner too (FIFO among equals puts a woken
  *    thread behind one already waiting), so the direct switch never
@@ -28,22 +35,33 @@
  *    timer keeps what it has: the nearest timeout is unchanged (neither
  *    thread has one, the blocking side takes none), and a quantum deadline
  *    left from the caller can only fire early, when schedule() sets it again;
- *  - the caller: no fault, no move recorded, no wake-up in flight; a
- *    reply-and-wait blocks for good (timeout never) with nothing waiting
- *    for it (no queued sender, no pending interrupt).
+ *  - the caller: a reply-and-wait blocks for good (timeout never) with
+ *    nothing waiting for it (no queued sender, no pending interrupt); no
+ *    fault outstanding, no move recorded, no wake-up in flight for the
+ *    caller either (the slow path's sched_ready and trap() act on those).
  */
 #include "kernel.h"
 #include "thread.h"
 #include "cpu.h"
-#include "trace.h"
+#include "switch.h"
+#include "decode.h"
 
 #if MUON_FASTPATH
 
 #define FAST_WORDS 8   /* at most this many message words */
 
-static inline __attribute__((always_inline)) bool cpu_quiet(const struct cpu *c)
+/*
+ * Nothing for schedule() or trap() to do first on this CPU (no tick, no
+ * request queued, no memory waiting for a grace period), and nobody ready
+ * here at or above priority prio. One test when nothing at all is ready.
+ */
+static inline __attribute__((always_inline)) bool cpu_quiet_below(const struct cpu *c, int prio)
 {
-	return !c->tick && !c->deferred && !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED);
+	uintptr_t busy = (uintptr_t)c->tick | (uintptr_t)c->deferred |
+			 (uintptr_t)__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED);
+	if (__builtin_expect(!(busy | c->rq.summary), 1))
+		return true;
+	return !busy && rq_top_prio(&c->rq) < prio;
 }
 
 /*
@@ -54,8 +72,8 @@ static inline __attribute__((always_inline)) bool cpu_quiet(const struct cpu *c)
 static inline __attribute__((always_inline)) bool can_switch_to(const struct cpu *c, const struct thread *p)
 {
 	kcheck(p->cpu == c->id && p->ipc_cpu == c->id);   /* the caller checked cpu first */
-	return !p->fault_kind && !p->timeout && p->migrate_to < 0 &&
-	       !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) < (int)p->link.prio;
+	return p->migrate_to < 0 && !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) &&
+	       cpu_quiet_below(c, p->link.prio);
 }
 
 static inline __attribute__((always_inline)) void copy_words(struct thread *to, const struct thread *from, unsigned words)
@@ -66,25 +84,13 @@ static inline __attribute__((always_inline)) void copy_words(struct thread *to, 
 		d[i] = s[i];
 }
 
-/* The caller and its CPU: nothing pending that the slow path would do first. */
-static inline __attribute__((always_inline)) bool caller_ok(const struct cpu *c, const struct thread *t, uint32_t tag)
+/* MU_SEND|MU_RECV on a gate (invoke right, not the bind operation) whose thread waits for it here. */
+static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struct thread *t, struct gate *g, uint32_t tag)
 {
-	return !(tag & 0xfc0u) && MU_TAG_WORDS(tag) <= FAST_WORDS && cpu_quiet(c) && !t->fault_kind &&
-	       t->migrate_to < 0 && !__atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED);
-}
-
-/* MU_SEND|MU_RECV on a gate whose thread waits for it here. */
-static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struct thread *t, uint32_t idx, uint32_t tag)
-{
-	uint8_t rights;
-	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
-	if (!o || o->type != OBJ_GATE || !(rights & MU_R) || MU_TAG_LABEL(tag) == MU_GATE_BIND)
-		return;
 	uint32_t label;
-	struct thread *r = gate_peer((struct gate *)o, &label);   /* thread and label of one binding */
-	struct gate *g = (struct gate *)o;
-	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !caller_ok(c, t, tag) ||
-	    !can_switch_to(c, r))
+	struct thread *r = gate_peer(g, &label);   /* thread and label of one binding */
+	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || r->timeout ||
+	    r->fault_kind || !can_switch_to(c, r))
 		return;   /* a partner elsewhere is the most common miss: it is looked at first */
 	copy_words(r, t, MU_TAG_WORDS(tag));
 	t->snd_tag = tag;
@@ -103,8 +109,8 @@ static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c,
 								   uint32_t tag, uint32_t timeout)
 {
 	struct thread *k = t->reply_to;
-	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || t->rcv_head || t->irq_pending ||
-	    k->state != TS_REPLY || k->replier != t || !caller_ok(c, t, tag) || !can_switch_to(c, k))
+	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || ((uintptr_t)t->rcv_head | (uintptr_t)t->irq_pending) ||
+	    k->state != TS_REPLY || k->replier != t || k->fault_kind || k->timeout || !can_switch_to(c, k))
 		return;
 	struct gate *g = NULL;
 	if (idx) {
@@ -128,15 +134,46 @@ static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c,
 	sched_direct(c, t, k, MU_TRACE_IPC_REPLY_WAIT);
 }
 
+/*
+ * MU_SEND|MU_RECV on a kernel object that the decoder rejects (unknown
+ * label, missing right, message too short): the slow path would change
+ * nothing but the caller's result registers, and then let it go on unless
+ * something is pending (trap()'s check: a move recorded, requests, memory
+ * to free, a higher priority ready). So the answer goes back at once.
+ */
+static inline __attribute__((always_inline)) void fast_reject(struct cpu *c, struct thread *t, struct kobj *o,
+							       uint8_t rights, uint32_t tag)
+{
+	const struct mu_op *op;
+	int err = syscall_decode(t, o, rights, tag, &op);
+	if (!err || !cpu_quiet_below(c, t->link.prio + 1))
+		return;
+	t->regs.r[0] = (uint32_t)err;
+	t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result (syscall()) */
+	t->fast_ipc++;
+	arch_user_return(&t->regs);
+}
+
 /* From svc_entry (entry.S), for a system call from user mode; returns t if the fast path does not apply. */
 struct thread *ipc_fast(struct thread *t, struct cpu *c)
 {
-	uint32_t flags = t->regs.r[2];
+	uint32_t tag = t->regs.r[1], flags = t->regs.r[2];
 	kcheck(c->current == t && t->state == TS_READY && !t->link.queued);
-	if (flags == (MU_SEND | MU_RECV))
-		fast_call(c, t, t->regs.r[0], t->regs.r[1]);
-	else if (flags == (MU_REPLY | MU_RECV))
-		fast_reply_wait(c, t, t->regs.r[0], t->regs.r[1], t->regs.r[3]);
+	if ((tag & 0xfffu) > FAST_WORDS || t->fault_kind || t->migrate_to >= 0 ||
+	    __atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED))
+		return t;   /* items count above the words: the first says no items and at most FAST_WORDS words */
+	if (flags == (MU_SEND | MU_RECV)) {
+		uint8_t rights;
+		struct kobj *o = cap_read(&t->task->caps, t->regs.r[0], &rights);
+		if (!o || !(rights & MU_R))
+			return t;   /* the slow path's error */
+		if (o->type != OBJ_GATE)
+			fast_reject(c, t, o, rights, tag);
+		else if (MU_TAG_LABEL(tag) != MU_GATE_BIND)
+			fast_call(c, t, (struct gate *)o, tag);
+	} else if (flags == (MU_REPLY | MU_RECV)) {
+		fast_reply_wait(c, t, t->regs.r[0], tag, t->regs.r[3]);
+	}
 	return t;
 }
 

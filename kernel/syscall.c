@@ -12,7 +12,7 @@
 #include "map.h"
 #include "gic.h"
 #include "console.h"
-#include "ops.h"
+#include "decode.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
@@ -282,23 +282,6 @@ static int dispatch(struct thread *t, uint32_t idx, struct kobj *o, uint32_t tag
 	}
 }
 
-/* The operation's row (muon/ops.h): unknown label, missing right, too short a message. */
-static int decode(struct thread *t, struct kobj *o, uint8_t rights, uint32_t tag, const struct mu_op **row)
-{
-	const struct mu_op *op = &mu_ops[MU_TAG_LABEL(tag) < MU_OPS_COUNT ? MU_TAG_LABEL(tag) : 0];
-	if (op->obj != o->type)   /* entry 0 and the holes have obj 0, no object's type */
-		return MU_ENOSYS;
-	uint8_t need = op->rights;
-	if ((op->flags & MU_OP_OWN_TASK) && o == &t->task->hdr)
-		need &= (uint8_t)~MU_W;
-	if ((rights & need) != need)
-		return MU_EPERM;
-	if (MU_TAG_WORDS(tag) < op->words || MU_TAG_NITEMS(tag) < op->items)
-		return MU_EMSG;
-	*row = op;
-	return MU_OK;
-}
-
 /*
  * The object lock, first: nothing has been looked at yet, so the requests
  * served while waiting for it cannot invalidate anything but the caller
@@ -319,14 +302,14 @@ static bool lock_first(struct thread *t)
 static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights, uint32_t tag)
 {
 	const struct mu_op *op;
-	int err = decode(t, o, rights, tag, &op);
+	int err = syscall_decode(t, o, rights, tag, &op);
 	if (err || (op->flags & MU_OP_NOLOCK))
 		return err ? err : dispatch(t, idx, o, tag);
 	if (!lock_first(t))
 		err = MU_ECANCELED;
 	else if (!(o = cap_read(&t->task->caps, idx, &rights)))
 		err = MU_ECAP;
-	else if ((err = decode(t, o, rights, tag, &op)) == MU_OK)
+	else if ((err = syscall_decode(t, o, rights, tag, &op)) == MU_OK)
 		err = dispatch(t, idx, o, tag);
 	return err;
 }

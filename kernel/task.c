@@ -38,6 +38,7 @@ struct task *task_create(struct factory *f, const char *name)
 		kmem_free(f, t, 1);
 		return NULL;
 	}
+	t->l1_pa = (uint32_t)va_to_pa((uintptr_t)t->l1);
 	obj_init(&t->hdr, OBJ_TASK, &t->factory, f);
 	t->name = name;
 	cap_table_init(&t->caps, t->slots, MU_CAP_SLOTS, obj_release, NULL);
@@ -57,7 +58,7 @@ static void leave_fn(struct drq *r)
 {
 	struct task *t = r->arg;
 	struct cpu *c = this_cpu();
-	arch_leave_space(va_to_pa((uintptr_t)t->l1));
+	arch_leave_space(t->l1_pa);
 	if (c->space == t)
 		c->space = NULL;
 	arch_tlb_flush_asid(task_asid(t));
@@ -146,7 +147,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	th->quantum_ns = DEFAULT_QUANTUM_NS;
 	th->migrate_to = -1;
 	th->ipc_cpu = th->cpu;
-	th->quantum_left = DEFAULT_QUANTUM_NS;
+	th->quantum_end = th->consumed_ns + DEFAULT_QUANTUM_NS;
 	sched_count(th, 1);
 	return th;
 }

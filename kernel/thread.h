@@ -39,6 +39,7 @@ struct task {
 	struct kobj hdr;
 	struct factory *factory;      /* pays for the task, its tables and threads */
 	uint32_t *l1;                 /* user page table (kernel VA) */
+	uint32_t l1_pa;               /* its physical address, for TTBR0 */
 	void *shadow_dir;             /* map.c: one page of pointers to mapping shadows */
 	uint64_t asid_ctx;            /* asid.c: ASID generation << 8 | tag, ASID_NONE before its first run */
 	struct thread *threads;       /* under obj_lock: its threads, linked through task_next */
@@ -50,11 +51,7 @@ struct task {
 
 struct gate;
 
-/* ASIDs (asid.c): tags handed out by generation when a CPU switches to a task. */
-#define ASID_NONE (~(uint64_t)0)
-unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);   /* the tag to run t under on c */
-unsigned task_asid(struct task *t);                                 /* its tag now, for TLB maintenance */
-void task_flush_page(struct task *t, uintptr_t va);                 /* after mmu_clear_page: every CPU's TLB */
+#include "asid.h"
 
 struct thread {
 	struct arch_regs regs;        /* first: the exception entry saves here */
@@ -67,7 +64,7 @@ struct thread {
 	uint32_t utcb_va;
 	uint32_t tls;                 /* user TLS pointer, TPIDRURO while it runs */
 	uint32_t quantum_ns;          /* round-robin slice; owned by its CPU */
-	int64_t quantum_left;         /* owned by its CPU */
+	uint64_t quantum_end;         /* owned by its CPU: consumed_ns at which its quantum is spent */
 	uint64_t consumed_ns;         /* owned by its CPU: time it ran */
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
 	bool placed;                  /* under obj_lock: a Scheduler gave it its CPU and priority */
@@ -233,8 +230,6 @@ void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change 
 __attribute__((noreturn)) void schedule(void);
 /* The IPC fast path (fastpath.c), from svc_entry: returns (t) only if it does not apply; then trap() runs. */
 struct thread *ipc_fast(struct thread *t, struct cpu *c);
-/* from (just blocked) hands this CPU to `to` (waiting, now TS_READY): no queue, no timer; event is the trace record. */
-__attribute__((noreturn)) void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigned event);
 void irq_dispatch(void);
 int syscall(struct thread *t);
 

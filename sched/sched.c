@@ -15,18 +15,7 @@
 #include "timer.h"
 #include "trace.h"
 #include "mark.h"
-
-/* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
-static inline __attribute__((always_inline)) void switch_to(struct cpu *c, struct thread *t)
-{
-	if (c->space != t->task) {
-		bool flush;
-		unsigned asid = asid_switch(c, t->task, &flush);
-		arch_switch_space(va_to_pa((uintptr_t)t->task->l1), asid, flush);
-		c->space = t->task;
-	}
-	arch_set_user_tp(t->tls, t->utcb_va);
-}
+#include "switch.h"
 
 static void account(struct cpu *c, uint64_t now);
 
@@ -120,16 +109,13 @@ void sched_block(struct thread *t, uint8_t state)
 	}
 }
 
-/* Charge the time since the last decision to the thread that had the CPU. */
+/* Charge the time since the last decision to the thread that had the CPU, if any. */
 static void account(struct cpu *c, uint64_t now)
 {
-	struct thread *t = c->current;
-	if (t) {
-		uint64_t d = now - c->slice_start;
-		t->consumed_ns += d;
-		t->quantum_left -= (int64_t)d;
-	}
-	c->slice_start = now;
+	if (c->current)
+		sched_charge(c, c->current, now);
+	else
+		c->slice_start = now;
 }
 
 /* A thread of t's priority waits (t runs, so it is not queued itself). */
@@ -143,7 +129,7 @@ static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
 {
 	uint64_t next = UINT64_MAX;
 	if (t && has_equal(c, t))
-		next = now + (t->quantum_left > 0 ? (uint64_t)t->quantum_left : 0);
+		next = now + (uint64_t)sched_quantum_left(t);
 	if (c->timeouts && c->timeouts->timeout < next)
 		next = c->timeouts->timeout;
 	if (c->test_deadline && c->test_deadline < next)
@@ -215,8 +201,8 @@ void schedule(void)
 		c->tick = false;
 		uint64_t now = bsp_clock_ns();
 		account(c, now);
-		if (run && cur->quantum_left <= 0) {
-			cur->quantum_left = cur->quantum_ns;   /* round robin: behind its equals */
+		if (run && !sched_quantum_left(cur)) {
+			cur->quantum_end = cur->consumed_ns + cur->quantum_ns;   /* round robin: behind its equals */
 			if (top >= (int)cur->link.prio) {
 				rq_enqueue(&c->rq, &cur->link);
 				run = false;
@@ -237,7 +223,7 @@ void schedule(void)
 		if (t) {
 			kcheck(t->state == TS_READY && t->cpu == c->id && t->ipc_cpu == c->id && !t->link.queued);
 			if (t != cur) {
-				switch_to(c, t);
+				sched_switch_to(c, t);
 				trace_switch(now, t->id);
 			}
 			c->current = t;
@@ -259,28 +245,6 @@ void schedule(void)
 		irq_dispatch();
 		c->woke_from = 0;
 	}
-}
-
-/*
- * The IPC fast path's switch (kernel/fastpath.c): `from` blocked in a call
- * or reply-and-wait, `to` was waiting for it and nothing ready here is at or
- * above its priority, so schedule() would pick it too. Neither is queued
- * (the running thread never is), so no queue is touched; the timer keeps
- * its deadline (fastpath.c says why that is right). Time is charged as
- * schedule() does, and one trace record says the switch and the IPC.
- */
-void sched_direct(struct cpu *c, struct thread *from, struct thread *to, unsigned event)
-{
-	kcheck(c->current == from && !from->link.queued && !to->link.queued && to->cpu == c->id);
-	uint64_t now = bsp_clock_ns(), d = now - c->slice_start;   /* account(), from known to be there */
-	from->consumed_ns += d;
-	from->quantum_left -= (int64_t)d;
-	c->slice_start = now;
-	to->state = TS_READY;
-	c->current = to;
-	switch_to(c, to);
-	trace_direct(c, now, event, from->id, to->id);
-	arch_user_return(&to->regs);
 }
 
 static void move_fn(struct drq *r)
@@ -316,7 +280,7 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	sched_count(t, -1);
 	t->link.prio = prio;
 	t->quantum_ns = quantum_ns;
-	t->quantum_left = quantum_ns;
+	t->quantum_end = t->consumed_ns + quantum_ns;   /* a running thread's slice so far counts against it */
 	if (t->state == TS_STOPPED)
 		t->cpu = t->ipc_cpu = cpu;
 	else

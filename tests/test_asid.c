@@ -18,7 +18,6 @@
 typedef struct { int held; } spinlock_t;
 struct task { uint64_t asid_ctx; int id; };
 struct cpu { unsigned id; uint64_t asid_gen; uint32_t asid_active; };
-#define ASID_NONE (~(uint64_t)0)
 static struct cpu cpus[MUON_MAX_CPUS];
 static unsigned ncpus_present = MUON_MAX_CPUS;
 static void spin_lock(spinlock_t *l) { l->held++; }
@@ -28,9 +27,7 @@ static void arch_dsb(void) {}
 static uint64_t arch_load64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static void arch_tlb_flush_page(unsigned long va_asid);
 static void tlb_shootdown(unsigned asid);
-unsigned asid_switch(struct cpu *c, struct task *t, bool *flush);
-unsigned task_asid(struct task *t);
-void task_flush_page(struct task *t, uintptr_t va);
+#include "../kernel/asid.h"
 #include "../kernel/asid.c"
 
 /* The TLB model: per CPU and tag, the task whose entries it holds and their version (-1: none). */
@@ -72,9 +69,9 @@ static int switch_to(unsigned c, struct task *t)
 {
 	if (running[c] == t)
 		return touch(c, t);
-	bool flush;
-	unsigned tag = asid_switch(&cpus[c], t, &flush);
-	if (tag == 0 || tag > 255)
+	unsigned got = asid_switch(&cpus[c], t), tag = ASID_TAG(got);
+	bool flush = got & ASID_FLUSH;
+	if (tag == 0 || (got & ~(ASID_FLUSH | (ASID_COUNT - 1))))
 		return -2;
 	if (flush) {
 		for (unsigned a = 0; a < 256; a++)
@@ -140,13 +137,12 @@ static void random_steps(void)
 static void reserved_survives(void)
 {
 	static struct task keep = { ASID_NONE, 0 }, many[2000];
-	bool flush;
-	unsigned tag = asid_switch(&cpus[0], &keep, &flush);
+	unsigned tag = ASID_TAG(asid_switch(&cpus[0], &keep));
 	for (unsigned i = 0; i < 2000; i++) {   /* about eight rollovers on the other CPUs */
 		many[i] = (struct task){ ASID_NONE, 1 };
-		CHECK(asid_switch(&cpus[1 + i % 3], &many[i], &flush) != tag);
+		CHECK(ASID_TAG(asid_switch(&cpus[1 + i % 3], &many[i])) != tag);
 	}
-	CHECK_MSG(asid_switch(&cpus[2], &keep, &flush) == tag, "the running task lost its tag");
+	CHECK_MSG(ASID_TAG(asid_switch(&cpus[2], &keep)) == tag, "the running task lost its tag");
 	CHECK(task_asid(&keep) == tag);
 }
 

@@ -4,8 +4,10 @@
  * precondition fails goes the slow way and still behaves: a long message, a
  * receiver waiting with a timeout, a partner on another CPU, and a thread
  * ready at or above the partner's priority, which must run first (a direct
- * switch must never invert priorities). The same checks hold without the
- * fast path built in (MUON_FASTPATH=0: nothing counts, the order is the same).
+ * switch must never invert priorities). An invocation of a kernel object
+ * that the decoder rejects is answered on the fast path too, with the slow
+ * path's registers. The same checks hold without the fast path built in
+ * (MUON_FASTPATH=0: nothing counts, the order is the same).
  */
 #include <muon/user.h>
 #include "tests.h"
@@ -92,6 +94,18 @@ int test_fast(void)
 	} else {
 		CHECK(me == 0 && srv == 0);
 	}
+
+	/* Kernel-object invocations the decoder rejects: answered at once, as the slow path answers them. */
+	me0 = info(MU_CAP_THREAD, 6);
+	uint32_t rtag;
+	CHECK(mu_ipc(MU_CAP_CONSOLE, MU_TAG(0, 0), MU_SEND | MU_RECV, 0, &rtag, 0) == MU_ENOSYS);   /* no such label */
+	CHECK(rtag == MU_TAG(MU_ENOSYS, 0));
+	CHECK(mu_ipc(MU_CAP_CONSOLE, MU_TAG(MU_CONSOLE_TRACE, 2), MU_SEND | MU_RECV, 0, &rtag, 0) == MU_EMSG);   /* too short */
+	CHECK(rtag == MU_TAG(MU_EMSG, 0));
+	CHECK(info(MU_CAP_THREAD, 6) - me0 == (MUON_FASTPATH ? 2u : 0u));
+	/* No capability there: the slow path's MU_ECAP, which leaves r1 as it was. */
+	CHECK(mu_ipc(1000, MU_TAG(5, 1), MU_SEND | MU_RECV, 0, &rtag, 0) == MU_ECAP && rtag == MU_TAG(5, 1));
+	CHECK(info(MU_CAP_THREAD, 6) - me0 == (MUON_FASTPATH ? 2u : 0u));
 
 	/* A long message (more than 8 words): the slow path, the same answer. */
 	me0 = info(MU_CAP_THREAD, 6);

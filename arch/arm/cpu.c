@@ -18,27 +18,6 @@ void arch_cpu_init(void *cpu)
 	arch_isb();
 }
 
-/*
- * ASID 0 is reserved: switch to it first, so that no walk of the new table
- * is ever tagged with the old ASID, then change the table, then the ASID.
- * A flush (a new ASID generation, kernel/asid.c) comes after the old ASID is
- * left: no speculative walk can tag an entry with it after the flush.
- */
-void arch_switch_space(uint64_t pgdir_pa, unsigned asid, bool flush)
-{
-	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(0));
-	arch_isb();
-	__asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"((uint32_t)pgdir_pa | TTBR_WALK));
-	arch_isb();
-	if (flush) {
-		arch_tlb_flush_local();
-		arch_dsb();
-		arch_isb();
-	}
-	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(asid));
-	arch_isb();
-}
-
 void arch_leave_space(uint64_t pgdir_pa)
 {
 	uint32_t ttbr0;

@@ -152,19 +152,20 @@ svc_entry:
 #if MUON_FASTPATH
 	srsdb	sp!, #PSR_SVC
 	stmdb	sp, {r0-r14}^
-	sub	sp, sp, #60
-	ldr	r2, [sp, #64]           /* saved cpsr */
-	and	r2, r2, #PSR_MODE_MASK
-	cmp	r2, #PSR_USR
-	movne	r1, #TRAP_SVC_N
-	bne	trap_common             /* from the kernel: a bug, trap() says so */
-	mov	r0, sp
+	ldr	r2, [sp, #4]            /* saved cpsr */
+	tst	r2, #(PSR_MODE_MASK & ~PSR_USR)   /* user mode is the only one with these bits clear */
+	bne	svc_from_kernel
+	sub	r0, sp, #60
 	mrc	p15, 0, r1, c13, c0, 4
 	ldr	sp, [r1, #CPU_KSTACK]
 	bl	ipc_fast
 	mov	r1, #TRAP_SVC_N
 	bl	trap
 	b	.
+svc_from_kernel:                        /* a bug: trap() says so */
+	sub	sp, sp, #60
+	mov	r1, #TRAP_SVC_N
+	b	trap_common
 #else
 	save_and_trap TRAP_SVC_N
 #endif
@@ -194,14 +195,7 @@ trap_common:
 	bl	trap
 	b	.
 
-	.global arch_user_return
-arch_user_return:
-	mov	sp, r0
-	clrex
-	ldmia	sp, {r0-r14}^
-	nop
-	add	sp, sp, #60
-	rfeia	sp!
+/* The way back to user mode is arch_user_return (arch.h), inline in C. */
 
 	.section .pgtable, "aw", %nobits
 	.align	14

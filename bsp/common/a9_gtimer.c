@@ -10,45 +10,37 @@
 #include "bsp.h"
 #include "mmu.h"
 #include "platform.h"
+#include "a9_gtimer.h"
 
 #define GT_OFFSET 0x200
-#define GT_LO 0
-#define GT_HI 1
 #define GT_CTRL 2
 
-static volatile uint32_t *gt;
-static uint32_t ns_per_tick, mult, shift;   /* set once at boot, before any other CPU runs */
+volatile uint32_t *a9_gt;
+uint32_t a9_gt_ns_per_tick;   /* set once at boot, before any other CPU runs, as are these */
+static uint32_t mult, shift;
 
 void a9_gtimer_start(void)
 {
-	gt = (volatile uint32_t *)ioremap(platform.twd_pa - 0x600 + GT_OFFSET, 0x20);
-	gt[GT_CTRL] = 1;   /* enabled, prescaler 0, no comparator: a free-running count */
+	a9_gt = (volatile uint32_t *)ioremap(platform.twd_pa - 0x600 + GT_OFFSET, 0x20);
+	a9_gt[GT_CTRL] = 1;   /* enabled, prescaler 0, no comparator: a free-running count */
 }
 
-uint64_t a9_gtimer_ticks(void)
-{
-	uint32_t hi, lo;
-	do {
-		hi = gt[GT_HI];
-		lo = gt[GT_LO];
-	} while (gt[GT_HI] != hi);
-	return ((uint64_t)hi << 32) | lo;
-}
+uint64_t a9_gtimer_ticks(void) { return a9_gtimer_count(); }
 
 /* The largest shift that keeps mult = 10^9 << shift / hz below 2^32. */
 void a9_gtimer_set_rate(uint32_t hz)
 {
-	ns_per_tick = 1000000000u % hz ? 0 : 1000000000u / hz;
+	a9_gt_ns_per_tick = 1000000000u % hz ? 0 : 1000000000u / hz;
 	for (shift = 32; shift > 0 && (1000000000ull << shift) / hz > 0xffffffffull; shift--)
 		;
 	mult = (uint32_t)((1000000000ull << shift) / hz);
 }
 
-uint64_t bsp_clock_ns(void)
+/* A rate that does not divide 1 GHz (the SABRE Lite's 396 MHz). */
+uint64_t a9_gtimer_ticks_to_ns(uint64_t t)
 {
-	uint64_t t = a9_gtimer_ticks();
-	if (ns_per_tick)
-		return t * ns_per_tick;
 	uint64_t hi = (t >> 32) * mult, lo = (t & 0xffffffffu) * mult;
 	return (hi << (32 - shift)) + (lo >> shift);
 }
+
+uint64_t bsp_clock_ns(void) { return bsp_clock_inline(); }

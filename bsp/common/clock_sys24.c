@@ -6,20 +6,25 @@
  * a busy host deschedules vCPUs in the middle of critical sections.
  *
  * A reader loads the latest value first and the counter after it, so its
- * count is at least that value's: a smaller low word means exactly one wrap,
- * given that some CPU reads the clock more often than once per 179 s (each
- * scheduling decision does). The latest value only moves forward (CAS with
- * LDREXD/STREXD, which ARMv6K has).
+ * count is at least that value's: a smaller low word means exactly one wrap
+ * while the latest value is less than 2^32 ticks (179 s) old. A reader
+ * publishes its count (CAS with LDREXD/STREXD, which ARMv6K has; the latest
+ * value only moves forward) only once the latest is 2^30 ticks (45 s) old:
+ * a CAS on every read was a third of a context switch. So the latest value
+ * lags the last read by less than 2^30 ticks, and the extension holds given
+ * that some CPU reads the clock at least once per 134 s (each scheduling
+ * decision does, and the IPC fast path's switches).
  */
 #include "kernel.h"
 #include "bsp.h"
 
 #define SYS_24MHZ 0x5c
+#define CLOCK_PUBLISH (1ull << 30)   /* ticks: publish a count once the latest is this old */
 
 extern volatile uint32_t *sysregs;
 void bsp_sysregs_init(void);
 
-static uint64_t clock_latest;   /* atomic: the largest extended count returned */
+static uint64_t clock_latest;   /* atomic: the largest extended count published */
 
 void bsp_init(void) { bsp_sysregs_init(); }
 
@@ -32,7 +37,7 @@ uint64_t bsp_clock_ns(void)
 	uint64_t ticks = (seen & ~0xffffffffull) | now;
 	if (now < (uint32_t)seen)
 		ticks += 1ull << 32;
-	while (ticks > seen &&
+	while (ticks > seen && ticks - seen >= CLOCK_PUBLISH &&
 	       !__atomic_compare_exchange_n(&clock_latest, &seen, ticks, false,
 	                                    __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 		;

@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "bsp.h"
 #include "platform.h"
+#include "bsp_clock.h"
 
 #define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0x84000003u
@@ -36,22 +37,21 @@ static int psci(uint32_t fn, uint32_t a, uint32_t b)
 int bsp_start_cpu(unsigned cpu, uint32_t entry_pa) { return psci(PSCI_CPU_ON, cpu, entry_pa); }
 void bsp_cpu_off(void) { psci(PSCI_CPU_OFF, 0, 0); }
 
-static uint32_t frq, ns_per_tick;   /* set once at boot */
+static uint32_t frq;   /* set once at boot */
+uint32_t bsp_ns_per_tick;   /* set once at boot */
 
 void bsp_init(void)
 {
 	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
-	ns_per_tick = 1000000000u % frq ? 0 : 1000000000u / frq;
+	bsp_ns_per_tick = 1000000000u % frq ? 0 : 1000000000u / frq;
 }
 
 uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
 
-uint64_t bsp_clock_ns(void)
+/* A counter frequency that does not divide 1 GHz (QEMU's 62.5 MHz does: 16 ns a tick). */
+uint64_t bsp_ticks_to_ns(uint64_t t)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("isb; mrrc p15, 0, %0, %1, c14" : "=r"(lo), "=r"(hi));
-	uint64_t t = ((uint64_t)hi << 32) | lo;
-	if (ns_per_tick)   /* QEMU: 62.5 MHz, 16 ns a tick */
-		return t * ns_per_tick;
 	return t / frq * 1000000000ull + t % frq * 1000000000ull / frq;
 }
+
+uint64_t bsp_clock_ns(void) { return bsp_clock_inline(); }

@@ -90,14 +90,40 @@ uint32_t arch_dfsr(void);
 uint32_t arch_dfar(void);
 uint32_t arch_ifsr(void);
 
-/* Enter user mode (or resume a thread) with the registers in r. Never returns. */
-__attribute__((noreturn)) void arch_user_return(struct arch_regs *r);
+/*
+ * Enter user mode (or resume a thread) with the registers in r. Never
+ * returns. CLREX: the thread may be another than the one whose LDREX left
+ * the monitor open. No NOP after the LDM of the user registers: only ARMv5T
+ * and earlier need one before the next access of a banked register.
+ */
+static inline __attribute__((always_inline, noreturn)) void arch_user_return(struct arch_regs *r)
+{
+	__asm__ volatile("mov sp, %0\n\tclrex\n\tldmia sp, {r0-r14}^\n\tadd sp, sp, #60\n\trfeia sp!"
+			 :: "r"(r) : "memory");
+	__builtin_unreachable();
+}
 /*
  * Switch the user address space: TTBR0 to pgdir (physical) under asid. With
  * flush, this CPU's whole TLB is invalidated while it runs under the reserved
  * ASID 0, after it stopped using the old one and before it uses the new one.
+ * ASID 0 comes first, so that no walk of the new table is ever tagged with
+ * the old ASID, then the table, then the new ASID. Inline: every switch
+ * between address spaces runs it (the IPC fast path too).
  */
-void arch_switch_space(uint64_t pgdir_pa, unsigned asid, bool flush);
+static inline __attribute__((always_inline)) void arch_switch_space(uint64_t pgdir_pa, unsigned asid, bool flush)
+{
+	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(0) : "memory");
+	arch_isb();
+	__asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"((uint32_t)pgdir_pa | TTBR_WALK) : "memory");
+	arch_isb();
+	if (flush) {
+		arch_tlb_flush_local();
+		arch_dsb();
+		arch_isb();
+	}
+	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(asid) : "memory");
+	arch_isb();
+}
 /* Switch to the empty user table if TTBR0 is pgdir (before freeing it). */
 void arch_leave_space(uint64_t pgdir_pa);
 /* Second stage of boot for every CPU: vectors, per-CPU pointer, TTBCR split. */
