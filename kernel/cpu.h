@@ -95,9 +95,9 @@ void drq_sync_all(void);                      /* a grace period: see drq.c; only
 static inline bool obj_held(void) { return this_cpu()->obj_held; }
 void obj_lock(void);
 void obj_unlock(void);
-void obj_lock_state(unsigned *next, unsigned *owner);
+void obj_lock_state(unsigned *next, unsigned *owner);   /* kdb (MUON_KDEBUG only): the ticket lock's words */
 
-uint64_t cpu_idle_end(struct cpu *c);   /* the sleep since idle_since is over: into idle_ns; returns the clock */   /* kdb: the ticket lock's words */
+uint64_t cpu_idle_end(struct cpu *c);   /* the sleep since idle_since is over: into idle_ns; returns the clock */
 /* Free kernel memory once no CPU can still hold a pointer to it. */
 void defer_free(void *p);
 void defer_flush(void);
