@@ -298,6 +298,7 @@ def lint_tests(res):
     for verdict, name, why in results:
         res.add(verdict == "PASS", "lint", name, why)
     if not results:
+        sys.stdout.write(r.stdout[-2000:])
         res.add(False, "lint", "run", f"ci/lint reported nothing (exit {r.returncode})")
 
 
