@@ -35,7 +35,7 @@
  *  - cpu->asid_active: the tag the CPU runs or is about to run; written by
  *    that CPU only (fast path without the lock, slow path under it), read by
  *    rollover() under the lock.
- *  The fast path (asid_switch, thread.h) stores asid_active, then DMB, then
+ *  The fast path (asid_switch, asid.h) stores asid_active, then DMB, then
  *  loads asid_gen; rollover() stores asid_gen = 0, then DMB, then loads
  *  asid_active. Of two such
  *  store-then-load pairs at least one load sees the other's store: either
@@ -44,7 +44,7 @@
  *  gets a tag of the new generation).
  */
 #include "kernel.h"
-#include "thread.h"
+#include "task.h"
 #include "cpu.h"
 
 static spinlock_t asid_lock;
@@ -108,7 +108,7 @@ static uint64_t asid_new(uint64_t ctx)
 }
 
 /*
- * asid_switch (thread.h, inline) found t's tag of another generation than
+ * asid_switch (asid.h, inline) found t's tag of another generation than
  * the one c flushed for: under the lock, a tag of the current generation.
  */
 unsigned asid_switch_slow(struct cpu *c, struct task *t)

@@ -1,6 +1,6 @@
 /*
  * ASIDs (asid.c): tags handed out by generation when a CPU switches to a
- * task. Included by thread.h after struct task (and by the host test with
+ * task. Included by task.h after struct task (and by the host test with
  * its own struct task and struct cpu).
  */
 #ifndef ASID_H

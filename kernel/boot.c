@@ -4,7 +4,12 @@
  * as its pager, the console, and the archive of its modules mapped read-only.
  */
 #include "kernel.h"
+#include "factory.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "elf.h"
+#include "boot.h"
 #include "map.h"
 #include "mmu.h"
 #include "page.h"

@@ -15,6 +15,7 @@
  */
 #include "kernel.h"
 #include "thread.h"
+#include "irq.h"
 #include "bsp.h"
 #include "gic.h"
 #include "console.h"

@@ -8,6 +8,7 @@
 #define DECODE_H
 
 #include "kernel.h"
+#include "task.h"
 #include "thread.h"
 #include "ops.h"
 

@@ -19,7 +19,8 @@
  */
 #include "kernel.h"
 #include "cpu.h"
-#include "thread.h"
+#include "factory.h"
+#include "kmem.h"
 #include "page.h"
 #include "trace.h"
 #include "mark.h"

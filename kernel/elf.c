@@ -4,7 +4,8 @@
  * from the kernel's own boot modules, but it is still checked like input.
  */
 #include "kernel.h"
-#include "thread.h"
+#include "task.h"
+#include "elf.h"
 #include "mmu.h"
 #include "map.h"
 

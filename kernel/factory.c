@@ -8,7 +8,9 @@
  * factory itself stays until the last such object is gone.
  */
 #include "kernel.h"
-#include "thread.h"
+#include "obj.h"
+#include "factory.h"
+#include "kmem.h"
 #include "page.h"
 #include "cpu.h"
 #include "kdb.h"

@@ -41,7 +41,11 @@
  *    caller either (the slow path's sched_ready and trap() act on those).
  */
 #include "kernel.h"
+#include "obj.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "ipc.h"
 #include "cpu.h"
 #include "switch.h"
 #include "decode.h"

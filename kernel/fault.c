@@ -7,7 +7,13 @@
  * Without a handler, or when the handler goes away, the thread is killed.
  */
 #include "kernel.h"
+#include "obj.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "ipc.h"
+#include "fault.h"
+#include "boot.h"
 #include "cpu.h"
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };

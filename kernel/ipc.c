@@ -16,7 +16,12 @@
  * requests (docs/smp.md, "Waits").
  */
 #include "kernel.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "irq.h"
+#include "ipc.h"
+#include "fault.h"
 #include "cpu.h"
 #include "bsp.h"
 #include "map.h"

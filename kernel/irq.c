@@ -6,7 +6,12 @@
  * MU_IRQ_TIMER objects are the same, fired by a CPU's own timer every period.
  */
 #include "kernel.h"
+#include "obj.h"
+#include "factory.h"
+#include "kmem.h"
 #include "thread.h"
+#include "irq.h"
+#include "ipc.h"
 #include "cpu.h"
 #include "gic.h"
 #include "platform.h"

@@ -10,7 +10,12 @@
 #include "kernel.h"
 
 #if MUON_KDEBUG
+#include "obj.h"
+#include "factory.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "irq.h"
 #include "cpu.h"
 #include "bsp.h"
 #include "page.h"

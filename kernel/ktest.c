@@ -10,7 +10,7 @@
 #include "mmu.h"
 #include "page.h"
 #include "platform.h"
-#include "thread.h"
+#include "irq.h"
 #include "timer.h"
 
 

@@ -11,7 +11,9 @@
 #include "mmu.h"
 #include "page.h"
 #include "platform.h"
+#include "factory.h"
 #include "thread.h"
+#include "boot.h"
 #include "timer.h"
 #include "console.h"
 

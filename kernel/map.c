@@ -1,6 +1,8 @@
 /* Memory mappings: see map.h. */
 #include "map.h"
-#include "thread.h"
+#include "factory.h"
+#include "kmem.h"
+#include "task.h"
 #include "mmu.h"
 #include "abi.h"
 

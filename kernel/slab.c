@@ -4,7 +4,8 @@
  * its last object is freed, so nothing is cached behind the quotas' back.
  */
 #include "kernel.h"
-#include "thread.h"
+#include "factory.h"
+#include "kmem.h"
 #include "page.h"
 
 #define OBJ 32u

@@ -6,7 +6,14 @@
  * the message's size: no operation below checks those again.
  */
 #include "kernel.h"
+#include "obj.h"
+#include "factory.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "irq.h"
+#include "ipc.h"
+#include "syscall.h"
 #include "cpu.h"
 #include "bsp.h"
 #include "map.h"

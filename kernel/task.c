@@ -5,7 +5,14 @@
  * returns every byte.
  */
 #include "kernel.h"
+#include "obj.h"
+#include "factory.h"
+#include "kmem.h"
+#include "task.h"
 #include "thread.h"
+#include "gate.h"
+#include "irq.h"
+#include "ipc.h"
 #include "mmu.h"
 #include "page.h"
 #include "cpu.h"

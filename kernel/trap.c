@@ -5,6 +5,9 @@
  */
 #include "kernel.h"
 #include "thread.h"
+#include "irq.h"
+#include "fault.h"
+#include "syscall.h"
 #include "cpu.h"
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };

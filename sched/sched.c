@@ -9,6 +9,8 @@
  */
 #include "kernel.h"
 #include "thread.h"
+#include "irq.h"
+#include "ipc.h"
 #include "cpu.h"
 #include "bsp.h"
 #include "mmu.h"

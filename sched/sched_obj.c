@@ -4,6 +4,8 @@
  * with a priority and quantum. All policy is a user-level server's.
  */
 #include "kernel.h"
+#include "obj.h"
+#include "task.h"
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"

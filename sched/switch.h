@@ -7,6 +7,7 @@
 #define SWITCH_H
 
 #include "kernel.h"
+#include "task.h"
 #include "thread.h"
 #include "cpu.h"
 #include "bsp.h"

@@ -6,7 +6,7 @@
  * for. The kernel's headers are replaced by the few declarations asid.c uses.
  */
 #define KERNEL_H
-#define THREAD_H
+#define TASK_H
 #define CPU_H
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,28 @@
+/*
+ * IPC (ipc.c, and the fast path in fastpath.c). IPC_BLOCKED: the caller
+ * waits; its result registers are set on wake-up. IPC_NEED_LOCK: the
+ * operation moves items and the caller does not hold the object lock:
+ * nothing was done; take the lock and call again.
+ */
+#ifndef IPC_H
+#define IPC_H
+
+#include "kernel.h"
+
+struct thread;
+struct gate;
+struct cpu;
+
+#define IPC_BLOCKED (-1)
+#define IPC_NEED_LOCK (-2)
+#define IPC_SENT (-3)   /* ipc.c only: delivered, the sender's side finished */
+int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
+int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout);
+int ipc_reply(struct thread *t, uint32_t tag);
+void ipc_cancel(struct thread *t, uint8_t was);
+void ipc_timeouts(uint64_t now);
+void ipc_timeout_remove(struct thread *t);
+/* The IPC fast path (fastpath.c), from svc_entry: returns (t) only if it does not apply; then trap() runs. */
+struct thread *ipc_fast(struct thread *t, struct cpu *c);
+
+#endif

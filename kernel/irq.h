@@ -1,0 +1,42 @@
+/* IRQ objects (irq.c): an interrupt, or a periodic timer, delivered to a bound thread as a notification. */
+#ifndef IRQ_H
+#define IRQ_H
+
+#include "kernel.h"
+#include "cap.h"
+#include "cpu.h"
+#include "binding.h"
+
+struct factory;
+
+struct irq {
+	struct kobj hdr;
+	struct factory *factory;
+	unsigned irq;                 /* GIC interrupt ID (a shared peripheral interrupt) */
+	union {
+		BINDING;                  /* under obj_lock: the thread (kref) and label, or NULL */
+		uint64_t binding;
+	};
+	bool pending;                 /* owned by bound's CPU: fired while the thread was not waiting */
+	struct irq *next_pending;     /* owned by bound's CPU: in bound->irq_pending */
+	uint32_t pending_label;       /* owned by bound's CPU: the label of the binding it fired for */
+	struct drq drq;               /* the notification, to the bound thread's CPU */
+	/* MU_IRQ_TIMER only: */
+	uint32_t period_ns;
+	int cpu;                      /* the CPU it paces (it first unmasked there), or -1 */
+	bool masked;                  /* fired and not yet unmasked */
+	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
+	uint32_t slept;               /* owned by its CPU: of report + 1, those that fell due while the CPU slept (irq_pace) */
+};
+
+struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err);
+void irq_signal(unsigned id);   /* console_irq: input for the MU_IRQ_CONSOLE object's thread */
+int irq_unmask(struct irq *q);
+void irq_pace(uint64_t now);                /* the timer fired: this CPU's MU_IRQ_TIMER object, if due */
+void irq_free(struct irq *q);
+void irq_bind(struct irq *q, struct thread *th, uint32_t label);
+bool irq_fire(unsigned id);                  /* from irq_dispatch: true if an IRQ object took it */
+bool irq_deliver_pending(struct thread *t);  /* at receive: one pending notification delivered */
+void irq_dispatch(void);                     /* smp.c: this CPU's pending interrupts, all of them */
+
+#endif
