@@ -7,6 +7,7 @@
 #include "factory.h"
 #include "task.h"
 #include "thread.h"
+#include "sched.h"
 #include "gate.h"
 #include "elf.h"
 #include "boot.h"

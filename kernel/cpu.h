@@ -3,7 +3,7 @@
 #define CPU_H
 
 #include "kernel.h"
-#include "rq.h"
+#include "sched.h"
 #include "gic.h"
 
 enum { SGI_DRQ = SGI_RESCHED };

@@ -10,6 +10,7 @@
 #include "obj.h"
 #include "task.h"
 #include "thread.h"
+#include "sched.h"
 #include "gate.h"
 #include "ipc.h"
 #include "fault.h"

@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "task.h"
 #include "thread.h"
+#include "sched.h"
 #include "gate.h"
 #include "irq.h"
 #include "ipc.h"

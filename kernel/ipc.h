@@ -8,8 +8,8 @@
 #define IPC_H
 
 #include "kernel.h"
+#include "thread.h"
 
-struct thread;
 struct gate;
 struct cpu;
 
@@ -24,5 +24,17 @@ void ipc_timeouts(uint64_t now);
 void ipc_timeout_remove(struct thread *t);
 /* The IPC fast path (fastpath.c), from svc_entry: returns (t) only if it does not apply; then trap() runs. */
 struct thread *ipc_fast(struct thread *t, struct cpu *c);
+
+/*
+ * What the scheduler (sched/) needs of a thread's IPC state, which it never
+ * reads or writes itself: the IPC fields belong to the CPU in ipc_cpu
+ * (docs/smp.md, "Ownership"). All three run on the CPU that owns t.
+ */
+/* Senders wait in t's queue: t's IPC state must stay on this CPU (sched_ready defers a move). */
+static inline bool ipc_has_senders(const struct thread *t) { return t->rcv_head; }
+/* t moves to CPU cpu (or starts there): its IPC state is owned there from now on. Returns cpu. */
+static inline unsigned ipc_move(struct thread *t, unsigned cpu) { return t->ipc_cpu = cpu; }
+/* For kcheck: CPU cpu owns t's IPC state. */
+static inline bool ipc_owned_by(const struct thread *t, unsigned cpu) { return t->ipc_cpu == cpu; }
 
 #endif

@@ -10,6 +10,7 @@
 #include "factory.h"
 #include "kmem.h"
 #include "thread.h"
+#include "sched.h"
 #include "irq.h"
 #include "ipc.h"
 #include "cpu.h"

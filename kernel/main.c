@@ -13,6 +13,7 @@
 #include "platform.h"
 #include "factory.h"
 #include "thread.h"
+#include "sched.h"
 #include "boot.h"
 #include "timer.h"
 #include "console.h"

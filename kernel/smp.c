@@ -9,6 +9,7 @@
 #include "bsp.h"
 #include "platform.h"
 #include "thread.h"
+#include "sched.h"
 #include "irq.h"
 #include "trace.h"
 #include "console.h"

@@ -10,6 +10,7 @@
 #include "kmem.h"
 #include "task.h"
 #include "thread.h"
+#include "sched.h"
 #include "gate.h"
 #include "irq.h"
 #include "ipc.h"

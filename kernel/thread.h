@@ -6,12 +6,10 @@
 #define THREAD_H
 
 #include "kernel.h"
-#include "rq.h"
+#include "sched.h"
 #include "abi.h"
 #include "cap.h"
 #include "cpu.h"
-
-#define DEFAULT_QUANTUM_NS 10000000u
 
 enum thread_state {
 	TS_STOPPED,    /* created, not started */
@@ -79,16 +77,5 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, uint8_t prio);
 void thread_kill(struct thread *t, int status, const char *why);
 void thread_put(struct thread *th);   /* drop a reference held by a gate or IRQ */
-
-/* Scheduling on the current CPU. */
-void sched_ready(struct thread *t);
-void sched_block(struct thread *t, uint8_t state);
-void sched_timer(void);
-void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns);
-int sched_invoke(struct thread *t, uint32_t tag);
-extern struct kobj *const sched_kobj;
-void sched_timer_update(void);
-void sched_count(struct thread *t, int d);   /* cpus[].nthreads around a change of cpu or migrate_to */
-__attribute__((noreturn)) void schedule(void);
 
 #endif

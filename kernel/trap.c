@@ -5,6 +5,7 @@
  */
 #include "kernel.h"
 #include "thread.h"
+#include "sched.h"
 #include "irq.h"
 #include "fault.h"
 #include "syscall.h"

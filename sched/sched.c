@@ -8,6 +8,7 @@
  * it) and then polls the GIC.
  */
 #include "kernel.h"
+#include "sched.h"
 #include "thread.h"
 #include "irq.h"
 #include "ipc.h"
@@ -46,7 +47,7 @@ static void migrate(struct cpu *c, struct thread *t)
 	sched_count(t, -1);
 	unsigned to = (unsigned)t->migrate_to;
 	t->migrate_to = -1;
-	t->ipc_cpu = to;
+	ipc_move(t, to);
 	__atomic_store_n(&t->cpu, to, __ATOMIC_RELEASE);
 	sched_count(t, 1);
 	sched_ready(t);
@@ -70,13 +71,13 @@ void sched_ready(struct thread *t)
 		drq_post(t->cpu, &t->wake_drq);
 		return;
 	}
-	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !t->rcv_head && c->current_syscall != t) {
+	if (t->migrate_to >= 0 && (unsigned)t->migrate_to != c->id && !ipc_has_senders(t) && c->current_syscall != t) {
 		migrate(c, t);
 		return;
 	}
 	if ((unsigned)t->migrate_to == c->id)
 		t->migrate_to = -1;
-	kcheck(t->ipc_cpu == c->id);
+	kcheck(ipc_owned_by(t, c->id));
 	t->state = TS_READY;
 	if (c->current == t)
 		return;   /* it has the CPU: the running thread is not queued (schedule()) */
@@ -223,7 +224,7 @@ void schedule(void)
 			}
 		}
 		if (t) {
-			kcheck(t->state == TS_READY && t->cpu == c->id && t->ipc_cpu == c->id && !t->link.queued);
+			kcheck(t->state == TS_READY && t->cpu == c->id && ipc_owned_by(t, c->id) && !t->link.queued);
 			if (t != cur) {
 				sched_switch_to(c, t);
 				trace_switch(now, t->id);
@@ -284,7 +285,7 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	t->quantum_ns = quantum_ns;
 	t->quantum_end = t->consumed_ns + quantum_ns;   /* a running thread's slice so far counts against it */
 	if (t->state == TS_STOPPED)
-		t->cpu = t->ipc_cpu = cpu;
+		t->cpu = ipc_move(t, cpu);
 	else
 		t->migrate_to = (int)cpu;
 	sched_count(t, 1);

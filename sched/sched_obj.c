@@ -4,6 +4,7 @@
  * with a priority and quantum. All policy is a user-level server's.
  */
 #include "kernel.h"
+#include "sched.h"
 #include "obj.h"
 #include "task.h"
 #include "thread.h"
