@@ -43,9 +43,9 @@
  *  sees 0 and takes the slow path (where it waits for the lock, flushes and
  *  gets a tag of the new generation).
  */
-#include "kernel.h"
-#include "task.h"
-#include "cpu.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
+#include "kernel/cpu.h"
 
 static spinlock_t asid_lock;
 static uint64_t asid_gen = 1;                     /* under asid_lock: the current generation, never 0 */

@@ -7,7 +7,7 @@
 #ifndef BINDING_H
 #define BINDING_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct thread;
 

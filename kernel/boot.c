@@ -3,17 +3,17 @@
  * and init with the root factory (all kernel-memory quota), a gate to sigma0
  * as its pager, the console, and the archive of its modules mapped read-only.
  */
-#include "kernel.h"
-#include "factory.h"
-#include "task.h"
-#include "thread.h"
-#include "sched.h"
-#include "gate.h"
-#include "elf.h"
-#include "boot.h"
-#include "map.h"
-#include "mmu.h"
-#include "page.h"
+#include "kernel/kernel.h"
+#include "kernel/factory.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/gate.h"
+#include "kernel/elf.h"
+#include "kernel/boot.h"
+#include "kernel/map.h"
+#include "arch/arm/mmu.h"
+#include "kernel/page.h"
 
 extern const char bootmod_sigma0[], bootmod_sigma0_end[], bootmod_init[], bootmod_init_end[],
 	bootmod_archive[], bootmod_archive_end[];

@@ -2,7 +2,7 @@
 #ifndef BOOT_H
 #define BOOT_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct thread;
 

@@ -1,6 +1,6 @@
 /* Capability tables: see cap.h, which also states the release rule. */
 #include <stddef.h>
-#include "cap.h"
+#include "kernel/cap.h"
 
 static struct cap *cap_of(struct mdb_node *n)
 {

@@ -30,7 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "mdb.h"
+#include "kernel/mdb.h"
 
 /* Rights: invoke/read, write, special, delete. */
 enum { CAP_R = 1, CAP_W = 2, CAP_S = 4, CAP_D = 8, CAP_ALL = 15 };

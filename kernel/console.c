@@ -13,14 +13,14 @@
  * joins pieces of two lines. In a MUON_KDEBUG build the KDB_KEY byte enters the debug console
  * instead of the ring.
  */
-#include "kernel.h"
-#include "thread.h"
-#include "irq.h"
-#include "bsp.h"
-#include "gic.h"
-#include "console.h"
-#include "kdb.h"
-#include "trace.h"
+#include "kernel/kernel.h"
+#include "kernel/thread.h"
+#include "kernel/irq.h"
+#include "bsp/bsp.h"
+#include "arch/arm/gic.h"
+#include "kernel/console.h"
+#include "kernel/kdb.h"
+#include "kernel/trace.h"
 
 #define IN_SIZE 4096   /* a power of two */
 

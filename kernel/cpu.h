@@ -2,9 +2,9 @@
 #ifndef CPU_H
 #define CPU_H
 
-#include "kernel.h"
-#include "sched.h"
-#include "gic.h"
+#include "kernel/kernel.h"
+#include "sched/sched.h"
+#include "arch/arm/gic.h"
 
 enum { SGI_DRQ = SGI_RESCHED };
 

@@ -7,10 +7,10 @@
 #ifndef DECODE_H
 #define DECODE_H
 
-#include "kernel.h"
-#include "task.h"
-#include "thread.h"
-#include "ops.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "muon/ops.h"
 
 /* The operation's row: unknown label, missing right, too short a message. */
 static inline __attribute__((always_inline)) int syscall_decode(struct thread *t, struct kobj *o, uint8_t rights,

@@ -17,13 +17,13 @@
  * (queues are FIFO, and a request about a dead object is dropped, never
  * forwarded). Then no CPU holds or has queued a pointer taken before.
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "factory.h"
-#include "kmem.h"
-#include "page.h"
-#include "trace.h"
-#include "mark.h"
+#include "kernel/kernel.h"
+#include "kernel/cpu.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/page.h"
+#include "kernel/trace.h"
+#include "muon/mark.h"
 static spinlock_t obj_spin;
 
 static void post(unsigned cpu, struct drq *r, bool sync)

@@ -3,11 +3,11 @@
  * segment gets fresh pages with the segment's permissions. The image comes
  * from the kernel's own boot modules, but it is still checked like input.
  */
-#include "kernel.h"
-#include "task.h"
-#include "elf.h"
-#include "mmu.h"
-#include "map.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
+#include "kernel/elf.h"
+#include "arch/arm/mmu.h"
+#include "kernel/map.h"
 
 struct ehdr {
 	uint8_t ident[16];

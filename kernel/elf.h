@@ -2,7 +2,7 @@
 #ifndef ELF_H
 #define ELF_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct task;
 

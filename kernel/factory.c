@@ -7,13 +7,13 @@
  * a factory's last capability goes, everything it paid for goes too; the
  * factory itself stays until the last such object is gone.
  */
-#include "kernel.h"
-#include "obj.h"
-#include "factory.h"
-#include "kmem.h"
-#include "page.h"
-#include "cpu.h"
-#include "kdb.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/page.h"
+#include "kernel/cpu.h"
+#include "kernel/kdb.h"
 
 struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
 static spinlock_t quota_lock;   /* guards quota, used and live of every factory */

@@ -2,8 +2,8 @@
 #ifndef FACTORY_H
 #define FACTORY_H
 
-#include "kernel.h"
-#include "cap.h"
+#include "kernel/kernel.h"
+#include "kernel/cap.h"
 
 struct factory {
 	struct kobj hdr;

@@ -40,15 +40,15 @@
  *    fault outstanding, no move recorded, no wake-up in flight for the
  *    caller either (the slow path's sched_ready and trap() act on those).
  */
-#include "kernel.h"
-#include "obj.h"
-#include "task.h"
-#include "thread.h"
-#include "gate.h"
-#include "ipc.h"
-#include "cpu.h"
-#include "switch.h"
-#include "decode.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/gate.h"
+#include "kernel/ipc.h"
+#include "kernel/cpu.h"
+#include "sched/switch.h"
+#include "kernel/decode.h"
 
 #if MUON_FASTPATH
 

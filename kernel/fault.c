@@ -6,16 +6,16 @@
  * answers label 0 to resume with the registers it sends, or MU_EXC_KILL.
  * Without a handler, or when the handler goes away, the thread is killed.
  */
-#include "kernel.h"
-#include "obj.h"
-#include "task.h"
-#include "thread.h"
-#include "sched.h"
-#include "gate.h"
-#include "ipc.h"
-#include "fault.h"
-#include "boot.h"
-#include "cpu.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/gate.h"
+#include "kernel/ipc.h"
+#include "kernel/fault.h"
+#include "kernel/boot.h"
+#include "kernel/cpu.h"
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };
 

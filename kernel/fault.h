@@ -2,7 +2,7 @@
 #ifndef FAULT_H
 #define FAULT_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct thread;
 

@@ -10,7 +10,7 @@
  * read goes through read_tok(), which checks its own bounds. fdt_check() and
  * both passes of fdt_parse_platform() are the same walk().
  */
-#include "fdt.h"
+#include "kernel/fdt.h"
 
 #define FDT_MAGIC 0xd00dfeedu
 

@@ -2,9 +2,9 @@
 #ifndef GATE_H
 #define GATE_H
 
-#include "kernel.h"
-#include "cap.h"
-#include "binding.h"
+#include "kernel/kernel.h"
+#include "kernel/cap.h"
+#include "kernel/binding.h"
 
 struct factory;
 

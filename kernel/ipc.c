@@ -15,18 +15,18 @@
  * call takes it and starts again), so no wait inside a rendezvous serves
  * requests (docs/smp.md, "Waits").
  */
-#include "kernel.h"
-#include "task.h"
-#include "thread.h"
-#include "sched.h"
-#include "gate.h"
-#include "irq.h"
-#include "ipc.h"
-#include "fault.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "map.h"
-#include "trace.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/gate.h"
+#include "kernel/irq.h"
+#include "kernel/ipc.h"
+#include "kernel/fault.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "kernel/map.h"
+#include "kernel/trace.h"
 
 enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides error codes (which are > 1) */
 

@@ -7,8 +7,8 @@
 #ifndef IPC_H
 #define IPC_H
 
-#include "kernel.h"
-#include "thread.h"
+#include "kernel/kernel.h"
+#include "kernel/thread.h"
 
 struct gate;
 struct cpu;

@@ -5,19 +5,19 @@
  * that finds its thread busy stays pending until the thread next receives.
  * MU_IRQ_TIMER objects are the same, fired by a CPU's own timer every period.
  */
-#include "kernel.h"
-#include "obj.h"
-#include "factory.h"
-#include "kmem.h"
-#include "thread.h"
-#include "sched.h"
-#include "irq.h"
-#include "ipc.h"
-#include "cpu.h"
-#include "gic.h"
-#include "platform.h"
-#include "bsp.h"
-#include "mark.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/irq.h"
+#include "kernel/ipc.h"
+#include "kernel/cpu.h"
+#include "arch/arm/gic.h"
+#include "kernel/platform.h"
+#include "bsp/bsp.h"
+#include "muon/mark.h"
 
 static struct irq *claimed[1020];   /* guarded by irq_lock */
 static spinlock_t irq_lock;

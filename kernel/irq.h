@@ -2,10 +2,10 @@
 #ifndef IRQ_H
 #define IRQ_H
 
-#include "kernel.h"
-#include "cap.h"
-#include "cpu.h"
-#include "binding.h"
+#include "kernel/kernel.h"
+#include "kernel/cap.h"
+#include "kernel/cpu.h"
+#include "kernel/binding.h"
 
 struct factory;
 

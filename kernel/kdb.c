@@ -7,20 +7,20 @@
  * CPUs are parked at request points, where no list is half-changed. Built
  * only with MUON_KDEBUG (docs/debugging.md).
  */
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 #if MUON_KDEBUG
-#include "obj.h"
-#include "factory.h"
-#include "task.h"
-#include "thread.h"
-#include "gate.h"
-#include "irq.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "page.h"
-#include "kdb.h"
-#include "trace.h"
+#include "kernel/obj.h"
+#include "kernel/factory.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/gate.h"
+#include "kernel/irq.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "kernel/page.h"
+#include "kernel/kdb.h"
+#include "kernel/trace.h"
 
 #define KDB_THREADS 512
 #define KDB_FACTORIES 128

@@ -5,7 +5,7 @@
 #ifndef KDB_H
 #define KDB_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 #define KDB_KEY 0x1c   /* Ctrl-\ typed on the serial console enters the monitor */
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include "config.h"
-#include "arch.h"
+#include "arch/arm/arch.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))

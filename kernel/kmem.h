@@ -2,7 +2,7 @@
 #ifndef KMEM_H
 #define KMEM_H
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct factory;
 

@@ -3,15 +3,15 @@
  * before init starts, one line each, `TEST PASS name` or `TEST FAIL name:
  * reason`. init runs the user-level tests and prints the closing line.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "cpu.h"
-#include "gic.h"
-#include "mmu.h"
-#include "page.h"
-#include "platform.h"
-#include "irq.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "kernel/cpu.h"
+#include "arch/arm/gic.h"
+#include "arch/arm/mmu.h"
+#include "kernel/page.h"
+#include "kernel/platform.h"
+#include "kernel/irq.h"
+#include "arch/arm/timer.h"
 
 
 static unsigned passed, failed;

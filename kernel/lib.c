@@ -1,7 +1,7 @@
 /* Small freestanding helpers: memory, spinlocks, and the console printf. */
 #include <stdarg.h>
-#include "kernel.h"
-#include "bsp.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
 
 void *kmemset(void *d, int c, size_t n)
 {

@@ -3,20 +3,20 @@
  * table), linear map, page allocator, GIC and timer, secondary CPUs, then the
  * boot tests or init.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "cpu.h"
-#include "fdt.h"
-#include "gic.h"
-#include "mmu.h"
-#include "page.h"
-#include "platform.h"
-#include "factory.h"
-#include "thread.h"
-#include "sched.h"
-#include "boot.h"
-#include "timer.h"
-#include "console.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "kernel/cpu.h"
+#include "kernel/fdt.h"
+#include "arch/arm/gic.h"
+#include "arch/arm/mmu.h"
+#include "kernel/page.h"
+#include "kernel/platform.h"
+#include "kernel/factory.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/boot.h"
+#include "arch/arm/timer.h"
+#include "kernel/console.h"
 
 struct platform platform;
 

@@ -1,10 +1,10 @@
 /* Memory mappings: see map.h. */
-#include "map.h"
-#include "factory.h"
-#include "kmem.h"
-#include "task.h"
-#include "mmu.h"
-#include "abi.h"
+#include "kernel/map.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/task.h"
+#include "arch/arm/mmu.h"
+#include "muon/abi.h"
 
 #define SHADOW_SPAN (4u << 20)    /* one shadow page per 4 MiB: 1024 pointers */
 

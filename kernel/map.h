@@ -8,8 +8,8 @@
 #ifndef MAP_H
 #define MAP_H
 
-#include "kernel.h"
-#include "mdb.h"
+#include "kernel/kernel.h"
+#include "kernel/mdb.h"
 
 struct task;
 struct factory;

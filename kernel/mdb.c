@@ -1,5 +1,5 @@
 /* The mapping database: see mdb.h. */
-#include "mdb.h"
+#include "kernel/mdb.h"
 
 void mdb_init(struct mdb_node *n)
 {

@@ -6,9 +6,9 @@
 #ifndef OBJ_H
 #define OBJ_H
 
-#include "kernel.h"
-#include "abi.h"
-#include "cap.h"
+#include "kernel/kernel.h"
+#include "muon/abi.h"
+#include "kernel/cap.h"
 
 /* The user ABI's numbers: the operations table (muon/ops.h) names objects by them. */
 enum obj_type { OBJ_NONE, OBJ_TASK = MU_OBJ_TASK, OBJ_THREAD = MU_OBJ_THREAD, OBJ_GATE = MU_OBJ_GATE, OBJ_IRQ = MU_OBJ_IRQ,

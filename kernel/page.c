@@ -3,8 +3,8 @@
  * allocation scans from a moving hint, so the common case is short. Kernel
  * objects are charged to factory quotas above this layer.
  */
-#include "kernel.h"
-#include "page.h"
+#include "kernel/kernel.h"
+#include "kernel/page.h"
 
 #define MAX_PAGES (LINEAR_MAX / PAGE_SIZE)
 

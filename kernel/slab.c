@@ -3,10 +3,10 @@
  * charged to a factory; a page goes back to the page allocator as soon as
  * its last object is freed, so nothing is cached behind the quotas' back.
  */
-#include "kernel.h"
-#include "factory.h"
-#include "kmem.h"
-#include "page.h"
+#include "kernel/kernel.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/page.h"
 
 #define OBJ 32u
 

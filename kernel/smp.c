@@ -2,18 +2,18 @@
  * Bringing up the secondary CPUs, inter-processor interrupts, interrupt
  * dispatch and panic (which stops every CPU).
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "gic.h"
-#include "timer.h"
-#include "bsp.h"
-#include "platform.h"
-#include "thread.h"
-#include "sched.h"
-#include "irq.h"
-#include "trace.h"
-#include "console.h"
-#include "mark.h"
+#include "kernel/kernel.h"
+#include "kernel/cpu.h"
+#include "arch/arm/gic.h"
+#include "arch/arm/timer.h"
+#include "bsp/bsp.h"
+#include "kernel/platform.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/irq.h"
+#include "kernel/trace.h"
+#include "kernel/console.h"
+#include "muon/mark.h"
 
 struct cpu cpus[MUON_MAX_CPUS];
 unsigned ncpus_present;

@@ -5,22 +5,22 @@
  * the operations table (muon/ops.h) has checked the capability's rights and
  * the message's size: no operation below checks those again.
  */
-#include "kernel.h"
-#include "obj.h"
-#include "factory.h"
-#include "task.h"
-#include "thread.h"
-#include "sched.h"
-#include "gate.h"
-#include "irq.h"
-#include "ipc.h"
-#include "syscall.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "map.h"
-#include "gic.h"
-#include "console.h"
-#include "decode.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/factory.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/gate.h"
+#include "kernel/irq.h"
+#include "kernel/ipc.h"
+#include "kernel/syscall.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "kernel/map.h"
+#include "arch/arm/gic.h"
+#include "kernel/console.h"
+#include "kernel/decode.h"
 
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };

@@ -4,21 +4,21 @@
  * pages and page tables are charged to its factory too, so destroying it
  * returns every byte.
  */
-#include "kernel.h"
-#include "obj.h"
-#include "factory.h"
-#include "kmem.h"
-#include "task.h"
-#include "thread.h"
-#include "sched.h"
-#include "gate.h"
-#include "irq.h"
-#include "ipc.h"
-#include "mmu.h"
-#include "page.h"
-#include "cpu.h"
-#include "map.h"
-#include "kdb.h"
+#include "kernel/kernel.h"
+#include "kernel/obj.h"
+#include "kernel/factory.h"
+#include "kernel/kmem.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/gate.h"
+#include "kernel/irq.h"
+#include "kernel/ipc.h"
+#include "arch/arm/mmu.h"
+#include "kernel/page.h"
+#include "kernel/cpu.h"
+#include "kernel/map.h"
+#include "kernel/kdb.h"
 
 static void thread_free(struct thread *th);
 

@@ -2,10 +2,10 @@
 #ifndef TASK_H
 #define TASK_H
 
-#include "kernel.h"
-#include "abi.h"
-#include "cap.h"
-#include "cpu.h"
+#include "kernel/kernel.h"
+#include "muon/abi.h"
+#include "kernel/cap.h"
+#include "kernel/cpu.h"
 
 #define UTCB_VA   0x7fff0000u
 #define STACK_TOP 0x7ff00000u
@@ -28,7 +28,7 @@ struct task {
 	struct task *next_dead;       /* under obj_lock: on the list of tasks waiting to be destroyed */
 };
 
-#include "asid.h"
+#include "kernel/asid.h"
 
 struct task *task_create(struct factory *f, const char *name);
 int map_fresh_pages(struct task *t, uintptr_t va, unsigned n, unsigned prot);  /* 0 or -1 */

@@ -5,11 +5,11 @@
 #ifndef THREAD_H
 #define THREAD_H
 
-#include "kernel.h"
-#include "sched.h"
-#include "abi.h"
-#include "cap.h"
-#include "cpu.h"
+#include "kernel/kernel.h"
+#include "sched/sched.h"
+#include "muon/abi.h"
+#include "kernel/cap.h"
+#include "kernel/cpu.h"
 
 enum thread_state {
 	TS_STOPPED,    /* created, not started */

@@ -3,10 +3,10 @@
  * its own ring in a synchronous cross-CPU request, so no record is read while
  * it is being written.
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "trace.h"
-#include "abi.h"
+#include "kernel/kernel.h"
+#include "kernel/cpu.h"
+#include "kernel/trace.h"
+#include "muon/abi.h"
 
 #if MUON_TRACE
 struct trace_ring trace_rings[MUON_MAX_CPUS];

@@ -8,11 +8,11 @@
 #ifndef KTRACE_H
 #define KTRACE_H
 
-#include "kernel.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "abi.h"
-#include <muon/trace.h>
+#include "kernel/kernel.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "muon/abi.h"
+#include "muon/trace.h"
 
 #define TRACE_RECORDS 512   /* per CPU; a power of two */
 

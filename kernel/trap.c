@@ -3,13 +3,13 @@
  * interrupts and faults of the current thread. From kernel mode only bugs
  * arrive, and they panic with the registers.
  */
-#include "kernel.h"
-#include "thread.h"
-#include "sched.h"
-#include "irq.h"
-#include "fault.h"
-#include "syscall.h"
-#include "cpu.h"
+#include "kernel/kernel.h"
+#include "kernel/thread.h"
+#include "sched/sched.h"
+#include "kernel/irq.h"
+#include "kernel/fault.h"
+#include "kernel/syscall.h"
+#include "kernel/cpu.h"
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };
 

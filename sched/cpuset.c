@@ -1,5 +1,5 @@
 /* CPU sets: see cpuset.h. */
-#include "cpuset.h"
+#include "sched/cpuset.h"
 
 bool cpuset_has(uint32_t desc, uint32_t map, unsigned cpu)
 {

@@ -1,6 +1,6 @@
 /* Ready queues: see rq.h. */
 #include <stddef.h>
-#include "rq.h"
+#include "sched/rq.h"
 
 void rq_init(struct rq *q)
 {

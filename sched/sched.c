@@ -7,18 +7,18 @@
  * an idle CPU waits in WFI with IRQs masked (a pending interrupt still wakes
  * it) and then polls the GIC.
  */
-#include "kernel.h"
-#include "sched.h"
-#include "thread.h"
-#include "irq.h"
-#include "ipc.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "mmu.h"
-#include "timer.h"
-#include "trace.h"
-#include "mark.h"
-#include "switch.h"
+#include "kernel/kernel.h"
+#include "sched/sched.h"
+#include "kernel/thread.h"
+#include "kernel/irq.h"
+#include "kernel/ipc.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "arch/arm/mmu.h"
+#include "arch/arm/timer.h"
+#include "kernel/trace.h"
+#include "muon/mark.h"
+#include "sched/switch.h"
 
 static void account(struct cpu *c, uint64_t now);
 

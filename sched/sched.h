@@ -8,7 +8,7 @@
 #define SCHED_H
 
 #include <stdint.h>
-#include "rq.h"
+#include "sched/rq.h"
 
 #define DEFAULT_QUANTUM_NS 10000000u
 

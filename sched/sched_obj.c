@@ -3,14 +3,14 @@
  * and how idle they have been, and places a thread on a CPU of a given set
  * with a priority and quantum. All policy is a user-level server's.
  */
-#include "kernel.h"
-#include "sched.h"
-#include "obj.h"
-#include "task.h"
-#include "thread.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "cpuset.h"
+#include "kernel/kernel.h"
+#include "sched/sched.h"
+#include "kernel/obj.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "sched/cpuset.h"
 
 static struct kobj sched_obj = { OBJ_SCHED, 1 };
 struct kobj *const sched_kobj = &sched_obj;

@@ -6,13 +6,13 @@
 #ifndef SWITCH_H
 #define SWITCH_H
 
-#include "kernel.h"
-#include "task.h"
-#include "thread.h"
-#include "cpu.h"
-#include "bsp.h"
-#include "trace.h"
-#include "bsp_clock.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/cpu.h"
+#include "bsp/bsp.h"
+#include "kernel/trace.h"
+#include MUON_BSP_CLOCK_H
 
 /*
  * Charge the time since the last decision to t, which had the CPU. Its

@@ -1,6 +1,6 @@
 /* Per-CPU architectural setup and small CP15 accessors. */
-#include "kernel.h"
-#include "mmu.h"
+#include "kernel/kernel.h"
+#include "arch/arm/mmu.h"
 
 uint32_t pv_offset = KERNEL_VBASE - MUON_RAM_BASE;
 

@@ -10,8 +10,8 @@
  * CPU's kernel stack. No IRQ, abort or undef mode stack is ever used.
  */
 #include "config.h"
-#include "arch.h"
-#include "mark.h"
+#include "arch/arm/arch.h"
+#include "muon/mark.h"
 
 #define PV_OFFSET (KERNEL_VBASE - MUON_RAM_BASE)
 #define SECT_KERNEL 0x1140e   /* section, normal WBWA shareable, priv RW */

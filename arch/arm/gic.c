@@ -3,8 +3,8 @@
  * ARM11MPCore interrupt controller, the Cortex-A9 GIC and GICv2 is all the
  * kernel uses: enable, priority, target, SGI, acknowledge and EOI.
  */
-#include "kernel.h"
-#include "gic.h"
+#include "kernel/kernel.h"
+#include "arch/arm/gic.h"
 
 #define GICD_CTLR       0x000
 #define GICD_TYPER      0x004

@@ -1,6 +1,6 @@
 /* ARM generic timer, non-secure physical timer (PPI 14, interrupt ID 30). */
-#include "kernel.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "arch/arm/timer.h"
 
 static uint32_t ticks_per_us;
 

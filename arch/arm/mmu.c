@@ -4,8 +4,8 @@
  * [0, 0x80000000) in TTBR0. Second-level tables are 1 KiB: one 4 KiB page
  * holds the four that cover an aligned 4 MiB, so no page is wasted.
  */
-#include "kernel.h"
-#include "mmu.h"
+#include "kernel/kernel.h"
+#include "arch/arm/mmu.h"
 
 #define SECT_KERNEL 0x1140eu   /* normal WBWA shareable, priv RW */
 #define SECT_DEVICE 0x00416u   /* shareable device, XN, priv RW */

@@ -1,6 +1,6 @@
 /* MPCore private timer (TWD): one down-counter per CPU at the same address. */
-#include "kernel.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "arch/arm/timer.h"
 
 #define TWD_LOAD    0x00
 #define TWD_CONTROL 0x08

@@ -6,11 +6,11 @@
  * multiplies and no division (396 MHz, half the ARM clock, on the SABRE Lite):
  * ns = ticks * mult >> shift, computed in two halves.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "mmu.h"
-#include "platform.h"
-#include "a9_gtimer.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "arch/arm/mmu.h"
+#include "kernel/platform.h"
+#include "bsp/common/a9_gtimer.h"
 
 #define GT_OFFSET 0x200
 #define GT_CTRL 2

@@ -15,8 +15,8 @@
  * that some CPU reads the clock at least once per 134 s (each scheduling
  * decision does, and the IPC fast path's switches).
  */
-#include "kernel.h"
-#include "bsp.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
 
 #define SYS_24MHZ 0x5c
 #define CLOCK_PUBLISH (1ull << 30)   /* ticks: publish a count once the latest is this old */

@@ -4,7 +4,7 @@
  * only makes sure the UART, its transmitter and its receiver are on.
  */
 #include <stdint.h>
-#include "bsp.h"
+#include "bsp/bsp.h"
 
 #define URXD     0x00
 #define RX_DATA  0xffu

@@ -1,6 +1,6 @@
 /* PL011 UART, polled: the kernel console and debug input. */
 #include <stdint.h>
-#include "bsp.h"
+#include "bsp/bsp.h"
 
 #define UARTDR   0x00
 #define UARTFR   0x18

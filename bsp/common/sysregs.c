@@ -3,10 +3,10 @@
  * Express: SYS_FLAGS holds the address at which the boot monitor's holding
  * pen sends secondary CPUs once they are woken by an SGI.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "mmu.h"
-#include "gic.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "arch/arm/mmu.h"
+#include "arch/arm/gic.h"
 
 #define SYSREGS_PA   0x10000000u
 #define SYS_FLAGSSET 0x30

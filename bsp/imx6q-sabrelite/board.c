@@ -10,10 +10,10 @@
  * secondary's L1 data cache invalidated (cache.S), the PL310 L2 cache left
  * off, and the private timers' rate counted against the 24 MHz oscillator.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "mmu.h"
-#include "platform.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "arch/arm/mmu.h"
+#include "kernel/platform.h"
 
 const struct bsp_board bsp_board = {
 	.name = "imx6q-sabrelite",

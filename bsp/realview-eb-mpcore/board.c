@@ -1,5 +1,5 @@
 /* RealView EB with ARM11MPCore: the fallback table when no DTB is passed. */
-#include "bsp.h"
+#include "bsp/bsp.h"
 
 const struct bsp_board bsp_board = {
 	.name = "realview-eb-mpcore",

@@ -6,7 +6,7 @@
 #ifndef BSP_CLOCK_H
 #define BSP_CLOCK_H
 
-#include "bsp.h"
+#include "bsp/bsp.h"
 
 static inline __attribute__((always_inline)) uint64_t bsp_clock_inline(void) { return bsp_clock_ns(); }
 

@@ -3,9 +3,9 @@
  * Cortex-A9 global timer (64 bits, 100 MHz, shared by all CPUs; bsp/common/a9_gtimer.c)
  * as the clock.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "platform.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "kernel/platform.h"
 
 void bsp_init(void)
 {

@@ -2,10 +2,10 @@
  * QEMU virt (Cortex-A15): the fallback table, PSCI CPU_ON through HVC (or SMC when the tree says so) for the
  * secondary CPUs, and the generic timer's counter as the clock.
  */
-#include "kernel.h"
-#include "bsp.h"
-#include "platform.h"
-#include "bsp_clock.h"
+#include "kernel/kernel.h"
+#include "bsp/bsp.h"
+#include "kernel/platform.h"
+#include MUON_BSP_CLOCK_H
 
 #define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0x84000003u

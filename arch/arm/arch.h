@@ -5,7 +5,8 @@
 #ifndef ARCH_H
 #define ARCH_H
 
-#include "arch_cpu.h"
+#include "config.h"
+#include MUON_ARCH_CPU_H   /* arch/arm/armv6k or armv7a: the CPU variant's hooks */
 
 /* Kernel virtual layout: RAM linearly at KERNEL_VBASE, devices above. */
 #define KERNEL_VBASE   0xc0000000u
