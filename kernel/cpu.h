@@ -23,7 +23,8 @@ struct trace_ring;
 struct drq {
 	struct drq *next;
 	void (*fn)(struct drq *);
-	volatile uint32_t done;
+	volatile uint32_t done;       /* Ordering: drq_finish stores 1 with release after the handler's
+				 * writes; drq_call waits for it with acquire */
 	bool sync;      /* set by drq_call: it may run inside a wait (drq.c); drq_post keeps the caller's value */
 	void *arg;
 	uint32_t a, b, c, d;
@@ -51,12 +52,14 @@ struct cpu {
 	uint64_t woke_from;               /* owned by this CPU: while it serves the interrupts that woke it, when that sleep began; else 0 */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only */
-	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU */
+	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU. Ordering: smp_send ORs
+					   * with release before the SGI; the receiver exchanges it with acquire */
 	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
 	volatile uint64_t ping_ns;        /* written by this CPU only: when it last took SGI_PING */
 	volatile bool online;             /* under drq_lock: it takes requests (cpu_start, off_fn) */
 	bool going_off;                   /* owned by this CPU: power off at the next idle */
-	uint32_t nthreads;                /* atomic: live threads on it or on their way to it (sched_count) */
+	uint32_t nthreads;                /* atomic: live threads on it or on their way to it (sched_count).
+					   * Ordering: sched_count adds with release; off_fn reads it with acquire */
 	spinlock_t drq_lock;
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
@@ -103,5 +106,8 @@ void defer_free(void *p);
 void defer_flush(void);
 /* After unmapping in address space asid: other CPUs' TLBs too (a no-op where hardware broadcasts). */
 void tlb_shootdown(unsigned asid);
+
+/* arch/arm/entry.S loads the kernel stack at CPU_KSTACK (0) from the struct cpu in TPIDRPRW. */
+_Static_assert(offsetof(struct cpu, kstack_top) == 0, "entry.S: CPU_KSTACK");
 
 #endif

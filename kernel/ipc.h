@@ -1,8 +1,6 @@
 /*
- * IPC (ipc.c, and the fast path in fastpath.c). IPC_BLOCKED: the caller
- * waits; its result registers are set on wake-up. IPC_NEED_LOCK: the
- * operation moves items and the caller does not hold the object lock:
- * nothing was done; take the lock and call again.
+ * IPC (ipc.c, and the fast path in fastpath.c). The operations return an
+ * enum mu_err (MU_OK or an error, all >= 0) or one of these, all < 0.
  */
 #ifndef IPC_H
 #define IPC_H
@@ -13,9 +11,13 @@
 struct gate;
 struct cpu;
 
-#define IPC_BLOCKED (-1)
-#define IPC_NEED_LOCK (-2)
-#define IPC_SENT (-3)   /* ipc.c only: delivered, the sender's side finished */
+enum ipc_result {
+	IPC_BLOCKED = -1,     /* the caller waits; its result registers are set on wake-up */
+	IPC_NEED_LOCK = -2,   /* the operation moves items and the caller does not hold the object
+			       * lock: nothing was done; take the lock and call again */
+	IPC_SENT = -3,        /* ipc.c only: delivered, the sender's side finished */
+};
+
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
 int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout);
 int ipc_reply(struct thread *t, uint32_t tag);

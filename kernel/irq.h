@@ -24,7 +24,9 @@ struct irq {
 	/* MU_IRQ_TIMER only: */
 	uint32_t period_ns;
 	int cpu;                      /* the CPU it paces (it first unmasked there), or -1 */
-	bool masked;                  /* fired and not yet unmasked */
+	bool masked;                  /* atomic: fired and not yet unmasked. Ordering: set with release (irq_pace)
+				 * or an acq_rel exchange (irq_signal), cleared with release by irq_unmask,
+				 * read with acquire by irq_pace */
 	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
 	uint32_t slept;               /* owned by its CPU: of report + 1, those that fell due while the CPU slept (irq_pace) */
 };

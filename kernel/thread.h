@@ -41,9 +41,12 @@ struct thread {
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
 	bool placed;                  /* under obj_lock: a Scheduler gave it its CPU and priority */
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
-	bool wake_pending;            /* atomic: wake_drq is posted */
+	bool wake_pending;            /* atomic: wake_drq is posted. Ordering: sched_ready sets it by an acq_rel
+				 * exchange (one request at a time); wake_fn clears it with release before it
+				 * makes the thread ready, so a later wake-up posts a request of its own */
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
-	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it */
+	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it. Ordering: a move
+				 * (sched.c, migrate) stores it last, with release, after the old CPU let go */
 	uint8_t state;                /* enum thread_state */
 	uint32_t id;                  /* unique for the kernel's lifetime: THREAD_INFO, traces */
 	uint32_t fast_ipc;            /* owned by its CPU: its system calls the IPC fast path took (THREAD_INFO mr[6]) */
@@ -58,7 +61,9 @@ struct thread {
 	uint32_t snd_flags;           /* TS_SEND: MU_RECV if it is a call */
 	uint32_t snd_tag;             /* TS_SEND: the message tag */
 	uint32_t snd_timeout;         /* TS_SEND: its timeout as given */
-	unsigned ipc_cpu;             /* the CPU that owns its IPC state: its own, or its receiver's while sending there */
+	unsigned ipc_cpu;             /* the CPU that owns its IPC state: its own, or its receiver's while sending there.
+				 * Ordering: a remote finish_send stores it with release after state and replier;
+				 * ipc_cancel and cancel_fn read it with acquire */
 	struct drq ipc_drq;           /* its one outstanding cross-CPU IPC request */
 	uint32_t rpl_tag;             /* the reply's tag, written by the replier's CPU */
 	struct thread *reply_to;      /* implicit reply capability: the caller we owe a reply */
@@ -72,6 +77,9 @@ struct thread {
 	uint32_t fault_label;         /* MU_LABEL_PAGEFAULT or MU_LABEL_EXCEPTION */
 	uint32_t fault_mr[18];        /* the fault message the kernel sends on the thread's behalf */
 };
+
+/* arch/arm/entry.S saves a user thread's registers at the thread, and ipc_fast takes the one for the other. */
+_Static_assert(offsetof(struct thread, regs) == 0, "entry.S: a thread starts with its registers");
 
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va);
 void thread_start(struct thread *th, uintptr_t pc, uintptr_t sp, uint32_t arg, uint8_t prio);

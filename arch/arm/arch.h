@@ -34,6 +34,7 @@
 #define TRAP_DABT_N  4
 
 #ifndef __ASSEMBLER__
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -42,6 +43,9 @@ struct arch_regs {
 	uint32_t r[13];
 	uint32_t sp, lr, pc, cpsr;
 };
+/* entry.S: STM^ stores r0-r14 at the start, SRS stores pc and cpsr at 60 and 64 (svc_entry, trap_common). */
+_Static_assert(offsetof(struct arch_regs, pc) == 60 && offsetof(struct arch_regs, cpsr) == 64 &&
+	       sizeof(struct arch_regs) == 68, "entry.S: the saved registers' layout");
 
 
 extern uint32_t pv_offset;  /* virtual minus physical for linear addresses */
