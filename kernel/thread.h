@@ -41,9 +41,7 @@ struct thread {
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
 	bool placed;                  /* under obj_lock: a Scheduler gave it its CPU and priority */
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
-	bool wake_pending;            /* atomic: wake_drq is posted. Ordering: sched_ready sets it by an acq_rel
-				 * exchange (one request at a time); wake_fn clears it with release before it
-				 * makes the thread ready, so a later wake-up posts a request of its own */
+	bool wake_pending;            /* atomic: wake_drq is posted */
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it. Ordering: a move
 				 * (sched.c, migrate) stores it last, with release, after the old CPU let go */
