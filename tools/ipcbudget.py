@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The step of a kernel PC, by the innermost function it belongs to.
 STEPS = [
     ("exception entry (svc_entry)", {"svc_entry"}),
-    ("fast path: operation, capability and preconditions", {"ipc_fast", "cap_read", "cpu_quiet", "can_switch_to",
+    ("fast path: operation, capability and preconditions", {"ipc_fast", "fast_call", "fast_reply_wait", "cap_read",
+                                                            "cpu_quiet_below", "can_switch_to", "needs_slow",
                                                             "rq_top_prio", "binding_get", "gate_peer"}),
     ("fast path: message copy", {"copy_words"}),
     ("fast path: hand-over (states, registers, reply right, counter)", set()),
