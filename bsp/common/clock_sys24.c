@@ -30,19 +30,6 @@ void bsp_init(void) { bsp_sysregs_init(); }
 
 uint64_t bsp_uptime_ns(void) { return bsp_clock_ns(); }
 
-/*
- * v / 3 exactly, without the library's 64-bit division (about half the
- * IPC fast path's switch on this board): with v = h * 2^32 + l and
- * 2^32 = 3 * 0x55555555 + 1, v / 3 = (h / 3) * 2^32 + (h % 3) * 0x55555555
- * + (l / 3) + ((h % 3 + l % 3) / 3), the last term 0 or 1.
- */
-static uint64_t div3(uint64_t v)
-{
-	uint32_t h = (uint32_t)(v >> 32), l = (uint32_t)v;
-	uint32_t qh = h / 3, rh = h - qh * 3, ql = l / 3, rl = l - ql * 3;
-	return ((uint64_t)qh << 32) + (uint64_t)rh * 0x55555555u + ql + (rh + rl >= 3);
-}
-
 uint64_t bsp_clock_ns(void)
 {
 	uint64_t seen = __atomic_load_n(&clock_latest, __ATOMIC_ACQUIRE);
@@ -54,5 +41,5 @@ uint64_t bsp_clock_ns(void)
 	       !__atomic_compare_exchange_n(&clock_latest, &seen, ticks, false,
 	                                    __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 		;
-	return div3(ticks * 125);   /* 1e9 / 24e6 = 125/3 */
+	return ticks * 125 / 3;   /* 1e9 / 24e6 = 125/3 */
 }
