@@ -23,11 +23,11 @@
  *    fault reply has its own path), has no timeout (its removal could
  *    change the timer), no move recorded (migrate_to: sched_ready would
  *    move it) and no wake-up in flight (wake_pending: set before its
- *    request reaches drq_head, so the queue check alone can miss it). Some
- *    of these cannot fail today (a thread in TS_RECV has no fault reply
- *    outstanding, one in TS_REPLY no timeout); they are tested anyway, a
- *    load each, so that a change elsewhere sends the fast path to the slow
- *    one rather than past a check;
+ *    request reaches drq_head, so the queue check alone can miss it);
+ *    those four are one load (needs_slow, below). Some cannot fail today
+ *    (a thread in TS_RECV has no fault reply outstanding, one in TS_REPLY
+ *    no timeout); they are tested anyway, so that a change elsewhere sends
+ *    the fast path to the slow one rather than past a check;
  *  - nobody ready at or above the partner's priority: then the slow path's
  *    schedule() would pick the partner too (FIFO among equals puts a woken
  *    thread behind one already waiting), so the direct switch never
@@ -52,7 +52,7 @@
 
 #if MUON_FASTPATH
 
-#define FAST_WORDS 8   /* at most this many message words */
+#define FAST_WORDS 8   /* at most this many message words (copy_words) */
 
 /*
  * Nothing for schedule() or trap() to do first on this CPU (no tick, no
@@ -69,6 +69,26 @@ static inline __attribute__((always_inline)) bool cpu_quiet_below(const struct c
 }
 
 /*
+ * A fault outstanding (fault_kind), a timeout on the list, a move recorded
+ * (migrate_to) or a wake-up in flight (wake_pending): one load. Each is a
+ * byte of slow_only (thread.h), written where its field is written, by the
+ * same CPU under the same rules (fault.c, ipc.c, sched.c; wake_pending is
+ * that byte itself), so this load sees what four loads of the fields would:
+ * for the caller and a partner whose IPC state is at home here, the first
+ * three are written by this CPU only, and wake_pending is read relaxed as
+ * before. Single-copy atomicity is per byte under a word load (ARMv6K and
+ * later), so a byte written elsewhere at the same time is seen old or new,
+ * never torn; GCC's word-sized atomic load on the union is one LDR. A kcheck
+ * build compares the bytes with the fields.
+ */
+static inline __attribute__((always_inline)) uint32_t needs_slow(const struct thread *p)
+{
+	kcheck(p->has_fault == (p->fault_kind != 0) && p->has_timeout == (p->timeout != 0) &&
+	       p->has_move == (p->migrate_to >= 0));
+	return __atomic_load_n(&p->slow_only, __ATOMIC_RELAXED);
+}
+
+/*
  * p (waiting) may take this CPU from the caller now: see above. Its IPC
  * state is at home: a thread blocks in TS_RECV on its own CPU, and a caller
  * is TS_REPLY with its state home before its replier can run (finish_send).
@@ -76,16 +96,25 @@ static inline __attribute__((always_inline)) bool cpu_quiet_below(const struct c
 static inline __attribute__((always_inline)) bool can_switch_to(const struct cpu *c, const struct thread *p)
 {
 	kcheck(p->cpu == c->id && p->ipc_cpu == c->id);   /* the caller checked cpu first */
-	return p->migrate_to < 0 && !__atomic_load_n(&p->wake_pending, __ATOMIC_RELAXED) &&
-	       cpu_quiet_below(c, p->link.prio);
+	return !needs_slow(p) && cpu_quiet_below(c, p->link.prio);
 }
 
+/* At most FAST_WORDS: one jump, then a load and a store a word (a loop costs 4 more for one word). */
 static inline __attribute__((always_inline)) void copy_words(struct thread *to, const struct thread *from, unsigned words)
 {
 	uint32_t *d = to->utcb->mr;
 	const uint32_t *s = from->utcb->mr;
-	for (unsigned i = 0; i < words; i++)
-		d[i] = s[i];
+	switch (words) {
+	case 8: d[7] = s[7]; /* fall through */
+	case 7: d[6] = s[6]; /* fall through */
+	case 6: d[5] = s[5]; /* fall through */
+	case 5: d[4] = s[4]; /* fall through */
+	case 4: d[3] = s[3]; /* fall through */
+	case 3: d[2] = s[2]; /* fall through */
+	case 2: d[1] = s[1]; /* fall through */
+	case 1: d[0] = s[0]; /* fall through */
+	default: break;
+	}
 }
 
 /* MU_SEND|MU_RECV on a gate (invoke right, not the bind operation) whose thread waits for it here. */
@@ -93,8 +122,7 @@ static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struc
 {
 	uint32_t label;
 	struct thread *r = gate_peer(g, &label);   /* thread and label of one binding */
-	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || r->timeout ||
-	    r->fault_kind || !can_switch_to(c, r))
+	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !can_switch_to(c, r))
 		return;   /* a partner elsewhere is the most common miss: it is looked at first */
 	copy_words(r, t, MU_TAG_WORDS(tag));
 	t->snd_tag = tag;
@@ -114,7 +142,7 @@ static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c,
 {
 	struct thread *k = t->reply_to;
 	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || ((uintptr_t)t->rcv_head | (uintptr_t)t->irq_pending) ||
-	    k->state != TS_REPLY || k->replier != t || k->fault_kind || k->timeout || !can_switch_to(c, k))
+	    k->state != TS_REPLY || k->replier != t || !can_switch_to(c, k))
 		return;
 	struct gate *g = NULL;
 	if (idx) {
@@ -163,8 +191,7 @@ struct thread *ipc_fast(struct thread *t, struct cpu *c)
 {
 	uint32_t tag = t->regs.r[1], flags = t->regs.r[2];
 	kcheck(c->current == t && t->state == TS_READY && !t->link.queued);
-	if ((tag & 0xfffu) > FAST_WORDS || t->fault_kind || t->migrate_to >= 0 ||
-	    __atomic_load_n(&t->wake_pending, __ATOMIC_RELAXED))
+	if ((tag & 0xfffu) > FAST_WORDS || needs_slow(t))
 		return t;   /* items count above the words: the first says no items and at most FAST_WORDS words */
 	if (flags == (MU_SEND | MU_RECV)) {
 		uint8_t rights;

@@ -19,11 +19,18 @@
 
 static const char *const trap_names[] = { "svc", "irq", "undefined instruction", "prefetch abort", "data abort" };
 
+/* fault_kind and its byte in slow_only (thread.h), which the IPC fast path reads instead. */
+static void set_fault(struct thread *t, int kind)
+{
+	t->fault_kind = kind;
+	t->has_fault = kind != 0;
+}
+
 static void fault_kill(struct thread *t, unsigned kind, const char *why)
 {
 	kprintf("muon: cpu%u: task %s: %s at pc %08x addr %08x: %s: thread killed\n", this_cpu()->id,
 		t->task->name, trap_names[kind], (unsigned)t->regs.pc, (unsigned)t->fault_addr, why);
-	t->fault_kind = 0;
+	set_fault(t, 0);
 	thread_kill(t, -(int)kind, trap_names[kind]);
 }
 
@@ -34,12 +41,12 @@ static bool fault_call(struct thread *t, uint32_t idx, unsigned kind, uint32_t l
 	struct kobj *o = idx ? cap_read(&t->task->caps, idx, &rights) : NULL;
 	if (!o || o->type != OBJ_GATE || !(rights & MU_R))
 		return false;
-	t->fault_kind = (int)kind;
+	set_fault(t, (int)kind);
 	t->fault_label = label;
 	int err = ipc_invoke_gate(t, (struct gate *)o, MU_TAG(label, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER);
 	if (err == IPC_BLOCKED)
 		return true;
-	t->fault_kind = 0;
+	set_fault(t, 0);
 	return false;
 }
 
@@ -70,7 +77,7 @@ void fault_raise(struct thread *t, unsigned kind)
 void fault_unresolved(struct thread *t, const char *why)
 {
 	unsigned kind = (unsigned)t->fault_kind;
-	t->fault_kind = 0;
+	set_fault(t, 0);
 	if (kind == TRAP_DABT_N || kind == TRAP_PABT_N) {
 		if (t->exc_handler) {
 			raise_exception(t, kind);   /* the pager could not help: the handler decides */
@@ -87,7 +94,7 @@ void fault_reply(struct thread *t, uint32_t tag, unsigned items_done)
 	if (t->fault_label == MU_LABEL_PAGEFAULT) {
 		if (!items_done)
 			return fault_unresolved(t, "pager sent no page");
-		t->fault_kind = 0;
+		set_fault(t, 0);
 		sched_ready(t);   /* the instruction runs again */
 		return;
 	}
@@ -97,6 +104,6 @@ void fault_reply(struct thread *t, uint32_t tag, unsigned items_done)
 	kmemcpy(&t->regs, mr, 16 * 4);
 	/* Flags, GE, E and T may change; the mode stays user and interrupts stay on. */
 	t->regs.cpsr = (mr[16] & 0xf80f0220u) | PSR_USR;
-	t->fault_kind = 0;
+	set_fault(t, 0);
 	sched_ready(t);
 }

@@ -40,6 +40,7 @@ void ipc_timeout_remove(struct thread *t)
 	if (*p)
 		*p = t->to_next;
 	t->timeout = 0;
+	t->has_timeout = false;   /* its byte in slow_only (thread.h), written with it */
 }
 
 static void timeout_add(struct thread *t, uint32_t us)
@@ -47,6 +48,7 @@ static void timeout_add(struct thread *t, uint32_t us)
 	if (us == MU_TIMEOUT_NEVER)
 		return;
 	t->timeout = bsp_clock_ns() + (uint64_t)us * 1000u;
+	t->has_timeout = true;
 	struct thread **p = &this_cpu()->timeouts;
 	while (*p && (*p)->timeout <= t->timeout)
 		p = &(*p)->to_next;
@@ -446,6 +448,7 @@ void ipc_timeouts(uint64_t now)
 		struct thread *t = c->timeouts;
 		c->timeouts = t->to_next;
 		t->timeout = 0;
+		t->has_timeout = false;
 		if (t->state == TS_SEND) {
 			unqueue_sender(t);
 			finish_send(t, MU_ETIMEDOUT);

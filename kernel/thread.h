@@ -41,7 +41,15 @@ struct thread {
 	int migrate_to;               /* owned by its CPU: move there when next ready, or -1 */
 	bool placed;                  /* under obj_lock: a Scheduler gave it its CPU and priority */
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
-	bool wake_pending;            /* atomic: wake_drq is posted */
+	union {                       /* one byte each, every byte written as its field (fastpath.c reads the word) */
+		struct {
+			bool wake_pending;    /* atomic: wake_drq is posted */
+			bool has_fault;       /* fault_kind != 0 */
+			bool has_timeout;     /* timeout != 0 */
+			bool has_move;        /* migrate_to >= 0 */
+		};
+		uint32_t slow_only;   /* any byte set: the IPC fast path leaves the thread to the slow one */
+	};
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it. Ordering: a move
 				 * (sched.c, migrate) stores it last, with release, after the old CPU let go */

@@ -47,6 +47,7 @@ static void migrate(struct cpu *c, struct thread *t)
 	sched_count(t, -1);
 	unsigned to = (unsigned)t->migrate_to;
 	t->migrate_to = -1;
+	t->has_move = false;   /* its byte in slow_only (thread.h), written with it */
 	ipc_move(t, to);
 	__atomic_store_n(&t->cpu, to, __ATOMIC_RELEASE);
 	sched_count(t, 1);
@@ -75,8 +76,10 @@ void sched_ready(struct thread *t)
 		migrate(c, t);
 		return;
 	}
-	if ((unsigned)t->migrate_to == c->id)
+	if ((unsigned)t->migrate_to == c->id) {
 		t->migrate_to = -1;
+		t->has_move = false;
+	}
 	kcheck(ipc_owned_by(t, c->id));
 	t->state = TS_READY;
 	if (c->current == t)
@@ -284,10 +287,12 @@ void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_n
 	t->link.prio = prio;
 	t->quantum_ns = quantum_ns;
 	t->quantum_end = t->consumed_ns + quantum_ns;   /* a running thread's slice so far counts against it */
-	if (t->state == TS_STOPPED)
+	if (t->state == TS_STOPPED) {
 		t->cpu = ipc_move(t, cpu);
-	else
+	} else {
 		t->migrate_to = (int)cpu;
+		t->has_move = true;
+	}
 	sched_count(t, 1);
 	if (ready)
 		sched_ready(t);

@@ -3,12 +3,13 @@
 round trip go, step by step, measured (docs/ipc.md).
 
 Boots build/BOARD's boot-test image (built already) under -icount with the
-insnprof plugin (build/host/tests/libinsnprof.so, tools/insnprof.c). Each
-vCPU's per-PC histogram starts at the first op_call of the benchmarks
-(apps/tests/main.c) and is written out each time a benchmark sorts its
-batches (qsort), so the difference of two dumps is one benchmark's 21 x 50
-round trips plus its 42 clock reads. BENCH picks which: 0 is
-ipc_roundtrip_same_cpu (two tasks), 1 ipc_roundtrip_same_cpu_same_task.
+insnprof plugin (build/host/tests/libinsnprof.so, tools/insnprof.c). Every
+vCPU's per-PC histogram counts from reset and is written out each time a
+benchmark starts (bench_per) and each time it sorts its batches (qsort), so
+the difference of two dumps in a row whose op_call count is 21 x 50 is one
+round-trip benchmark, both CPUs, plus its 42 clock reads. BENCH picks
+which: 0 is ipc_roundtrip_same_cpu (two tasks), 1
+ipc_roundtrip_same_cpu_same_task, 2 ipc_roundtrip_cross_cpu.
 Every kernel PC goes to the step of the innermost function it was inlined
 from (arm-none-eabi-addr2line -i), the fast path's own lines to its checks
 or its hand-over; counts are divided by the round trips (op_call's count).
@@ -24,7 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The step of a kernel PC, by the innermost function it belongs to.
 STEPS = [
     ("exception entry (svc_entry)", {"svc_entry"}),
-    ("fast path: operation, capability and preconditions", {"ipc_fast", "cap_read", "cpu_quiet", "can_switch_to",
+    ("fast path: operation, capability and preconditions", {"ipc_fast", "fast_call", "fast_reply_wait", "cap_read",
+                                                            "cpu_quiet_below", "can_switch_to", "needs_slow",
                                                             "rq_top_prio", "binding_get", "gate_peer"}),
     ("fast path: message copy", {"copy_words"}),
     ("fast path: hand-over (states, registers, reply right, counter)", set()),
@@ -106,7 +108,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         conf, out = os.path.join(tmp, "prof.conf"), os.path.join(tmp, "prof.out")
         with open(conf, "w") as f:
-            f.write("histon %x\ndump %x\n" % (user["op_call"], user["qsort"]))
+            f.write("hist\ndump %x\ndump %x\n" % (user["bench_per"], user["qsort"]))
         with open(os.path.join(bdir, "qemu.args")) as f:
             args = f.read().split()
         cmd = ["qemu-system-arm"] + args + ["-smp", "4", "-kernel", os.path.join(bdir, "muon.bin"), "-dtb",
@@ -132,14 +134,14 @@ def main():
                     _, pc, vcpu, n = line.split()
                     key = (int(pc, 16), int(vcpu))
                     cur[key] = cur.get(key, 0) + int(n)
-    dumps = [d for d in dumps if d]
-    if len(dumps) <= which:
-        sys.exit("ipcbudget: only %d benchmark dumps with a histogram" % len(dumps))
-    hist = dict(dumps[which])
-    if which:
-        for k, v in dumps[which - 1].items():
-            hist[k] -= v
-    trips = hist.get((user["op_call"], 0), 0)
+    op = (user["op_call"], 0)
+    windows = [i for i in range(1, len(dumps)) if dumps[i].get(op, 0) - dumps[i - 1].get(op, 0) == 21 * 50]
+    if len(windows) <= which:
+        sys.exit("ipcbudget: only %d round-trip benchmarks between dumps" % len(windows))
+    hist = dict(dumps[windows[which]])
+    for k, v in dumps[windows[which] - 1].items():
+        hist[k] = hist.get(k, 0) - v
+    trips = hist.get(op, 0)
     kernel = sorted({pc for (pc, _), n in hist.items() if n and pc >= 0xc0000000})
     step_of = classify(kernel_elf, kernel)
     totals = {}

@@ -98,12 +98,14 @@ uint32_t arch_ifsr(void);
 /*
  * Enter user mode (or resume a thread) with the registers in r. Never
  * returns. CLREX: the thread may be another than the one whose LDREX left
- * the monitor open. No NOP after the LDM of the user registers: only ARMv5T
- * and earlier need one before the next access of a banked register.
+ * the monitor open. sp goes to r's pc and cpsr first, the user registers
+ * below it load from there, and RFE leaves sp just past r (entry.S). No NOP
+ * after the LDM of the user registers: only ARMv5T and earlier need one
+ * before the next access of a banked register.
  */
 static inline __attribute__((always_inline, noreturn)) void arch_user_return(struct arch_regs *r)
 {
-	__asm__ volatile("mov sp, %0\n\tclrex\n\tldmia sp, {r0-r14}^\n\tadd sp, sp, #60\n\trfeia sp!"
+	__asm__ volatile("add sp, %0, #60\n\tclrex\n\tldmdb sp, {r0-r14}^\n\trfeia sp!"
 			 :: "r"(r) : "memory");
 	__builtin_unreachable();
 }
