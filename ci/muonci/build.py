@@ -33,3 +33,12 @@ def build_preset(preset, quiet=False):
         if subprocess.run(step, cwd=ROOT, stdout=out).returncode != 0:
             raise RuntimeError(f"build of {preset} failed")
     return os.path.join(ROOT, "build", preset)
+
+
+def preset_built(res, preset):
+    """build_preset(preset) as a test: its build directory, or None after a failed `build` result."""
+    try:
+        return build_preset(preset, quiet=True)
+    except RuntimeError as e:
+        res.add(False, preset, "build", str(e))
+        return None

@@ -1,7 +1,7 @@
 """The kernel debug console of a MUON_KDEBUG build."""
 import re
 
-from muonci.build import build_preset
+from muonci.build import preset_built
 from muonci.qemu import BOOT_TIMEOUT, Console, qemu_cmd
 
 
@@ -10,11 +10,8 @@ KDEBUG_PRESET = "vexpress-a9-kdebug"   # the debug-console build ci/test runs (C
 
 def kdb_tests(res):
     """The debug console of a MUON_KDEBUG build answers each command (docs/debugging.md)."""
-    label = KDEBUG_PRESET
-    try:
-        bdir = build_preset(KDEBUG_PRESET, quiet=True)
-    except RuntimeError as e:
-        res.add(False, label, "build", str(e))
+    label, bdir = KDEBUG_PRESET, preset_built(res, KDEBUG_PRESET)
+    if not bdir:
         return
     con = Console(qemu_cmd(bdir))
     try:
