@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/at.c: each command's set, read, test and
+ * Host tests for modem-stack/lib/at.c: each command's set, read, test and
  * action forms, the simulated network (registration, calls, RING), command
  * concatenation, every kind of malformed line, small output buffers, and
  * 100,000 seeded random lines with invariants on response and state.

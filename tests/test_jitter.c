@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/jitter.c, the TTI wake-up jitter histogram:
+ * Host tests for modem-stack/lib/jitter.c, the TTI wake-up jitter histogram:
  * empty and single samples, quantiles against a sorted reference over
  * random samples (each within one bin of the exact order statistic, never
  * below it, never above the maximum), samples past the last bin, reset,

@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/mac.c: the logical channel prioritization
+ * Host tests for modem-stack/lib/mac.c: the logical channel prioritization
  * rules, multiplexing and demultiplexing round trips, the PDU format, every
  * malformed-PDU rejection, and 100,000 random and mutated PDUs.
  */

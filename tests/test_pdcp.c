@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/crypto.c and modem-stack/pdcp.c: the RFC 8439
+ * Host tests for modem-stack/lib/crypto.c and modem-stack/lib/pdcp.c: the RFC 8439
  * test vectors for ChaCha20 and Poly1305, PDCP round trips, COUNT and
  * replay handling, every rejection, and a seeded mutation run of pdcp_rx.
  */

@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/phy.c: CRC-24A, the Gold sequence against a
+ * Host tests for modem-stack/lib/phy.c: CRC-24A, the Gold sequence against a
  * bit-by-bit reference written from TS 36.211 7.2, the convolutional code
  * against a reference encoder, round trips over the configuration space,
  * error correction under flipped and noisy symbols, CRC detection, and

@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/pipeline.c: configuration checks, batches,
+ * Host tests for modem-stack/lib/pipeline.c: configuration checks, batches,
  * the closed loop over several configurations (every SDU back intact and
  * in order), a damaged air interface, the stages run as a real pipeline
  * (each stage one TTI behind the one before, as threads would run them),

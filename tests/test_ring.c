@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/ring.c: geometry and attach checks, FIFO
+ * Host tests for modem-stack/ring/ring.c: geometry and attach checks, FIFO
  * order, full and empty, 32-bit index wrap-around, a peer that corrupts
  * indexes, lengths or the header, 100,000 random operations with random
  * corruption of the shared region (which is allocated to its exact size,

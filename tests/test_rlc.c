@@ -1,5 +1,5 @@
 /*
- * Host tests for modem-stack/rlc.c: segmentation and reassembly, header
+ * Host tests for modem-stack/lib/rlc.c: segmentation and reassembly, header
  * format, loss, duplicates, window moves, the reassembly timer, SN
  * wrap-around, and seeded runs over damaged and hostile PDU streams.
  */

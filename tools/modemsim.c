@@ -1,5 +1,5 @@
 /*
- * modemsim: drives the modem pipeline (modem-stack/pipeline.c) through K
+ * modemsim: drives the modem pipeline (modem-stack/lib/pipeline.c) through K
  * TTIs of closed loop and checks the data path end to end. Each TTI every
  * bearer offers one self-checking SDU (pl_sdu_make) to the uplink; the
  * eight stages run one after the other, the burst crosses the loopback air

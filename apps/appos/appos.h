@@ -168,7 +168,7 @@ void group_cpus(const struct group *g, char *buf, size_t size);
 /*
  * The data path (datapath.c): the shared region `data-ring` holds the uplink ring (we produce) in its
  * first half and the downlink ring (we consume) in its second, in the modem's ring format
- * (modem-stack/ring.h). dp_attach: 0, or a negative enum ring_err (not formatted yet, or corrupt: try
+ * (modem-stack/ring/ring.h). dp_attach: 0, or a negative enum ring_err (not formatted yet, or corrupt: try
  * again later). dp_put: 0, 1 if the uplink is full, negative if the ring broke. dp_get: the packet's
  * length, 0 if none waits, negative if the ring broke. A broken ring needs dp_attach again (the modem
  * formats it anew when it restarts).

@@ -2,7 +2,7 @@
  * The dialer's end of the packet data path: the shared region `data-ring`
  * holds the uplink ring (app -> modem, we produce) in its first half and the
  * downlink ring (modem -> app, we consume) in its second, in the modem's
- * format (modem-stack/ring.h, docs/modem.md). The modem formats them; we
+ * format (modem-stack/ring/ring.h, docs/modem.md). The modem formats them; we
  * only attach, and attach again when a ring breaks (the modem formats
  * afresh when it restarts, which our old indexes see as corruption).
  *

@@ -1,4 +1,5 @@
-/* What init's parts share: main.c (boot tests, the balancer), system.c (partitions, console). */
+/* What init's parts share: main.c (the pool, loader, balancer), system.c (partitions, console),
+ * and with MUON_TESTS the test driver (apps/tests/driver/). */
 #ifndef MUON_INIT_H
 #define MUON_INIT_H
 
@@ -25,11 +26,18 @@ const uint8_t *module(uint32_t archive_size, const char *name, uint32_t *size);
 int start_balancer(const char *policy_module);
 int lb_call(uint32_t label, uint32_t words);
 int lb_open(const char *name, uint32_t slot);
+/* A task of program img (r0 = arg) from factory into slots base..base+3 (task, thread, factory with
+ * quota bytes, a gate to us with label: its exit and exception reports), with sched as its Scheduler. */
+int spawn(unsigned owner, uint32_t base, uint32_t factory, const uint8_t *img, uint32_t size, uint32_t arg,
+	  uint32_t label, uint32_t sched, uint32_t quota, uint32_t prio, const uint8_t *data, uint32_t data_len);
 
-/* system.c: build the system file's partitions, test them, then serve the console. */
-unsigned system_run(const char *file, bool tests);
+/* system.c: build the system file's partitions, then serve the console. system_run: NULL once
+ * the system is up, else why not, with *test the boot test that reports it. */
+const char *system_run(const char *file, const char **test);
 void console_claim(void);   /* the console's interrupt object, before anyone else takes it */
-void console_loop(void);
-void system_bench(unsigned load, uint32_t ttis);   /* ci/bench: the modem's figures under a load */
+__attribute__((noreturn)) void console_loop(void);
+
+/* apps/tests/driver/ (MUON_TESTS): the boot tests, then the system and its tests, TEST DONE. */
+void tests_main(void);
 
 #endif

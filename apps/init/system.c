@@ -13,61 +13,24 @@
 #include <muon/lb.h>
 #include <muon/modem.h>
 #include "init.h"
-#include "sysfile.h"
-#include "policy.h"
+#include "system.h"
 
-/* init's slots for the system. */
-enum {
-	P_TASK = 56,      /* program k: task 56 + 2k, thread 57 + 2k (k < 16) */
-	P_GATE = 88,      /* the services' gates, in the order they are made (up to 24) */
-	P_FACTORY = 112,  /* partition i's factory: 112 + i */
-	S_INST = 120, S_OBJ = 121, S_FACT = 122,
-	S_HOG = 124,      /* restart_retry's factory, holding the memory a restart needs */
-	P_INST = 16,      /* program k's balancer instance: 16 + k (the boot tests' slots, free by now) */
-};
-#define MAX_PROGS 16
-#define MAX_GATES 24
-#define SHARED_VA 0x40000000u   /* init's view of shared region r: SHARED_VA + r * 1 MiB */
-#define REGION_VA 0x30100000u   /* a program's view of its regions: one after the other from here */
-#define STACK_TOP 0x7ff00000u
-#define PROG_UTCB 0x7fff0000u
-#define PARENT_LABEL 0x4000u    /* a program's reports come through a gate labelled 0x4000 + k */
-#define NO_SLOT 0xffu
-
-static struct system sys;
-static struct policy pol;
+struct system sys;
+struct policy pol;
 static char msg[240];
-static unsigned ncpus;
+unsigned ncpus;
 
-struct prog {
-	const struct sysfile_program *sp;
-	unsigned part;
-	bool up;                    /* its task exists */
-	int inst;                   /* its balancer instance id, or -1 */
-	uint32_t reports, status, v1, v2;
-	char text[104];
-	uint32_t slots[2];          /* slots 0..63 installed in it, for the isolation check */
-	bool ended;
-	unsigned n_clients;         /* the gates it holds as a client: its slot and the gate's index */
-	uint8_t client_slot[SYSFILE_MAX_GRANTS], client_gate[SYSFILE_MAX_GRANTS];
-};
-static struct prog progs[MAX_PROGS];
-static unsigned nprogs;
-
-struct gate_rec { unsigned prog, service; uint32_t label; };
-static struct gate_rec gates[MAX_GATES];
-static unsigned ngates;
-
-static bool part_up[SYSFILE_MAX_PARTITIONS];      /* built: its programs were made */
-static bool part_fact[SYSFILE_MAX_PARTITIONS];    /* its factory exists (slot P_FACTORY + i) */
-static bool part_want[SYSFILE_MAX_PARTITIONS];    /* a restart failed: it is tried again at part_retry_at */
+struct prog progs[MAX_PROGS];
+unsigned nprogs;
+struct gate_rec gates[MAX_GATES];
+unsigned ngates;
+bool part_up[SYSFILE_MAX_PARTITIONS], part_fact[SYSFILE_MAX_PARTITIONS], part_want[SYSFILE_MAX_PARTITIONS];
 static unsigned part_tries[SYSFILE_MAX_PARTITIONS];
 static uint64_t part_retry_at[SYSFILE_MAX_PARTITIONS];
-static uint32_t root_used_before[SYSFILE_MAX_PARTITIONS];   /* our quota used before it was built */
-static uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT, data_gate = NO_SLOT;   /* init's own clients of the modem */
+uint32_t root_used_before[SYSFILE_MAX_PARTITIONS];
+uint32_t modem_ctl = NO_SLOT, at_gate = NO_SLOT, data_gate = NO_SLOT;
 
 static uint32_t task_of(unsigned k) { return P_TASK + 2 * k; }
-static uint32_t thread_of(unsigned k) { return P_TASK + 2 * k + 1; }
 
 static int give_cap(uint32_t task, uint32_t to, uint32_t from, unsigned rights)
 {
@@ -291,7 +254,7 @@ static const char *start_program(unsigned k)
 }
 
 /* Every program of partition i, or the first error. */
-static bool start_partition(unsigned i)
+bool start_partition(unsigned i)
 {
 	const struct sysfile_partition *pa = &sys.partitions[i];
 	if (!pages_commit(OWNER_PART0 + i, part_pages(i)))   /* before we measure: the pool's page tables are ours */
@@ -315,7 +278,7 @@ static bool start_partition(unsigned i)
 	return true;
 }
 
-static bool start_partition_programs(unsigned i)
+bool start_partition_programs(unsigned i)
 {
 	for (unsigned k = 0; k < nprogs; k++) {
 		if (progs[k].part != i)
@@ -329,10 +292,8 @@ static bool start_partition_programs(unsigned i)
 	return true;
 }
 
-static void serve_for(uint32_t ms);
-
 /* Kill a partition: its tasks, its services' gates, its balancer instances, its memory. */
-static void kill_partition(unsigned i)
+void kill_partition(unsigned i)
 {
 	for (unsigned k = 0; k < nprogs; k++) {
 		if (progs[k].part != i)
@@ -363,7 +324,7 @@ static void kill_partition(unsigned i)
 }
 
 /* The partition's factory: what is still charged to it (bytes), after its objects went. */
-static uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
+uint32_t partition_used(unsigned i) { return quota_used(P_FACTORY + i); }
 
 /*
  * Delete partition i's factory: everything made through it goes with it
@@ -388,7 +349,7 @@ static void drop_factory(unsigned i)
 }
 
 /* Free partition i: its programs, its balancer instances, its factory. Nothing of it is left. */
-static void free_partition(unsigned i)
+void free_partition(unsigned i)
 {
 	kill_partition(i);
 	drop_factory(i);
@@ -405,14 +366,11 @@ static void regrant_clients(unsigned i)
 				       sys.partitions[i].name);
 }
 
-static bool start_partition(unsigned i);
-static bool start_partition_programs(unsigned i);
-
 /*
  * Build partition i from its description. A failure frees what was built
  * (nothing is left half built) and schedules another try: 1, 2, 4 ... 30 s.
  */
-static bool build_partition(unsigned i)
+bool build_partition(unsigned i)
 {
 	const char *name = sys.partitions[i].name;
 	if (start_partition(i) && start_partition_programs(i)) {
@@ -461,7 +419,7 @@ static const char *restart_word(unsigned i)
  * rebuilt at once under `always`; under `manual` and `never` it is freed
  * when its last program is down. Failed restarts are tried again.
  */
-static void supervise(void)
+void supervise(void)
 {
 	for (unsigned i = 0; i < sys.n_partitions; i++) {
 		unsigned down = 0, n = 0;
@@ -530,7 +488,7 @@ static void handle(uint32_t tag, uint32_t label)
 }
 
 /* Serve reports for ms milliseconds. */
-static void serve_for(uint32_t ms)
+void serve_for(uint32_t ms)
 {
 	uint64_t end, now;
 	mu_invoke(MU_CAP_THREAD, MU_TAG(MU_THREAD_CLOCK, 0), 0);
@@ -545,7 +503,7 @@ static void serve_for(uint32_t ms)
 	}
 }
 
-static bool all_reported(unsigned part)
+bool all_reported(unsigned part)
 {
 	for (unsigned k = 0; k < nprogs; k++)
 		if (progs[k].part == part && !progs[k].reports)
@@ -553,7 +511,7 @@ static bool all_reported(unsigned part)
 	return true;
 }
 
-static bool wait_reports(unsigned part, unsigned ms)
+bool wait_reports(unsigned part, unsigned ms)
 {
 	for (unsigned t = 0; t < ms && !all_reported(part); t += 100)
 		serve_for(100);
@@ -561,8 +519,7 @@ static bool wait_reports(unsigned part, unsigned ms)
 }
 
 /* MODEM_STATS into v[0..MODEM_STATS_WORDS) (muon/modem.h): 0, or -1 without a modem. */
-#define MODEM_STATS_WORDS 12
-static int modem_stats(uint32_t *v)
+int modem_stats(uint32_t *v)
 {
 	if (modem_ctl == NO_SLOT || !progs[gates[modem_ctl - P_GATE].prog].up || mu_rpc(modem_ctl, MU_TAG(MODEM_STATS, 0)) != MU_OK)
 		return -1;
@@ -570,7 +527,7 @@ static int modem_stats(uint32_t *v)
 	return 0;
 }
 
-static int find_part(const char *name)
+int find_part(const char *name)
 {
 	for (unsigned i = 0; i < sys.n_partitions; i++)
 		if (!strcmp(sys.partitions[i].name, name))
@@ -578,287 +535,12 @@ static int find_part(const char *name)
 	return -1;
 }
 
-static int find_prog(const char *name)
+int find_prog(const char *name)
 {
 	for (unsigned k = 0; k < nprogs; k++)
 		if (!strcmp(progs[k].sp->name, name))
 			return (int)k;
 	return -1;
-}
-
-static unsigned passed, failed;
-unsigned system_passed(void) { return passed; }
-static void result(const char *name, const char *fail)
-{
-	if (fail) {
-		printf("TEST FAIL %s: %s\n", name, fail);
-		failed++;
-	} else {
-		printf("TEST PASS %s\n", name);
-		passed++;
-	}
-}
-
-/* MODEM_CALL through the modem's control service: its result, the state in *state. */
-static int modem_call(uint32_t op, const char *number, uint32_t *state)
-{
-	memset(&mr()[1], 0, 16);
-	if (number)
-		memcpy(&mr()[1], number, strlen(number) < 16 ? strlen(number) : 16);
-	mr()[0] = op;
-	int e = mu_rpc(modem_ctl, MU_TAG(MODEM_CALL, 5));
-	*state = mr()[0];
-	return e;
-}
-
-/* One AT_COMMAND of len bytes claiming `claim`, `words` message words: the reply's label, the text in out. */
-static int at_line(const char *line, uint32_t len, uint32_t claim, uint32_t words, char *out, uint32_t cap)
-{
-	uint32_t rtag;
-	mr()[0] = claim;
-	memcpy(&mr()[1], line, len);
-	int e = mu_ipc(at_gate, MU_TAG(AT_COMMAND, words), MU_SEND | MU_RECV, MU_TIMEOUT_NEVER, &rtag, 0);
-	out[0] = 0;
-	if (e)
-		return e;
-	uint32_t n = mr()[0];
-	if (MU_TAG_WORDS(rtag) >= 1 && n < cap && n <= (MU_TAG_WORDS(rtag) - 1) * 4) {
-		memcpy(out, &mr()[1], n);
-		out[n] = 0;
-	}
-	return (int)MU_TAG_LABEL(rtag);
-}
-
-/* The modem's control protocol as a client sees it, and the AT server's answers to good and malformed lines. */
-static const char *modem_control(void)
-{
-	static char text[260];
-	uint32_t state, was;
-	if (modem_ctl == NO_SLOT || at_gate == NO_SLOT)
-		return "no control or AT service";
-	mr()[0] = 0;
-	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL || mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 0)) != MU_EINVAL)
-		return "MODEM_LOAD took a factor 0, or none";
-	mr()[0] = 65;
-	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_EINVAL)
-		return "MODEM_LOAD took a factor 65";
-	mr()[0] = 8;
-	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK)
-		return "MODEM_LOAD refused a factor 8";
-	was = mr()[0];
-	serve_for(50);
-	mr()[0] = was;
-	if (mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1)) != MU_OK || mr()[0] != 8)
-		return "MODEM_LOAD did not give back the factor before";
-	if (modem_call(1, "", &state) != MU_EINVAL || modem_call(1, "12a4", &state) != MU_EINVAL ||
-	    modem_call(9, NULL, &state) != MU_EINVAL)
-		return "MODEM_CALL took a bad number or operation";
-	if (modem_call(1, "5551234", &state) != MU_OK || state != 1 || modem_call(1, "5551234", &state) != MU_EBUSY)
-		return "MODEM_CALL did not dial once";
-	for (unsigned t = 0; t < 100 && modem_call(3, NULL, &state) == MU_OK && state != 2; t++)
-		serve_for(50);
-	if (state != 2)
-		return "the call never connected";
-	if (modem_call(2, NULL, &state) != MU_OK || state != 0)
-		return "MODEM_CALL did not hang up";
-	if (mu_rpc(modem_ctl, MU_TAG(0x3ff, 0)) != MU_ENOSYS)
-		return "the control service answered an unknown operation";
-	static const char junk[] = "AT+CGDCONT=1,\"IP\",\"\x01\x7f\"";
-	if (at_line("AT", 2, 2, 2, text, sizeof(text)) != MU_OK || !strstr(text, "OK"))
-		return "AT did not answer OK";
-	if (at_line(junk, sizeof(junk) - 1, sizeof(junk) - 1, 1 + (sizeof(junk) + 2) / 4, text, sizeof(text)) != MU_OK ||
-	    !strstr(text, "ERROR"))
-		return "a line with control characters was not answered ERROR";
-	if (at_line("AT", 2, 129, 34, text, sizeof(text)) != MU_EINVAL || at_line("AT", 2, 8, 2, text, sizeof(text)) != MU_EINVAL ||
-	    at_line("", 0, 0, 0, text, sizeof(text)) != MU_EINVAL)
-		return "a length out of range or beyond the message was not refused";
-	return NULL;
-}
-
-/*
- * The probe tried to take over the modem's gates it holds (bind, relabel,
- * wait, reply: "gates R/T refused" in its report); each attempt must have
- * been refused, and the modem's servers must still get what is sent to them.
- */
-static unsigned number(const char **s)   /* digits at *s (and past them) */
-{
-	unsigned n = 0;
-	while (**s >= '0' && **s <= '9' && n < 100000)
-		n = n * 10 + (unsigned)(*(*s)++ - '0');
-	return n;
-}
-
-static const char *gate_hijack(const struct prog *p)
-{
-	static char text[260];
-	const char *g = p->reports ? strstr(p->text, "gates ") : NULL;
-	unsigned refused = 0, tried = 0;
-	if (g) {
-		g += 6;
-		refused = number(&g);
-		tried = *g == '/' ? (g++, number(&g)) : 0;
-	}
-	if (!tried)
-		return p->reports ? "the probe tried no gate (none granted?)" : "the probe did not report";
-	if (refused != tried)
-		return p->text;
-	if (at_gate == NO_SLOT || data_gate == NO_SLOT)
-		return "no AT or data service";
-	if (at_line("AT", 2, 2, 2, text, sizeof(text)) != MU_OK || !strstr(text, "OK"))
-		return "an AT command no longer reaches the AT server";
-	if (mu_rpc(data_gate, MU_TAG(MODEM_DATA_KICK, 0)) != MU_OK)
-		return "a kick no longer reaches the modem's data thread";
-	return NULL;
-}
-
-/* A program that has not reported, where its first thread is and what it got (starved,
- * blocked or never placed); the balancer's decisions so far go to the console. */
-static void unreported(char *why, size_t size)
-{
-	lb_call(LB_DUMP, 0);
-	for (unsigned k = 0; k < nprogs; k++)
-		if (!progs[k].reports) {
-			bool known = mu_invoke(thread_of(k), MU_TAG(MU_THREAD_INFO, 0), 0) == MU_OK;
-			snprintf(why, size, "%s never reported (its first thread: cpu %d prio %d state %d, %u us run)",
-				 progs[k].sp->name, known ? (int)mr()[0] : -1, known ? (int)mr()[3] : -1,
-				 known ? (int)mr()[4] : -1, known ? (unsigned)(mr()[1] / 1000) : 0);
-			return;
-		}
-}
-
-/*
- * A restart that fails is tried again: partition i is freed and built while
- * init has lent almost all its free kernel memory to a factory of its own,
- * so building it fails; nothing of it may be left and init's quota must be
- * where it was. Once the memory is back, the retry (1 s later, from
- * supervise() as in the console loop) must bring every program up again.
- */
-static const char *restart_retry(unsigned i)
-{
-	static char why[160];
-	free_partition(i);
-	uint32_t before = quota_used(MU_CAP_FACTORY);
-	mu_invoke(MU_CAP_FACTORY, MU_TAG(MU_FACTORY_INFO, 0), 0);
-	uint32_t free_bytes = mr()[0] - mr()[1], need = sys.partitions[i].kmem + 4096u;
-	if (free_bytes < need + 8192u || mu_create(MU_OBJ_FACTORY, S_HOG, free_bytes - 8192u - need / 2, 0))
-		return "could not lend init's memory away";
-	bool built = build_partition(i);
-	uint32_t hogged = quota_used(MU_CAP_FACTORY);
-	mu_delete_cap(S_HOG);
-	uint32_t after = quota_used(MU_CAP_FACTORY);
-	if (built)
-		return "it was built with too little memory";
-	if (!part_want[i] || part_fact[i] || after != before) {
-		snprintf(why, sizeof(why), "after the failed try: retry %s, factory %s, quota %u bytes (%u before, %u lent)",
-			 part_want[i] ? "due" : "not due", part_fact[i] ? "left" : "gone", (unsigned)after,
-			 (unsigned)before, (unsigned)(hogged - before));
-		return why;
-	}
-	for (unsigned t = 0; t < 50 && !part_up[i]; t++) {
-		serve_for(100);
-		supervise();
-	}
-	if (!part_up[i] || !wait_reports(i, 30000)) {
-		size_t n = (size_t)snprintf(why, sizeof(why), "the retry did not bring it back: ");
-		unreported(why + n, sizeof(why) - n);
-		return why;
-	}
-	return NULL;
-}
-
-/* ---- the system tests (docs/system-format.md: what they show) */
-static void system_tests(void)
-{
-	static char why[160];
-	int appos = find_part("appos"), probe = find_prog("probe"), dialer = find_prog("dialer");
-	uint32_t v[MODEM_STATS_WORDS];
-	bool up = true;
-	for (unsigned i = 0; i < sys.n_partitions; i++)
-		up = wait_reports(i, 30000) && up;
-	why[0] = 0;
-	if (!up)
-		unreported(why, sizeof(why));
-	result("sys_partitions_up", up ? NULL : why);
-
-	if (probe >= 0) {
-		struct prog *p = &progs[probe];
-		serve_for(200);
-		snprintf(why, sizeof(why), "it reaches slots %08x %08x, was given %08x %08x", (unsigned)p->v2,
-			 (unsigned)p->v1, (unsigned)p->slots[1], (unsigned)p->slots[0]);
-		result("sys_isolation", p->reports && p->status == 0 && p->v1 == p->slots[0] && p->v2 == p->slots[1]
-			   ? NULL : why);
-		result("sys_gate_hijack_refused", gate_hijack(p));
-	}
-	if (dialer >= 0) {
-		/* The session report (docs/apps.md): mr[2] = packets intact | packets sent << 16. */
-		struct prog *d = &progs[dialer];
-		for (unsigned t = 0; t < 600 && !(d->v2 >> 16 == 64 || d->status); t++)
-			serve_for(100);
-		snprintf(why, sizeof(why), "%s", d->reports ? d->text : "no report");
-		/* mr[1] = AT ok | malformed lines tried << 8 | refused << 16 | good commands << 24 */
-		unsigned ok = d->v1 & 0xff, tried = (d->v1 >> 8) & 0xff, refused = (d->v1 >> 16) & 0xff, good = d->v1 >> 24;
-		result("sys_at_and_data_path", d->status == 0 && d->v2 >> 16 == 64 && (d->v2 & 0xffff) == 64 &&
-			   good && ok == good && tried && refused == tried ? NULL : why);
-	}
-	/* The modem under load: the app OS saturates its CPUs meanwhile. */
-	if (modem_ctl != NO_SLOT && mu_rpc(modem_ctl, MU_TAG(MODEM_RESET, 0)) == MU_OK) {
-		for (unsigned t = 0; t < 300 && (modem_stats(v) || v[0] < 1000); t++)
-			serve_for(100);
-		/*
-		 * What is asserted: the pipeline keeps running its 1 ms TTIs (1,000 of them) while
-		 * the app OS saturates CPUs 1-3. Misses and host stalls are printed, not asserted:
-		 * under QEMU's TCG without -icount, guest time is host time, and a 4-CPU guest on a
-		 * 2-core host loses whole milliseconds whenever the host does not run CPU 0's
-		 * thread. The modem counts a late TTI as a stall when its CPU slept in WFI as it
-		 * fell due (docs/modem.md, "Misses and host stalls"), but a host pause in the middle
-		 * of a TTI makes the next one late with the CPU busy, which counts as the guest's:
-		 * on an idle 2-core host, ci/test saw 1 and 9 such misses in 1,000 TTIs. Zero
-		 * misses is shown where time is exact (ci/bench, same_cpu_saturated).
-		 */
-		bool got = !modem_stats(v);
-		snprintf(why, sizeof(why), "%u TTIs, %u misses (the guest's), %u host stalls, jitter max %u us",
-			 got ? (unsigned)v[0] : 0, got ? (unsigned)v[1] : 0, got ? (unsigned)v[8] : 0,
-			 got ? (unsigned)(v[4] / 1000) : 0);
-		result("sys_modem_runs_loaded", got && v[0] >= 1000 ? NULL : why);
-		printf("init: modem %u TTIs, %u misses, %u host stalls, jitter p50 %u us p99 %u us max %u us\n",
-		       (unsigned)v[0], (unsigned)v[1], (unsigned)v[8], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000),
-		       (unsigned)(v[4] / 1000));
-		result("sys_modem_control", modem_control());
-	}
-	if (appos >= 0) {
-		modem_stats(v);
-		uint32_t misses = v[1], pooled = pages_pooled(), pages = pages_charged(OWNER_PART0 + (unsigned)appos);
-		kill_partition((unsigned)appos);
-		serve_for(100);
-		uint32_t left = partition_used((unsigned)appos);
-		mu_delete_cap(P_FACTORY + (unsigned)appos);
-		part_fact[appos] = false;
-		int over = (int)(quota_used(MU_CAP_FACTORY) - root_used_before[appos]);
-		modem_stats(v);
-		uint32_t ttis_after_kill = v[0];
-		snprintf(why, sizeof(why), "%u bytes left in its factory, %d in ours", (unsigned)left, over);
-		bool ok = left == 0 && over == 0;
-		bool back = start_partition((unsigned)appos) && start_partition_programs((unsigned)appos) &&
-			    wait_reports((unsigned)appos, 30000);
-		if (ok && !back) {
-			size_t n = (size_t)snprintf(why, sizeof(why), "it did not come back: ");
-			unreported(why + n, sizeof(why) - n);
-		} else if (ok && (pages_pooled() != pooled || pages_charged(OWNER_PART0 + (unsigned)appos) != pages)) {
-			/* Its user memory came back and was used again: nothing more from sigma0. */
-			snprintf(why, sizeof(why), "user memory: pool %u pages, was %u; it has %u, had %u",
-				 (unsigned)pages_pooled(), (unsigned)pooled,
-				 (unsigned)pages_charged(OWNER_PART0 + (unsigned)appos), (unsigned)pages);
-			ok = false;
-		}
-		/* The modem ran on meanwhile (its misses are printed, not asserted: see above). */
-		bool modem_on = !modem_stats(v) && v[0] > ttis_after_kill;
-		if (ok && back && !modem_on)
-			snprintf(why, sizeof(why), "the modem stopped (%u TTIs)", (unsigned)v[0]);
-		printf("init: across the kill and restart the modem missed %u TTIs\n", (unsigned)(v[1] - misses));
-		result("sys_kill_restart_appos", ok && back && modem_on ? NULL : why);
-		if (back)
-			result("sys_restart_retry", restart_retry((unsigned)appos));
-	}
 }
 
 /*
@@ -879,17 +561,18 @@ static uint32_t balancer_prio(unsigned cpu)
 	return top && top->prio_lo > 0 && top->prio_lo <= 250 ? top->prio_lo - 1 : 250;
 }
 
-unsigned system_run(const char *file, bool tests)
+const char *system_run(const char *file, const char **test)
 {
 	uint32_t len, plen;
 	const char *text = (const char *)module(archive_bytes, file, &len);
-	passed = failed = 0;
+	*test = "sys_config_valid";
 	if (!text) {
-		printf("init: no system file %s among the boot modules\n", file);
-		return 1;
+		snprintf(msg, sizeof(msg), "no system file %s among the boot modules", file);
+		printf("init: %s\n", msg);
+		return msg;
 	}
 	if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0)) != MU_OK)
-		return 1;
+		return "the Scheduler gave no CPU count";
 	ncpus = mr()[0];
 	int err = sysfile_parse(text, len, file, &sys, msg, sizeof(msg));
 	const char *pname = err ? NULL : strrchr(sys.policy, '/');
@@ -914,15 +597,12 @@ unsigned system_run(const char *file, bool tests)
 		}
 	if (err) {
 		printf("init: %s\ninit: boot stopped\n", msg);
-		if (tests)
-			result("sys_config_valid", msg);
-		return failed;
+		return msg;
 	}
 	if (start_balancer(pname) < 0) {
 		printf("init: the load balancer did not start with %s\ninit: boot stopped\n", pname);
-		if (tests)
-			result("sys_balancer_up", "no balancer");
-		return failed;
+		*test = "sys_balancer_up";
+		return "no balancer";
 	}
 	/* The balancer and init itself run on the last CPU, out of the modem's way (CPU 0 is its). */
 	mu_run_thread(MU_CAP_SCHED, LB_THREAD_SLOT, balancer_prio(ncpus - 1), MU_CPUSET(ncpus - 1, 0), 1, 0);
@@ -952,66 +632,10 @@ unsigned system_run(const char *file, bool tests)
 		ok = start_partition_programs(i);
 	if (!ok) {
 		printf("init: boot stopped\n");
-		if (tests)
-			result("sys_partitions_up", "a partition could not be built");
-		return failed;
+		*test = "sys_partitions_up";
+		return "a partition could not be built";
 	}
-	if (tests)
-		system_tests();
-	return failed;
-}
-
-/* ---- ci/bench: the modem's figures under one load (docs/benchmarks.md) */
-
-static uint64_t idle_ns(unsigned cpu)
-{
-	mr()[0] = cpu;
-	if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_IDLE_TIME, 1)) != MU_OK)
-		return 0;
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
-/*
- * Once every program has reported (or after 5 s of warm-up), the modem's
- * counters are reset and `ttis` TTI periods (1 ms each, whether the TTI ran
- * or was missed) are counted. A CPU counts as used when
- * it was busy for at least 1 % of that window; the others slept in WFI. The
- * modem prints the figures (MODEM_STATS with mr[0] = 1).
- */
-void system_bench(unsigned load, uint32_t ttis)
-{
-	uint32_t v[MODEM_STATS_WORDS];
-	uint64_t idle0[8], t0;
-	if (!all_reported(1) || modem_ctl == NO_SLOT)
-		wait_reports(1, 5000);
-	/*
-	 * The default work, whatever the modem's calibration chose: under icount its clock counts
-	 * every vCPU's instructions, so a busy app OS would make it choose less, and the loads
-	 * would not measure the same work. The reset applies it (at the next TTI).
-	 */
-	mr()[0] = MODEM_WORK_DEFAULT;
-	if (modem_ctl != NO_SLOT)
-		mu_rpc(modem_ctl, MU_TAG(MODEM_LOAD, 1));
-	if (modem_ctl == NO_SLOT || mu_rpc(modem_ctl, MU_TAG(MODEM_RESET, 0)) != MU_OK) {
-		printf("init: bench: no modem to measure\nTEST DONE 0 passed, 1 failed\n");
-		return;
-	}
-	t0 = mu_clock_ns();
-	for (unsigned c = 0; c < ncpus && c < 8; c++)
-		idle0[c] = idle_ns(c);
-	while (!modem_stats(v) && v[0] + v[7] < ttis)   /* periods: TTIs run and TTIs the timer saw pass */
-		serve_for(100);
-	uint64_t wall = mu_clock_ns() - t0;
-	unsigned used = 0;
-	for (unsigned c = 0; c < ncpus && c < 8; c++) {
-		uint64_t idle = idle_ns(c) - idle0[c];
-		used += idle < wall && (wall - idle) * 100 >= wall;
-	}
-	mr()[0] = 1;
-	mr()[1] = load;
-	mr()[2] = used;
-	int err = mu_rpc(modem_ctl, MU_TAG(MODEM_STATS, 3));
-	printf("TEST DONE %u passed, %u failed\n", err ? 0u : 1u, err ? 1u : 0u);
+	return NULL;
 }
 
 /* ---- the console: a status line a second, and commands */

@@ -20,18 +20,11 @@ static uint64_t stacks[NT][256];
 static volatile uint32_t duty[NT];     /* per-mille of the time a thread spins; 0: it only sleeps */
 static volatile uint32_t ran[NT];
 
-static uint64_t now_ns(uint32_t thread)
-{
-	mu_invoke(thread, MU_TAG(MU_THREAD_CLOCK, 0), 0);
-	return mr()[0] | (uint64_t)mr()[1] << 32;
-}
-
 static void sleep_ms(uint32_t ms) { mu_wait(ms * 1000, 0, 0); }
 
 /* Spins for duty/1000 of every 10 ms and sleeps the rest. */
 static void worker(uint32_t id)
 {
-	uint32_t self = T_SLOT + id;
 	for (;;) {
 		ran[id]++;
 		uint32_t d = duty[id];
@@ -41,8 +34,8 @@ static void worker(uint32_t id)
 			mu_relax();
 			continue;
 		}
-		uint64_t end = now_ns(self) + d * 10000ull;
-		while (d && now_ns(self) < end)
+		uint64_t end = mu_clock_ns() + d * 10000ull;
+		while (d && mu_clock_ns() < end)
 			mu_relax();
 		mu_wait((1000 - d) * 10, 0, 0);
 	}
@@ -221,14 +214,14 @@ static int lb_balance(void)
 	}
 	for (unsigned i = 0; i < 3; i++)
 		CHECK(lands(i, 1, 1000));
-	uint64_t t0 = now_ns(MU_CAP_THREAD);
+	uint64_t t0 = mu_clock_ns();
 	for (unsigned i = 0; i < 3; i++)
 		CHECK(run_any(MU_CAP_SCHED, i) >= 0);   /* now the policy's */
 	unsigned periods = 0;
 	while (!placed(3, false) && periods++ < 100)
 		sleep_ms(PERIOD_MS / 4);
 	CHECK(placed(3, false));
-	printf("BENCH lb_settle %u\n", (unsigned)(now_ns(MU_CAP_THREAD) - t0));
+	printf("BENCH lb_settle %u\n", (unsigned)(mu_clock_ns() - t0));
 	unsigned cpu[3] = { where(0), where(1), where(2) };
 	for (unsigned k = 0; k < 10; k++) {   /* no ping-pong once balanced */
 		sleep_ms(PERIOD_MS);

@@ -16,7 +16,7 @@
 #define MU_MARK_IPI_END 4     /* ... and done */
 #define MU_MARK_DRQ_BEGIN 5   /* a cross-CPU request is run (kernel/drq.c) ... */
 #define MU_MARK_DRQ_END 6     /* ... and done */
-#define MU_MARK_TTI_END 7     /* the modem's TTI thread has finished a TTI, and recorded it (modem-stack/tti.c) */
+#define MU_MARK_TTI_END 7     /* the modem's TTI thread has finished a TTI, and recorded it (modem-stack/prog/tti.c) */
 #define MU_MARK_WAKE 8        /* an idle CPU leaves WFI (sched/sched.c): it serves what woke it */
 #define MU_MARK_WINDOW 9      /* the modem's figures start again (MODEM_RESET done): a bench window opens */
 #define MU_MARK_STATS 10      /* the modem prints its figures (MODEM_STATS with mr[0] = 1): the window closes */

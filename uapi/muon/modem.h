@@ -41,14 +41,14 @@ enum { MODEM_LOAD_IDLE, MODEM_LOAD_SATURATED, MODEM_LOAD_POWERSAVE, MODEM_LOAD_S
 
 /*
  * The data-ring region: the uplink ring (app -> modem) in its first half,
- * the downlink ring (modem -> app) in its second, each a modem-stack/ring.h
+ * the downlink ring (modem -> app) in its second, each a modem-stack/ring/ring.h
  * ring of MODEM_RING_SLOT_BYTES-byte slots (a packet of at most
  * MODEM_RING_SLOT_BYTES - 4 bytes), as many slots as fit in the half, a
  * power of two: 4 per ring in a 16K region, 16 in a 64K one. The modem
  * formats both when it starts (again after a restart); the app attaches
  * with ring_attach(half, region / 2, modem_ring_slots(region), MODEM_RING_SLOT_BYTES, role).
  */
-#define MODEM_RING_HDR_BYTES 192u     /* RING_HDR_BYTES of modem-stack/ring.h */
+#define MODEM_RING_HDR_BYTES 192u     /* RING_HDR_BYTES of modem-stack/ring/ring.h */
 #define MODEM_RING_SLOT_BYTES 1024u
 
 /* Slots per ring for a region of region_bytes, 0 if it is too small for one. */
