@@ -43,7 +43,8 @@ struct thread {
 	struct drq wake_drq;          /* a request to make it ready on its CPU */
 	union {                       /* one byte each, every byte written as its field (fastpath.c reads the word) */
 		struct {
-			bool wake_pending;    /* atomic: wake_drq is posted */
+			bool wake_pending;    /* wake_drq is posted. Ordering: sched_ready sets it with an acq_rel
+						 exchange; wake_fn clears it with release before it makes the thread ready */
 			bool has_fault;       /* fault_kind != 0 */
 			bool has_timeout;     /* timeout != 0 */
 			bool has_move;        /* migrate_to >= 0 */
