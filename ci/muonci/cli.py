@@ -162,6 +162,9 @@ def main():
     st.add_argument("--phase-ms", type=int, default=8000, help="virtual ms of one fuzz phase")
     st.add_argument("--min-invocations", type=int, default=1000000,
                     help="fail unless a board made this many invocations (default 10^6)")
+    st.add_argument("--kdb", action="store_true",
+                    help="a MUON_KDEBUG build that holds a race test after a watchdog failure: the kernel's debug "
+                         "console dumps CPUs, threads and trace, and the host CPU time of each vCPU is logged")
     st.add_argument("--junit", metavar="FILE", help=JUNIT_HELP)
     tr = sub.add_parser("trace")
     tr.add_argument("source", help="a board to boot, or a console log file (- for standard input)")
