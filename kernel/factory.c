@@ -16,7 +16,7 @@
 #include "kernel/kdb.h"
 
 struct factory root_factory = { .hdr = { OBJ_FACTORY, 1 } };
-static spinlock_t quota_lock;   /* guards quota, used and live of every factory */
+static spinlock_t quota_lock;   /* guards quota and used of every factory */
 
 bool kmem_charge(struct factory *f, uint32_t bytes)
 {

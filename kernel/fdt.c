@@ -50,9 +50,9 @@ static int str_eq(const char *a, const char *b)
 }
 
 /*
- * An initializer such as "= { 0 }" may compile to a call to memset, which the
- * kernel need not have; volatile stores keep the compiler from turning this
- * loop into one. It runs once per parse on about a hundred bytes.
+ * An initializer such as "= { 0 }" may compile to a call to memset, which
+ * the host build of this file (tests/) must not depend on; volatile stores
+ * keep the compiler from turning this loop into one. It runs once per parse on about a hundred bytes.
  */
 static void zero(void *p, size_t n)
 {

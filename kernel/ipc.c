@@ -28,7 +28,7 @@
 #include "kernel/map.h"
 #include "kernel/trace.h"
 
-enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides error codes (which are > 1) */
+enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides the errors finish_send is given (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED: never 0 or 1) */
 
 static bool here(const struct thread *t) { return t->cpu == this_cpu()->id; }
 

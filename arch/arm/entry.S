@@ -113,7 +113,7 @@ mmu_on:
 
 	.ltorg
 
-/* Exception vectors: one page, mapped at VECTORS_VA by arch_cpu_init. */
+/* Exception vectors: one page, mapped at VECTORS_VA by mmu_map_vectors (boot). */
 	.section .vectors, "ax"
 	.align	12
 	.global	vector_page
