@@ -61,7 +61,7 @@ void boot_user(void)
 	kassert(pool);
 	pool_pa = va_to_pa((uintptr_t)pool);
 	/* sigma0 pays for its own mappings of the pool out of a factory of its own. */
-	struct factory *f0 = factory_create(&root_factory, 2 * PAGE_SIZE * (8 + pool_pages / 64));
+	struct factory *f0 = factory_create(&root_factory, 2 * PAGE_SIZE * (8 + pool_pages / 64), 0);
 	kassert(f0);
 	struct thread *s0 = boot_task(f0, "sigma0", bootmod_sigma0, bootmod_sigma0_end);
 	sigma0 = s0->task;

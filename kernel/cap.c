@@ -106,6 +106,13 @@ void cap_revoke(struct cap *c)
 		mdb_revoke(&c->node, revoked, NULL);
 }
 
+bool cap_revoke_some(struct cap *c, bool (*stop)(void))
+{
+	if (!cap_empty(c))
+		mdb_revoke_some(&c->node, revoked, NULL, stop);
+	return c->node.first_child == NULL;
+}
+
 void cap_delete(struct cap *c)
 {
 	struct kobj *obj = c->obj;

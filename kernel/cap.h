@@ -147,6 +147,9 @@ int cap_grant(struct cap *src, struct cap *dst, uint8_t mask);
 /* Empties every capability derived from c or made through it, in every table; c stays. */
 void cap_revoke(struct cap *c);
 
+/* The same in parts (mdb_revoke_some): true once nothing is left below c. */
+bool cap_revoke_some(struct cap *c, bool (*stop)(void));
+
 /* cap_revoke, then empties c itself, releasing the object if c was its last
  * capability. An empty c is left alone. */
 void cap_delete(struct cap *c);

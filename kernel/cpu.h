@@ -5,6 +5,8 @@
 #include "kernel/kernel.h"
 #include "sched/sched.h"
 #include "arch/arm/gic.h"
+#include "muon/abi.h"
+#include MUON_BSP_CLOCK_H
 
 enum { SGI_DRQ = SGI_RESCHED };
 
@@ -68,6 +70,12 @@ struct cpu {
 	struct thread *current_syscall;   /* owned by this CPU: whose system call is running */
 	bool obj_busy;                    /* owned by this CPU: it holds the object lock or waits for it */
 	bool obj_held;                    /* owned by this CPU: it holds the object lock */
+	/* MU_SCHED_INFO's counters (MU_CPUSTAT_*), written by this CPU only unless they say otherwise: */
+	uint32_t stat[MU_CPUSTAT_END];    /* the two maxima in ns (MUON_LATENCY); REQUESTS under drq_lock */
+	uint32_t op_start;                /* owned by this CPU: when the running operation took obj_lock (ns, low word) */
+	bool preemptible;                 /* owned by this CPU: the operation running can be restarted (syscall.c) */
+	uint32_t lat_start, lat_op;       /* MUON_LATENCY: when this interrupts-off stretch began (ns), and why */
+	uint32_t lock_start;              /* MUON_LATENCY: when it took obj_lock (ns) */
 };
 
 extern struct cpu cpus[MUON_MAX_CPUS];
@@ -106,6 +114,46 @@ void defer_free(void *p);
 void defer_flush(void);
 /* After unmapping in address space asid: other CPUs' TLBs too (a no-op where hardware broadcasts). */
 void tlb_shootdown(unsigned asid);
+
+/*
+ * Preemption points (docs/smp.md): a long operation under obj_lock looks
+ * at the clock between steps; once it has held the lock PREEMPT_NS it
+ * stops there, consistent, and its system call runs again (SYS_RESTART,
+ * syscall.c), so interrupts and other CPUs' lock turns come in between.
+ * Only inside an operation that can be restarted (preemptible).
+ */
+#define PREEMPT_NS 4000   /* a slice: three CPUs ahead in the lock queue and one's own stay below 20 us */
+static inline uint32_t cpu_now(void) { return (uint32_t)bsp_clock_inline(); }
+static inline bool preempt_due(void)
+{
+	struct cpu *c = this_cpu();
+	return c->preemptible && cpu_now() - c->op_start >= PREEMPT_NS;
+}
+
+/*
+ * Latency (docs/benchmarks.md), in a MUON_LATENCY build only (the bench and
+ * stress images): the kernel runs with interrupts off from trap() (or a
+ * wake-up from WFI) to its return to user mode or WFI: a stretch, whose
+ * longest per CPU is kept with its operation (MU_LAT_OP), as is the longest
+ * hold of obj_lock. The IPC fast path is neither measured nor charged: it
+ * is straight-line. Elsewhere these are empty and the maxima stay 0.
+ */
+static inline void stat_max(struct cpu *c, unsigned i, uint32_t v, uint32_t op)
+{
+	if (v > c->stat[i]) {
+		c->stat[i] = v;
+		c->stat[i + 1] = op;
+	}
+}
+#if MUON_LATENCY
+static inline void lat_begin(struct cpu *c, uint32_t op) { c->lat_start = cpu_now(); c->lat_op = op; }
+static inline void lat_end(struct cpu *c) { stat_max(c, MU_CPUSTAT_IRQOFF_MAX, cpu_now() - c->lat_start, c->lat_op); }
+static inline void lat_set_op(struct cpu *c, uint32_t op) { c->lat_op = op; }
+#else
+static inline void lat_begin(struct cpu *c, uint32_t op) { (void)c; (void)op; }
+static inline void lat_end(struct cpu *c) { (void)c; }
+static inline void lat_set_op(struct cpu *c, uint32_t op) { (void)c; (void)op; }
+#endif
 
 /* arch/arm/entry.S loads the kernel stack at CPU_KSTACK (0) from the struct cpu in TPIDRPRW. */
 _Static_assert(offsetof(struct cpu, kstack_top) == 0, "entry.S: CPU_KSTACK");

@@ -56,6 +56,7 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 	else
 		c->drq_head = r;
 	c->drq_tail = r;
+	c->stat[MU_CPUSTAT_REQUESTS] += !self;
 	spin_unlock(&c->drq_lock);
 	if (!self)
 		smp_send(cpu, SGI_DRQ);
@@ -176,12 +177,18 @@ void obj_lock(void)
 		arch_wfe();   /* obj_unlock and drq_post send events */
 	}
 	c->obj_held = true;
+#if MUON_LATENCY
+	c->lock_start = cpu_now();
+#endif
 }
 
 void obj_unlock(void)
 {
 	struct cpu *c = this_cpu();
 	kcheck(c->obj_held);
+#if MUON_LATENCY
+	stat_max(c, MU_CPUSTAT_LOCK_MAX, cpu_now() - c->lock_start, c->lat_op);
+#endif
 	c->obj_held = false;
 	c->obj_busy = false;
 	spin_unlock(&obj_spin);
@@ -225,6 +232,7 @@ void defer_flush(void)
 
 static void flush_fn(struct drq *r)
 {
+	this_cpu()->stat[MU_CPUSTAT_TLB_SERVED]++;
 	arch_tlb_flush_asid(r->a);
 	arch_dsb();
 	drq_finish(r);
@@ -232,6 +240,7 @@ static void flush_fn(struct drq *r)
 
 void tlb_shootdown(unsigned asid)
 {
+	this_cpu()->stat[MU_CPUSTAT_TLB_SENT]++;   /* broadcast by the invalidation itself, or requests */
 	if (ARCH_TLB_BROADCAST)
 		return;
 	unsigned me = this_cpu()->id;

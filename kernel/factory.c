@@ -52,7 +52,7 @@ void kmem_free(struct factory *f, void *p, unsigned pages)
 	kmem_refund(f, pages * PAGE_SIZE);
 }
 
-struct factory *factory_create(struct factory *parent, uint32_t quota)
+struct factory *factory_create(struct factory *parent, uint32_t quota, uint8_t part)
 {
 	quota = ALIGN_DOWN(quota, PAGE_SIZE);
 	if (quota > UINT32_MAX - PAGE_SIZE || !kmem_charge(parent, quota + PAGE_SIZE))
@@ -65,6 +65,7 @@ struct factory *factory_create(struct factory *parent, uint32_t quota)
 	obj_init(&f->hdr, OBJ_FACTORY, &f->parent, parent);
 	kdb_factory_add(f);
 	f->quota = quota;
+	f->part = parent->part ? parent->part : part;   /* a partition's factories stay its own */
 	return f;
 }
 

@@ -9,10 +9,11 @@ struct factory {
 	struct kobj hdr;
 	struct factory *parent;
 	uint32_t quota, used;         /* bytes; guarded by quota_lock (factory.c) */
+	uint8_t part;                 /* set once: the partition its objects belong to, 0: none */
 };
 
 extern struct factory root_factory;
-struct factory *factory_create(struct factory *parent, uint32_t quota);
+struct factory *factory_create(struct factory *parent, uint32_t quota, uint8_t part);
 void factory_get(struct factory *f);
 void factory_put(struct factory *f);   /* an object it paid for is gone */
 void factory_destroy(struct factory *f);

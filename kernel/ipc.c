@@ -146,7 +146,8 @@ static int64_t transfer_item(struct thread *s, uint32_t d, uint32_t arg, struct 
 	if ((d & 7) != MU_ITEM_MEM || log2 < 12 || win_log2 < 12 || (arg & ((1u << log2) - 1)) || (win & 0xfff))
 		return -1;
 	unsigned pages = 1u << ((log2 < win_log2 ? log2 : win_log2) - 12);
-	return map_transfer(s->task, arg, r->task, win, pages, mask, grant) > 0 ? (int64_t)win : -1;
+	unsigned next = 0;   /* no preemption point in IPC: it runs to the end */
+	return map_transfer(s->task, arg, r->task, win, pages, mask, grant, &next) > 0 ? (int64_t)win : -1;
 }
 
 /* Items follow the words: caps land in r's slots from br[0] on, memory in its window. */
@@ -154,8 +155,8 @@ static unsigned transfer_items(struct thread *s, struct thread *r, unsigned firs
 {
 	unsigned done = 0;
 	uint32_t *br = r->utcb->br;
-	if (!n || (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT))
-		return 0;   /* an exception reply carries registers, not items */
+	if (!n || (r->fault_kind && r->fault_label != MU_LABEL_PAGEFAULT) || r->task->dying)
+		return 0;   /* an exception reply carries registers, not items; a task being destroyed takes none */
 	kcheck(obj_held());   /* taken at the start of the operation */
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t d = s->utcb->mr[first + 2 * i], arg = s->utcb->mr[first + 2 * i + 1];
@@ -247,8 +248,10 @@ static void send_fn(struct drq *q)
 {
 	struct thread *s = container_of(q, struct thread, ipc_drq);
 	bool lock = MU_TAG_NITEMS(s->snd_tag) != 0;
-	if (lock)
+	if (lock) {
+		lat_set_op(this_cpu(), MU_LAT_OP(MU_LAT_REQUEST, MU_OBJ_GATE, s->snd_flags));
 		obj_lock();
+	}
 	struct thread *r = s->snd_to;
 	if (s->state != TS_SEND || s->ipc_cpu != this_cpu()->id) {
 		/* killed meanwhile: ipc_cancel took its send back */

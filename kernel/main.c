@@ -299,5 +299,6 @@ void kmain(uint32_t r2)
 	ktest_run();
 	console_init();
 	boot_user();
+	lat_begin(this_cpu(), MU_LAT_OP(MU_LAT_IDLE, 0, 0));   /* the boot is no kernel entry */
 	schedule();
 }

@@ -3,6 +3,7 @@
 #include "kernel/factory.h"
 #include "kernel/kmem.h"
 #include "kernel/task.h"
+#include "kernel/cpu.h"
 #include "arch/arm/mmu.h"
 #include "muon/abi.h"
 
@@ -105,13 +106,37 @@ static void drop_node(struct mdb_node *n, void *arg)
 	drop(container_of(n, struct mapping, node));
 }
 
-void map_unmap(struct mapping *m, bool self)
+bool map_unmap(struct mapping *m, bool self)
 {
-	mdb_revoke(&m->node, drop_node, NULL);
+	mdb_revoke_some(&m->node, drop_node, NULL, preempt_due);
+	if (m->node.first_child)
+		return false;
 	if (self) {
 		mdb_unlink(&m->node);
 		drop(m);
 	}
+	return true;
+}
+
+/* Where the 4 MiB span of va ends (USER_TOP at most: no wrap). */
+static uint32_t span_end(uint32_t va) { return ALIGN_DOWN(va, SHADOW_SPAN) + SHADOW_SPAN; }
+static bool span_empty(struct task *t, uint32_t va) { return !((struct mapping ***)t->shadow_dir)[va / SHADOW_SPAN]; }
+
+bool map_unmap_range(struct task *t, uint32_t *va, uint32_t end, bool self)
+{
+	for (uint32_t v = *va; v < end && v < USER_TOP; v += PAGE_SIZE) {
+		if (span_empty(t, v)) {
+			v = span_end(v) - PAGE_SIZE;
+			continue;
+		}
+		struct mapping *m = map_find(t, v);
+		bool stopped = m && !map_unmap(m, self);
+		if (stopped || ((m || (v & 0xffff) == 0) && preempt_due())) {
+			*va = stopped ? v : v + PAGE_SIZE;
+			return false;
+		}
+	}
+	return true;
 }
 
 static int transfer_one(struct mapping *m, struct task *to, uint32_t dst, unsigned prot_mask, bool grant)
@@ -121,8 +146,8 @@ static int transfer_one(struct mapping *m, struct task *to, uint32_t dst, unsign
 		return 0;   /* onto itself or onto where it came from */
 	if (!old && mmu_lookup(to->l1, dst, NULL) >= 0)
 		return 0;   /* a kernel-owned page (a UTCB) */
-	if (old)
-		map_unmap(old, true);
+	if (old && !map_unmap(old, true))
+		return MAP_STOPPED;
 	unsigned prot = (m->va & MAP_PROT) & (prot_mask | PROT_R);
 	uint64_t pa = map_frame(m);
 	struct mapping *n = insert(to, dst, pa, prot, grant ? NULL : m);
@@ -140,31 +165,45 @@ static int transfer_one(struct mapping *m, struct task *to, uint32_t dst, unsign
 }
 
 int map_transfer(struct task *from, uint32_t src, struct task *to, uint32_t dst, unsigned pages,
-		 unsigned prot_mask, bool grant)
+		 unsigned prot_mask, bool grant, unsigned *next)
 {
 	int done = 0;
-	for (unsigned i = 0; i < pages; i++, src += PAGE_SIZE, dst += PAGE_SIZE) {
-		struct mapping *m = map_find(from, src);
-		if (!m || dst >= USER_TOP)
-			continue;
-		int r = transfer_one(m, to, dst, prot_mask, grant);
-		if (r < 0)
+	unsigned i = *next;
+	for (; i < pages; i++) {
+		uint32_t s = src + i * PAGE_SIZE, d = dst + i * PAGE_SIZE;
+		if (s >= USER_TOP || d >= USER_TOP) {
+			i = pages;   /* the rest is out of range too (and must not wrap around) */
+			break;
+		}
+		struct mapping *m = span_empty(from, s) ? NULL : map_find(from, s);
+		if (!m && span_empty(from, s))
+			i += (span_end(s) - s) / PAGE_SIZE - 1;   /* nothing in the rest of this span */
+		int r = m ? transfer_one(m, to, d, prot_mask, grant) : 0;
+		if (r < 0 && r != MAP_STOPPED)
 			return r;
-		done += r;
+		done += r > 0;
+		if ((r || (i & 63) == 63) && preempt_due()) {
+			i += r != MAP_STOPPED;
+			break;
+		}
 	}
+	*next = i < pages ? i : pages;
 	return done;
 }
 
-void map_destroy_space(struct task *t)
+bool map_destroy_space(struct task *t)
 {
 	struct mapping ***dir = (struct mapping ***)t->shadow_dir;
 	for (unsigned d = 0; d < USER_TOP / SHADOW_SPAN; d++) {
 		if (!dir[d])
 			continue;
 		for (unsigned i = 0; i < SHADOW_SPAN / PAGE_SIZE; i++)
-			if (dir[d][i])
-				map_unmap(dir[d][i], true);
+			if (dir[d][i] && (!map_unmap(dir[d][i], true) || preempt_due()))
+				return false;   /* the slots it emptied stay empty: the next call goes on */
 		kmem_free(t->factory, dir[d], 1);
 		dir[d] = NULL;
+		if (preempt_due())
+			return false;
 	}
+	return true;
 }

@@ -30,12 +30,21 @@ int map_fresh(struct task *t, uint32_t va, unsigned prot);
 int map_phys(struct task *t, uint32_t va, uint64_t pa, unsigned prot);
 /* The frame of mapping m. */
 uint64_t map_frame(const struct mapping *m);
-/* Map pages from one task to another (grant moves them); returns how many were mapped or -MU_ENOMEM. */
+/*
+ * The long operations below stop at a preemption point (preempt_due, cpu.h:
+ * only inside an operation that can be restarted) and say so; what they did
+ * stays done, and a later call goes on from there.
+ */
+/* Map pages *next..pages-1 from one task to another (grant moves them); returns how many were
+ * mapped or -MU_ENOMEM; *next: where it stopped (pages: done). */
 int map_transfer(struct task *from, uint32_t src, struct task *to, uint32_t dst, unsigned pages,
-		 unsigned prot_mask, bool grant);
-/* Revoke everything derived from m; with self, m goes too. */
-void map_unmap(struct mapping *m, bool self);
-/* Remove every mapping of t and free its shadow tables. */
-void map_destroy_space(struct task *t);
+		 unsigned prot_mask, bool grant, unsigned *next);
+#define MAP_STOPPED (-0x100)   /* map.c: a transfer stopped at a preemption point */
+/* Revoke everything derived from m; with self, m goes too. false: stopped first. */
+bool map_unmap(struct mapping *m, bool self);
+/* map_unmap for every page t has in [*va, end); false: stopped, *va where to go on. */
+bool map_unmap_range(struct task *t, uint32_t *va, uint32_t end, bool self);
+/* Remove every mapping of t and free its shadow tables; false: stopped first. */
+bool map_destroy_space(struct task *t);
 
 #endif

@@ -70,6 +70,37 @@ unsigned mdb_revoke(struct mdb_node *n, void (*fn)(struct mdb_node *, void *), v
 	}
 }
 
+/*
+ * Top-down, so that stopping costs nothing to resume: n's first child x
+ * hands its children to n (right after x), then leaves and goes to fn.
+ * A node is handed up once, when its parent (by then a child of n) goes,
+ * so the work is linear in the subtree, and no call walks down first.
+ */
+unsigned mdb_revoke_some(struct mdb_node *n, void (*fn)(struct mdb_node *, void *), void *arg, bool (*stop)(void))
+{
+	unsigned count = 0;
+	struct mdb_node *x;
+	while ((x = n->first_child) != NULL) {
+		struct mdb_node *c = x->first_child, *last = c;
+		if (c != NULL) {
+			for (; last->parent = n, last->next != NULL; last = last->next)
+				;
+			last->next = x->next;
+			if (x->next != NULL)
+				x->next->prev = last;
+			x->next = c;
+			c->prev = x;
+			x->first_child = NULL;
+		}
+		mdb_unlink(x);
+		fn(x, arg);
+		count++;
+		if (stop != NULL && stop())
+			break;
+	}
+	return count;
+}
+
 bool mdb_is_ancestor(const struct mdb_node *anc, const struct mdb_node *n)
 {
 	for (const struct mdb_node *p = n->parent; p != NULL; p = p->parent)

@@ -42,6 +42,15 @@ void mdb_move(struct mdb_node *from, struct mdb_node *to);
  */
 unsigned mdb_revoke(struct mdb_node *n, void (*fn)(struct mdb_node *, void *), void *arg);
 
+/*
+ * The same in another order, in parts: top-down (a node goes before what
+ * was derived from it, which moves up to n meanwhile), and after each node
+ * stop() (if not NULL) may end the call; then n keeps the rest
+ * (n->first_child != NULL) and a later call goes on without a walk. fn as
+ * for mdb_revoke. Returns how many it detached.
+ */
+unsigned mdb_revoke_some(struct mdb_node *n, void (*fn)(struct mdb_node *, void *), void *arg, bool (*stop)(void));
+
 /* Detaches n from its parent and siblings; n must have no children (revoke first). */
 void mdb_unlink(struct mdb_node *n);
 

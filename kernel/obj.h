@@ -15,6 +15,7 @@ enum obj_type { OBJ_NONE, OBJ_TASK = MU_OBJ_TASK, OBJ_THREAD = MU_OBJ_THREAD, OB
 		OBJ_FACTORY = MU_OBJ_FACTORY, OBJ_CONSOLE = MU_OBJ_CONSOLE, OBJ_SCHED = MU_OBJ_SCHED };
 
 void obj_release(struct kobj *o, void *ctx);
-void obj_reap(void);   /* destroys the tasks released by the last capability operation */
+bool obj_reap(void);   /* destroys the tasks released by capability operations; false: stopped (cpu.h) */
+bool cap_remove(struct cap *c, bool del);   /* cap_revoke (del: cap_delete) in parts; false: stopped */
 
 #endif

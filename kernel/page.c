@@ -54,6 +54,10 @@ void *page_alloc_contig(unsigned n, unsigned align)
 	spin_lock(&page_lock);
 	for (unsigned scanned = 0; scanned < npages; scanned += align) {
 		unsigned i = ALIGN_DOWN((hint + scanned) % npages, align);
+		if (bitmap[i / 32] == ~0u) {   /* 32 used pages: one step (align divides 32), not 32 */
+			scanned += 32 - i % 32 - align;
+			continue;
+		}
 		if (!run_free(i, n))
 			continue;
 		for (unsigned k = 0; k < n; k++)

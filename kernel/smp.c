@@ -111,6 +111,7 @@ void cpu_start(unsigned id)
 	c->deadline = 0;
 	c->id = id;
 	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
+	lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));   /* as from WFI */
 	trace_init_cpu(c);
 	rq_init(&c->rq);
 	arch_cpu_init(c);

@@ -22,6 +22,9 @@
 #include "kernel/console.h"
 #include "kernel/decode.h"
 
+/* stopped at a preemption point (cpu.h): the system call runs again (below enum ipc_result's values) */
+#define SYS_RESTART (-4)
+
 static const struct cap_errs errs = { MU_ECAP, MU_ETYPE, MU_EPERM };
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
 struct kobj *const console_kobj = &console_obj;
@@ -186,7 +189,7 @@ static int factory_invoke(struct thread *t, struct cap *maker, struct factory *f
 		return install((struct kobj *)g, maker, slot);
 	}
 	case MU_OBJ_FACTORY:
-		return install((struct kobj *)factory_create(f, mr[2]), maker, slot);
+		return mr[3] > 255 ? MU_EINVAL : install((struct kobj *)factory_create(f, mr[2], (uint8_t)mr[3]), maker, slot);
 	case MU_OBJ_IRQ: {
 		struct irq *q = irq_create(f, mr[2], mr[3], &err);
 		return q ? install(&q->hdr, maker, slot) : err;
@@ -196,23 +199,47 @@ static int factory_invoke(struct thread *t, struct cap *maker, struct factory *f
 	}
 }
 
+/*
+ * A long operation stopped at a preemption point returns SYS_RESTART: the
+ * caller's system call runs again from its svc with the same registers,
+ * after any interrupt that came meanwhile. What it did stays done; where it
+ * stopped is kept in the thread (cont), for the same call (cont_key: the
+ * registers and first words; another call starts from the beginning).
+ */
+static uint32_t cont_key(const struct thread *t)
+{
+	const uint32_t *mr = t->utcb->mr;
+	return t->regs.r[0] ^ t->regs.r[1] * 31u ^ mr[0] * 961u ^ mr[1] ^ mr[2] << 12 ^ mr[3] << 20;
+}
+
+static uint32_t cont_get(const struct thread *t) { return t->cont && t->cont_key == cont_key(t) ? t->cont : 0; }
+
+static int cont_set(struct thread *t, uint32_t pos)
+{
+	t->cont_key = cont_key(t);
+	t->cont = pos;
+	return SYS_RESTART;
+}
+
 /* Memory: revoke what was derived from the pages of [addr, addr + 2^log2), and with self the pages too. */
-static int unmap_mem(struct task *tk, uint32_t addr, uint32_t log2, bool self)
+static int unmap_mem(struct thread *t, struct task *tk, uint32_t addr, uint32_t log2, bool self)
 {
 	if (log2 < 12 || log2 > 31 || (addr & ((1u << log2) - 1)) || addr >= USER_TOP)
 		return MU_EINVAL;
-	for (uint32_t va = addr; va - addr < (1u << log2) && va < USER_TOP; va += PAGE_SIZE) {
-		struct mapping *m = map_find(tk, va);
-		if (m)
-			map_unmap(m, self);
-	}
-	return MU_OK;
+	uint32_t va = addr + cont_get(t);
+	return map_unmap_range(tk, &va, addr + ((1u << log2) - 1) + 1, self) ? MU_OK : cont_set(t, va - addr);
 }
 
-/* Map items from the caller into task tk: caps land from slot mr[0] on, memory at mr[1]. */
+/*
+ * Map items from the caller into task tk: caps land from slot mr[0] on,
+ * memory at mr[1]. Restarted, it skips the items done (cont: 1 << 30 if
+ * that item mapped a page already | items done << 24 | item << 19 | its
+ * page to go on with).
+ */
 static int task_map(struct thread *t, struct task *tk, const uint32_t *mr, unsigned words, unsigned n)
 {
-	unsigned done = 0;
+	uint32_t pos = cont_get(t);
+	unsigned done = pos >> 24, first = (pos >> 19) & 31;
 	uint32_t dst_mem = mr[1];
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t d = mr[words + 2 * i], arg = mr[words + 2 * i + 1];
@@ -221,15 +248,23 @@ static int task_map(struct thread *t, struct task *tk, const uint32_t *mr, unsig
 			unsigned log2 = (d >> 8) & 31;
 			if (log2 < 12 || log2 > 30 || (arg & ((1u << log2) - 1)) || (dst_mem & ((1u << log2) - 1)))
 				return MU_EMSG;
-			int r = map_transfer(t->task, arg, tk, dst_mem, 1u << (log2 - 12), (d >> 4) & 15, grant);
-			if (r < 0)
-				return -r;
-			if (r == 0)
-				return MU_EFAULT;   /* nothing mapped there in the caller */
+			if (i >= first) {
+				unsigned next = i == first ? pos & 0x7ffff : 0, pages = 1u << (log2 - 12);
+				int r = map_transfer(t->task, arg, tk, dst_mem, pages, (d >> 4) & 15, grant, &next);
+				bool any = r > 0 || (i == first && (pos >> 30));
+				if (r < 0)
+					return -r;
+				if (next < pages)
+					return cont_set(t, (uint32_t)any << 30 | done << 24 | i << 19 | next);
+				if (!any)
+					return MU_EFAULT;   /* nothing mapped there in the caller */
+				done++;
+			}
 			dst_mem += 1u << log2;
-			done++;
 			continue;
 		}
+		if (i < first)
+			continue;
 		struct cap *src = cap_slot(&t->task->caps, arg);
 		struct cap *dst = cap_slot(&tk->caps, mr[0] + i);
 		if ((d & 7) != MU_ITEM_CAP || !src || cap_empty(src))
@@ -258,18 +293,17 @@ static int task_invoke(struct thread *t, struct task *tk, uint32_t tag)
 		if (mr[0] != MU_ITEM_CAP && mr[0] != MU_ITEM_MEM)
 			return MU_EMSG;
 		if (mr[0] == MU_ITEM_MEM)
-			return unmap_mem(tk, mr[1], mr[2], mr[3]);
+			return unmap_mem(t, tk, mr[1], mr[2], mr[3]);
 		struct cap *c = cap_slot(&tk->caps, mr[1]);
 		if (!c)
 			return MU_ECAP;
 		if (mr[3] && !cap_empty(c) && !(c->rights & MU_D))
 			return MU_EPERM;
-		if (mr[3])
-			cap_delete(c);
-		else
-			cap_revoke(c);
-		obj_reap();
-		return MU_OK;
+		if (cont_get(t))
+			return MU_OK;   /* restarted for the tasks it released (invoke() destroyed them) */
+		if (!cap_remove(c, mr[3]))
+			return SYS_RESTART;
+		return obj_reap() ? MU_OK : cont_set(t, 1);
 	}
 	default:
 		return MU_ENOSYS;
@@ -310,15 +344,24 @@ static bool lock_first(struct thread *t)
 static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights, uint32_t tag)
 {
 	const struct mu_op *op;
+	struct cpu *c = this_cpu();
 	int err = syscall_decode(t, o, rights, tag, &op);
+	lat_set_op(c, MU_LAT_OP(MU_LAT_SYSCALL, o->type, MU_TAG_LABEL(tag)));
 	if (err || (op->flags & MU_OP_NOLOCK))
 		return err ? err : dispatch(t, idx, o, tag);
 	if (!lock_first(t))
-		err = MU_ECANCELED;
+		return MU_ECANCELED;
+	c->op_start = cpu_now();   /* its slices count from here (preempt_due) */
+	c->preemptible = true;
+	if (!obj_reap())
+		err = SYS_RESTART;    /* half-destroyed tasks are finished first */
+	else if (t->state == TS_DEAD)
+		err = MU_ECANCELED;   /* its own task was among them */
 	else if (!(o = cap_read(&t->task->caps, idx, &rights)))
 		err = MU_ECAP;
 	else if ((err = syscall_decode(t, o, rights, tag, &op)) == MU_OK)
 		err = dispatch(t, idx, o, tag);
+	c->preemptible = false;
 	return err;
 }
 
@@ -354,6 +397,7 @@ int syscall(struct thread *t)
 {
 	uint32_t idx = t->regs.r[0], tag = t->regs.r[1], flags = t->regs.r[2], timeout = t->regs.r[3];
 	int err = MU_OK;
+	lat_set_op(this_cpu(), MU_LAT_OP(MU_LAT_SYSCALL, MU_OBJ_GATE, flags));   /* IPC, unless invoke() says otherwise */
 	if (MU_TAG_WORDS(tag) + 2 * MU_TAG_NITEMS(tag) > MU_MR_COUNT || flags > 7) {
 		err = MU_EMSG;
 	} else if (MU_TAG_NITEMS(tag) && flags != MU_RECV && !lock_first(t)) {
@@ -375,12 +419,18 @@ int syscall(struct thread *t)
 			err = ipc_invoke_gate(t, (struct gate *)o, tag, flags, timeout);
 		else {
 			err = invoke(t, idx, o, rights, tag);
-			t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
+			if (err != SYS_RESTART)
+				t->regs.r[1] = MU_TAG(err, 0);   /* answered like a server's reply: label = result */
 		}
 	}
 	if (obj_held())
 		obj_unlock();
 	kcheck(err != IPC_NEED_LOCK);
+	if (err == SYS_RESTART) {
+		t->regs.pc -= t->regs.cpsr & 0x20u ? 2 : 4;   /* the svc again (Thumb: 2 bytes), r0-r3 as they were */
+		return err;
+	}
+	t->cont = 0;
 	if (err != IPC_BLOCKED && t->state != TS_DEAD)   /* not if it exited or blocked */
 		t->regs.r[0] = (uint32_t)err;
 	return err;

@@ -21,6 +21,7 @@
 #include "kernel/kdb.h"
 
 static void thread_free(struct thread *th);
+static struct task *dead_tasks;   /* under obj_lock: linked through next_dead */
 
 static void *table_alloc(void *f) { return kmem_alloc(f, 1); }
 static void table_free(void *p, void *f) { kmem_free(f, p, 1); }
@@ -86,14 +87,41 @@ static void leave_space_everywhere(struct task *t)
 /* Threads stop, capabilities go, mappings are revoked (frames it owns freed). */
 static void thread_detach(struct thread *th);
 
-static void task_destroy(struct task *t)
+bool cap_remove(struct cap *c, bool del)
+{
+	while (!cap_revoke_some(c, preempt_due))
+		if (preempt_due())
+			return false;
+	if (del)
+		cap_delete(c);   /* nothing below it now: only c itself */
+	return true;
+}
+
+/*
+ * In steps, each of which stays done: a task on the dead list has no
+ * capability naming it, so nobody can add to it, and its threads go first.
+ * false: it stopped at a preemption point (the task stays listed).
+ */
+static bool task_destroy(struct task *t)
 {
 	struct factory *f = t->factory;
-	while (t->threads)
+	while (t->threads) {
 		thread_detach(t->threads);
-	for (unsigned i = 0; i < t->caps.n; i++)
-		cap_delete(&t->slots[i]);
-	map_destroy_space(t);
+		if (preempt_due())
+			return false;
+	}
+	for (; t->reap_slot < t->caps.n; t->reap_slot++) {
+		struct cap *s = &t->slots[t->reap_slot];
+		bool used = !cap_empty(s);
+		if (!cap_remove(s, true) || (used && preempt_due() && ++t->reap_slot))
+			return false;
+	}
+	if (!map_destroy_space(t))
+		return false;
+	struct task **p = &dead_tasks;   /* off the list now: nothing of it is left to stop in */
+	while (*p != t)
+		p = &(*p)->next_dead;
+	*p = t->next_dead;
 	leave_space_everywhere(t);
 	struct mmu_alloc a = task_alloc(t);
 	mmu_space_destroy(t->l1, &a);   /* its ASID is not freed: it is free again at the next rollover (asid.c) */
@@ -101,6 +129,7 @@ static void task_destroy(struct task *t)
 	kmem_free(f, t->shadow_dir, 1);
 	kmem_free_deferred(f, t);
 	factory_put(f);
+	return true;
 }
 
 /*
@@ -108,22 +137,21 @@ static void task_destroy(struct task *t)
  * capabilities, which can release other tasks, and a revoke can release
  * tasks in the middle of its walk, where no capability may change (cap.h):
  * so a dead task only joins a list, and obj_reap() drains it after the
- * capability operation, in a loop, not recursion.
+ * capability operation, in a loop, not recursion. A task stays on the list
+ * until it is gone, so a drain stopped at a preemption point goes on at the
+ * next obj_reap (of any CPU: they run under obj_lock).
  */
-static struct task *dead_tasks;   /* linked through next_dead */
-static bool draining;
-
-void obj_reap(void)
+bool obj_reap(void)
 {
+	static bool draining;
 	if (draining)
-		return;
+		return true;
 	draining = true;
-	while (dead_tasks) {
-		struct task *d = dead_tasks;
-		dead_tasks = d->next_dead;
-		task_destroy(d);
-	}
+	bool done = true;
+	while (dead_tasks && (done = task_destroy(dead_tasks)))
+		;
 	draining = false;
+	return done;
 }
 
 struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va)
@@ -146,6 +174,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	th->utcb = utcb;
 	th->utcb_va = utcb_va;
 	th->task = t;
+	th->part = f->part;
 	th->task_next = t->threads;
 	t->threads = th;
 	th->cpu = this_cpu()->id;
@@ -273,6 +302,7 @@ void obj_release(struct kobj *o, void *ctx)
 	case OBJ_TASK: {
 		struct task *t = (struct task *)o;
 		t->next_dead = dead_tasks;
+		t->dying = true;
 		dead_tasks = t;
 		break;
 	}

@@ -26,6 +26,8 @@ struct task {
 	struct cap_table caps;
 	struct cap slots[MU_CAP_SLOTS];   /* written under obj_lock, read lock-free by IPC (cap_read) */
 	struct task *next_dead;       /* under obj_lock: on the list of tasks waiting to be destroyed */
+	uint32_t reap_slot;           /* under obj_lock: on that list, the first slot not yet deleted */
+	bool dying;                   /* under obj_lock: on that list: no item may land in it any more */
 };
 
 #include "kernel/asid.h"

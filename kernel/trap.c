@@ -31,6 +31,7 @@ void trap(struct arch_regs *r, unsigned kind)
 		report_regs(r);
 		panic("kernel exception");
 	}
+	lat_begin(c, MU_LAT_OP(kind == TRAP_IRQ_N ? MU_LAT_IRQ : kind == TRAP_SVC_N ? MU_LAT_SYSCALL : MU_LAT_FAULT, 0, kind));
 	struct thread *t = c->current;
 	kassert(t && r == &t->regs);
 	switch (kind) {
@@ -46,8 +47,10 @@ void trap(struct arch_regs *r, unsigned kind)
 		 * and nobody ready outranks it (the running thread is not queued).
 		 */
 		if (c->current == t && t->state == TS_READY && !c->tick && !c->deferred &&
-		    !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) <= (int)t->link.prio)
+		    !__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED) && rq_top_prio(&c->rq) <= (int)t->link.prio) {
+			lat_end(c);
 			arch_user_return(r);
+		}
 		break;
 	case TRAP_IRQ_N:
 		irq_dispatch();

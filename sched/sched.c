@@ -202,8 +202,10 @@ void schedule(void)
 		 * The same thread goes on: its quantum is still on the timer and its
 		 * time is charged at the next switch or timer interrupt. No clock read.
 		 */
-		if (run && !c->tick && top <= (int)cur->link.prio)
+		if (run && !c->tick && top <= (int)cur->link.prio) {
+			lat_end(c);
 			arch_user_return(&cur->regs);
+		}
 		c->tick = false;
 		uint64_t now = bsp_clock_ns();
 		account(c, now);
@@ -230,10 +232,12 @@ void schedule(void)
 			kcheck(t->state == TS_READY && t->cpu == c->id && ipc_owned_by(t, c->id) && !t->link.queued);
 			if (t != cur) {
 				sched_switch_to(c, t);
+				c->stat[MU_CPUSTAT_FOREIGN] += t->part != c->stat[MU_CPUSTAT_OWNER];   /* not the fast path's */
 				trace_switch(now, t->id);
 			}
 			c->current = t;
 			program_timer(c, now, t);
+			lat_end(c);
 			arch_user_return(&t->regs);
 		}
 		kcheck(!c->rq.count);   /* nothing queued that rq_pick cannot see */
@@ -243,7 +247,9 @@ void schedule(void)
 			cpu_off(c);
 		program_timer(c, now, NULL);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
+		lat_end(c);
 		arch_wfi();
+		lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));
 		MU_MARK(MU_MARK_WAKE);
 		uint64_t woke = cpu_idle_end(c);
 		c->slice_start = woke;

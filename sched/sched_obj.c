@@ -46,12 +46,34 @@ static int run_thread(struct thread *t, uint32_t *mr)
 	return MU_OK;
 }
 
+/*
+ * INFO with a CPU: its counters (MU_CPUSTAT_*). They are read as they are,
+ * without a lock; the maxima (ns) are 0 unless the kernel measures them (MUON_LATENCY).
+ */
+static int cpu_stats(uint32_t *mr)
+{
+	unsigned id = mr[0] & ~MU_SCHED_INFO_RESET;
+	if (id >= ncpus_present)
+		return MU_EINVAL;
+	struct cpu *c = &cpus[id];
+	for (unsigned k = MU_CPUSTAT_OWNER; k < MU_CPUSTAT_END; k++)
+		mr[k] = c->stat[k];
+	mr[MU_CPUSTAT_IPIS] = 0;
+	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
+		mr[MU_CPUSTAT_IPIS] += i != id ? c->ipi_rx[i] : 0;
+	if (mr[0] & MU_SCHED_INFO_RESET)
+		c->stat[MU_CPUSTAT_IRQOFF_MAX] = c->stat[MU_CPUSTAT_LOCK_MAX] = 0;
+	return MU_OK;
+}
+
 /* Rights and message sizes are checked already (muon/ops.h). */
 int sched_invoke(struct thread *t, uint32_t tag)
 {
 	uint32_t *mr = t->utcb->mr;
 	switch (MU_TAG_LABEL(tag)) {
 	case MU_SCHED_INFO:
+		if (MU_TAG_WORDS(tag) && cpu_stats(mr) != MU_OK)
+			return MU_EINVAL;
 		mr[0] = ncpus_present;
 		mr[1] = MU_CPUSET(0, 0);
 		mr[2] = online_mask();
@@ -80,6 +102,12 @@ int sched_invoke(struct thread *t, uint32_t tag)
 	}
 	case MU_SCHED_CPU_POWER:
 		return mr[1] > 1 ? MU_EINVAL : cpu_power(mr[0], mr[1]);
+	case MU_SCHED_CPU_OWNER:
+		if (mr[0] >= ncpus_present || mr[1] > 255)
+			return MU_EINVAL;
+		cpus[mr[0]].stat[MU_CPUSTAT_OWNER] = mr[1];   /* any CPU writes them: one word each */
+		cpus[mr[0]].stat[MU_CPUSTAT_FOREIGN] = 0;
+		return MU_OK;
 	default:
 		return MU_ENOSYS;
 	}

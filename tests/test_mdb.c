@@ -3,7 +3,8 @@
  * post-order revoke with callbacks that free or scribble on the node,
  * a 100000-deep chain revoked on a 64 KiB thread stack (a recursive walk
  * would overflow it), a wide tree, is_ancestor, and random operations
- * compared against a parent array.
+ * compared against a parent array; revoke in parts (mdb_revoke_some) on the
+ * same chain and in the random operations, the tree checked after each part.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -30,6 +31,8 @@ static void init_all(struct mdb_node *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mdb_init(&v[i]);
 }
+
+static unsigned stops;   /* calls of the stop() functions given to mdb_revoke_some */
 
 static int all_null(const struct mdb_node *n)
 {
@@ -297,6 +300,31 @@ static void test_revoke_deep_chain(void)
 	free(j.v);
 }
 
+static unsigned part_calls;
+static bool stop_every_1000(void) { return ++stops % 1000 == 0; }
+
+/* The chain in parts of 1000: no part walks down the chain first (each ends at once when done). */
+static void test_revoke_some_deep_chain(void)
+{
+	struct deep_job j = { .v = xcalloc(DEEP, sizeof(struct mdb_node)) };
+	unsigned got = 0;
+
+	init_all(j.v, DEEP);
+	for (size_t i = 1; i < DEEP; i++)
+		mdb_insert_child(&j.v[i - 1], &j.v[i]);
+	stops = 0;
+	while (j.v[0].first_child != NULL && part_calls < DEEP) {
+		got += mdb_revoke_some(&j.v[0], count_detached, &j, stop_every_1000);
+		part_calls++;
+	}
+	CHECK_EQ(got, DEEP - 1);
+	CHECK_EQ(j.revoked, DEEP - 1);
+	CHECK_EQ(part_calls, (DEEP - 1 + 999) / 1000);
+	for (size_t i = 0; i < DEEP; i++)
+		CHECK_MSG(all_null(&j.v[i]), "node %zu not detached", i);
+	free(j.v);
+}
+
 /* A root with 1000 children of 100 children each. */
 static void test_revoke_wide(void)
 {
@@ -390,6 +418,7 @@ static int model_matches(const struct model *m)
 struct revoke_model {
 	struct model *m;
 	int ok;
+	int root;   /* mdb_revoke_some: the node revoked below */
 };
 
 /* The model forgets each node's parent as mdb hands it over; a child first. */
@@ -403,13 +432,29 @@ static void model_revoked(struct mdb_node *n, void *arg)
 	r->m->parent[i] = -1;
 }
 
+/* Top-down: a child of the root goes, and its children become the root's. */
+static void model_revoked_top(struct mdb_node *n, void *arg)
+{
+	struct revoke_model *r = arg;
+	int i = (int)(n - r->m->v);
+
+	if (!all_null(n) || r->m->parent[i] != r->root)
+		r->ok = 0;
+	for (int k = 0; k < RN; k++)
+		if (r->m->parent[k] == i)
+			r->m->parent[k] = r->root;
+	r->m->parent[i] = -1;
+}
+
+static bool stop_every_third(void) { return ++stops % 3 == 0; }
+
 static int random_step(struct model *m, uint32_t *seed)
 {
 	int a = (int)(rnd(seed) % RN), b = (int)(rnd(seed) % RN);
-	struct revoke_model r = { m, 1 };
-	unsigned want = 0;
+	struct revoke_model r = { m, 1, a };
+	unsigned want = 0, got = 0, part;
 
-	switch (rnd(seed) % 4) {
+	switch (rnd(seed) % 5) {
 	case 0:   /* insert b below a, if b is detached and not a itself */
 		if (a != b && m->parent[b] < 0 && !model_has_children(m, b)) {
 			mdb_insert_child(&m->v[a], &m->v[b]);
@@ -432,10 +477,22 @@ static int random_step(struct model *m, uint32_t *seed)
 			m->parent[a] = -1;
 		}
 		break;
-	default:  /* revoke below a */
+	case 3:   /* revoke below a */
 		for (int k = 0; k < RN; k++)
 			want += (unsigned)model_is_ancestor(m, a, k);
 		if (mdb_revoke(&m->v[a], model_revoked, &r) != want)
+			return 0;
+		break;
+	default:  /* revoke below a in parts: a consistent tree after each */
+		for (int k = 0; k < RN; k++)
+			want += (unsigned)model_is_ancestor(m, a, k);
+		while (got < want) {
+			part = mdb_revoke_some(&m->v[a], model_revoked_top, &r, stop_every_third);
+			if (part == 0 || !r.ok || !model_matches(m))
+				return 0;
+			got += part;
+		}
+		if (got != want || m->v[a].first_child != NULL)
 			return 0;
 		break;
 	}
@@ -464,6 +521,7 @@ int main(void)
 	RUN(test_revoke_subtree);
 	RUN(test_revoke_callback_frees);
 	RUN(test_revoke_deep_chain);
+	RUN(test_revoke_some_deep_chain);
 	RUN(test_revoke_wide);
 	RUN(test_is_ancestor);
 	RUN(test_random_against_model);

@@ -253,6 +253,8 @@ static const char *start_program(unsigned k)
 	return NULL;
 }
 
+static void set_cpu_owners(void);
+
 /* Every program of partition i, or the first error. */
 bool start_partition(unsigned i)
 {
@@ -260,7 +262,8 @@ bool start_partition(unsigned i)
 	if (!pages_commit(OWNER_PART0 + i, part_pages(i)))   /* before we measure: the pool's page tables are ours */
 		printf("init: %s: partition %s: sigma0 has not all of its memory left\n", sys.file, pa->name);
 	root_used_before[i] = quota_used(MU_CAP_FACTORY);
-	if (mu_create(MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, 0) != MU_OK) {
+	/* Partition i + 1: the kernel counts its threads' dispatches on CPUs it does not own. */
+	if (mu_create(MU_OBJ_FACTORY, P_FACTORY + i, pa->kmem, i + 1) != MU_OK) {
 		printf("init: %s: partition %s: not enough kernel memory for its quota\n", sys.file, pa->name);
 		return false;
 	}
@@ -630,6 +633,7 @@ const char *system_run(const char *file, const char **test)
 	}
 	for (unsigned i = 0; ok && i < sys.n_partitions; i++)
 		ok = start_partition_programs(i);
+	set_cpu_owners();
 	if (!ok) {
 		printf("init: boot stopped\n");
 		*test = "sys_partitions_up";
@@ -638,7 +642,53 @@ const char *system_run(const char *file, const char **test)
 	return NULL;
 }
 
+/*
+ * Each CPU's owner for the kernel's interference counters (MU_CPUSTAT_FOREIGN):
+ * the partition whose client reserves it, else the first whose client may use it.
+ */
+static void set_cpu_owners(void)
+{
+	for (unsigned c = 0; c < ncpus && c < 32; c++) {
+		unsigned reserved = 0, usable = 0;
+		for (unsigned i = 0; i < sys.n_partitions; i++)
+			for (unsigned k = 0; k < pol.n_clients; k++) {
+				if (strcmp(pol.clients[k].name, sys.partitions[i].scheduler))
+					continue;
+				reserved = !reserved && (pol.clients[k].reserved & 1u << c) ? i + 1 : reserved;
+				usable = !usable && (pol.clients[k].usable & 1u << c) ? i + 1 : usable;
+			}
+		mr()[0] = c;
+		mr()[1] = reserved ? reserved : usable;
+		mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_CPU_OWNER, 2), 0);
+	}
+}
+
 /* ---- the console: a status line a second, and commands */
+
+/* The kernel's counters per CPU (`status`): owner, other partitions' dispatches, requests and
+ * IPIs from other CPUs, TLB shootdowns served and sent, the longest path with interrupts off
+ * (measured in a MUON_LATENCY build only: "-" elsewhere). */
+static void kernel_line(void)
+{
+	char line[320];
+	unsigned n = 0;
+	for (unsigned c = 0; c < ncpus && c < 8 && n < sizeof(line); c++) {
+		mr()[0] = c;
+		if (mu_rpc(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 1)) != MU_OK)
+			break;
+		const uint32_t *v = mr();
+		uint32_t o = v[MU_CPUSTAT_OWNER];
+		char irqoff[16] = "-";
+		if (v[MU_CPUSTAT_IRQOFF_MAX])
+			snprintf(irqoff, sizeof(irqoff), "%u us", (unsigned)(v[MU_CPUSTAT_IRQOFF_MAX] / 1000));
+		n += (unsigned)snprintf(line + n, sizeof(line) - n, "%s cpu%u %s foreign %u req %u ipi %u tlb %u/%u irqoff %s",
+					c ? " |" : "", c, o && o <= sys.n_partitions ? sys.partitions[o - 1].name : "-",
+					(unsigned)v[MU_CPUSTAT_FOREIGN], (unsigned)v[MU_CPUSTAT_REQUESTS],
+					(unsigned)v[MU_CPUSTAT_IPIS], (unsigned)v[MU_CPUSTAT_TLB_SERVED],
+					(unsigned)v[MU_CPUSTAT_TLB_SENT], irqoff);
+	}
+	printf("kernel:%s\n", line);
+}
 static void status_line(void)
 {
 	uint32_t v[MODEM_STATS_WORDS];
@@ -740,6 +790,7 @@ static void command(char *line)
 		help();
 	} else if (!strcmp(line, "status")) {
 		status_line();
+		kernel_line();
 	} else if (!strcmp(line, "threads")) {
 		for (unsigned k = 0; k < nprogs; k++)
 			printf("  %s/%s: %s, %u threads, scheduler %s, %u reports%s%s\n", sys.partitions[progs[k].part].name,

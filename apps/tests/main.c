@@ -1281,6 +1281,8 @@ int main(void)
 	case M_TRACE: return test_trace();
 	case M_RIGHTS: return test_rights();
 	case M_FAST: return test_fast();
+	case M_LONG_OPS: return test_long_ops(1);
+	case M_COUNTERS: return test_counters();
 	case M_RACE_KILL_LOCK: case M_RACE_MIGRATE: case M_RACE_MIGRATE_LOCK: case M_RACE_KILL_MOVE:
 		return race_test(mu_start_arg, 0x13579bdfu + mu_start_arg, 1);
 	default: return lb_test(mu_start_arg);

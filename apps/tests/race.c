@@ -995,6 +995,7 @@ int stress_phase(uint32_t mode, uint32_t round)
 	case M_STRESS_FUZZ_MEM: r = stress_fuzz(seed, 1, MUON_STRESS_PHASE_MS); break;
 	case M_STRESS_SELF_DESTRUCT: r = stress_fuzz(seed, 2, MUON_STRESS_PHASE_MS / 2); break;
 	case M_STRESS_QUOTA: r = stress_quota(seed, MUON_STRESS_PHASE_MS / 2); break;
+	case M_STRESS_LONG_OPS: r = test_long_ops(1); break;
 	default:
 		r = race_test(mode - M_STRESS_RACE0 + M_RACE_KILL_LOCK, seed, MUON_STRESS_PHASE_MS / 4000 + 1);
 		stress_invocations = race_ops;

@@ -15,6 +15,8 @@ int lb_test(uint32_t mode);
 int test_rights(void);   /* rights.c */
 int test_asid(void);   /* asid.c */
 int test_fast(void);   /* fast.c: the IPC fast path */
+int test_long_ops(uint32_t rounds);   /* lat.c: the kernel's long operations */
+int test_counters(void);   /* lat.c: the kernel's per-CPU counters */
 int race_test(uint32_t mode, uint32_t seed, uint32_t scale);
 int stress_phase(uint32_t mode, uint32_t round);
 

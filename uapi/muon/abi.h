@@ -166,11 +166,38 @@ enum {
  *                        CPU_OFF) or on again. Off only while no live thread is on it or placed
  *                        there (else MU_EBUSY); MU_ENOSYS on a board without a power controller,
  *                        MU_EINVAL for CPU 0 or none. Placement skips an offline CPU.
+ *   MU_SCHED_INFO        with one word, mr[0] = a CPU (| MU_SCHED_INFO_RESET: its two maxima
+ *                        start again after this read): also that CPU's counters in
+ *                        mr[MU_CPUSTAT_OWNER..MU_CPUSTAT_END - 1] (docs/kernel-objects.md)
+ *   MU_SCHED_CPU_OWNER   needs MU_W. mr[0] = CPU, mr[1] = the partition that owns it (1..255,
+ *                        0: none): dispatches of other partitions' threads there are counted
+ *                        from then on (MU_CPUSTAT_FOREIGN starts at 0)
  * A CPU set is a descriptor (offset in bits 23..0, log2 granularity in bits
  * 31..24) and a 32-bit map: bit i stands for CPUs offset + (i << g) up to
  * offset + ((i + 1) << g) - 1, so sets scale past 32 CPUs as in L4Re.
  */
-enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98, MU_SCHED_CPU_POWER = 99 };
+enum { MU_SCHED_INFO = 96, MU_SCHED_RUN_THREAD = 97, MU_SCHED_IDLE_TIME = 98, MU_SCHED_CPU_POWER = 99,
+       MU_SCHED_CPU_OWNER = 100 };
+
+/* A CPU's counters since boot, kept by the kernel (MU_SCHED_INFO with a CPU). */
+enum {
+	MU_CPUSTAT_OWNER = 3,   /* the partition that owns the CPU, 0: none */
+	MU_CPUSTAT_FOREIGN,     /* dispatches of threads of other partitions than the owner, since it was set */
+	MU_CPUSTAT_REQUESTS,    /* cross-CPU requests other CPUs posted to it */
+	MU_CPUSTAT_IPIS,        /* inter-processor interrupts it took from other CPUs */
+	MU_CPUSTAT_TLB_SERVED,  /* TLB flushes it did for another CPU's unmapping (ARMv6K; ARMv7 broadcasts) */
+	MU_CPUSTAT_TLB_SENT,    /* TLB invalidations it sent to every CPU (broadcast or requests) */
+	MU_CPUSTAT_IRQOFF_MAX,  /* its longest path in the kernel (interrupts off), ns of the board clock */
+	MU_CPUSTAT_IRQOFF_OP,   /* what that was: MU_LAT_OP */
+	MU_CPUSTAT_LOCK_MAX,    /* its longest hold of the kernel's object lock, ns */
+	MU_CPUSTAT_LOCK_OP,     /* what that was: MU_LAT_OP */
+	MU_CPUSTAT_END
+};
+#define MU_SCHED_INFO_RESET 0x80000000u
+/* An operation of the latency figures: kind, object type (MU_OBJ_*, 0: none) and label (a
+ * kernel object's operation; for IPC the flags; for an interrupt its ID). */
+#define MU_LAT_OP(kind, obj, label) ((uint32_t)(kind) << 24 | (uint32_t)(obj) << 16 | ((label) & 0xffffu))
+enum { MU_LAT_SYSCALL = 1, MU_LAT_IRQ, MU_LAT_FAULT, MU_LAT_REQUEST, MU_LAT_IDLE };
 #define MU_CPUSET(offset, gran) (((uint32_t)(gran) << 24) | ((offset) & 0xffffffu))
 
 #define MU_IRQ_TIMER 1020u   /* the IRQ object of a periodic CPU timer (MU_FACTORY_CREATE) */
@@ -188,7 +215,9 @@ enum { MU_OBJ_TASK = 1, MU_OBJ_THREAD = 2, MU_OBJ_GATE = 3, MU_OBJ_IRQ = 4, MU_O
  *            fires it every period (one per CPU, else MU_EBUSY on that unmask). Like a device
  *            it masks itself when it fires; periods that pass masked are counted and the
  *            next notification says how many (mr[1]). MU_IRQ_TRIGGER does not apply.
- *   factory: mr[2] = quota in bytes (taken from this factory's) */
+ *   factory: mr[2] = quota in bytes (taken from this factory's), mr[3] = the partition its
+ *            objects belong to (1..255; 0 or a factory of a partition already: the same as this
+ *            one's): threads made through it count as that partition's (MU_CPUSTAT_FOREIGN) */
 
 /* Labels of messages the kernel sends on a thread's behalf. */
 enum {

@@ -60,6 +60,7 @@ static const struct mu_op mu_ops[] = {
 	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  4, 1, 0,              MU_SCHED_RUN_THREAD),
 	MU_OP(MU_OBJ_SCHED,   MU_R,         1, 0, MU_OP_NOLOCK,   MU_SCHED_IDLE_TIME),
 	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  2, 0, 0,              MU_SCHED_CPU_POWER),
+	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  2, 0, MU_OP_NOLOCK,   MU_SCHED_CPU_OWNER),
 };
 /* Entries of mu_ops, rows and holes (obj 0: no such operation). */
 #define MU_OPS_COUNT (sizeof(mu_ops) / sizeof(mu_ops[0]))

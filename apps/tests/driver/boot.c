@@ -62,6 +62,8 @@ static const struct test {
 	{ "lb_client_crash", M_LB_CRASH, -2, -1, "t_apps", NULL },
 	{ "lb_serves_after_crash", M_SCHED_API, 0, -1, "t_any", NULL },
 	{ "rights_table", M_RIGHTS, 0, -1, NULL, NULL },
+	{ "long_ops_complete", M_LONG_OPS, 0, -1, NULL, NULL },
+	{ "kernel_counters", M_COUNTERS, 0, -1, NULL, NULL },
 	{ "user_runs_after_faults", M_HELLO, 42, -1, NULL, NULL },
 	/* Races of IPC with kills, moves and object-lock waits (apps/tests/race.c, issue 13). */
 	{ "race_kill_lock_wait", M_RACE_KILL_LOCK, 0, -1, NULL, NULL },
@@ -241,6 +243,7 @@ static void run(const struct test *t)
 static const struct { const char *name; uint32_t mode; } phases[] = {
 	{ "fuzz-invocations", M_STRESS_FUZZ }, { "fuzz-memory-items", M_STRESS_FUZZ_MEM },
 	{ "sacrificial-tasks", M_STRESS_SELF_DESTRUCT }, { "quota-and-cap-table", M_STRESS_QUOTA },
+	{ "long-operations", M_STRESS_LONG_OPS },
 	{ "race-kill-lock-wait", M_STRESS_RACE0 }, { "race-migrate-ipc", M_STRESS_RACE0 + 1 },
 	{ "race-migrate-lock-wait", M_STRESS_RACE0 + 2 }, { "race-kill-move", M_STRESS_RACE0 + 3 },
 };
@@ -264,6 +267,28 @@ static const char *stress_task(uint32_t arg, int *status)
 	return quota_check(before, fail);
 }
 
+/* The longest kernel paths (interrupts off; the object lock held) over every CPU since the last call
+ * (0 unless the kernel measures them: MUON_LATENCY). */
+static void lat_line(const char *phase)
+{
+	uint32_t v[6] = { 0 }, n;
+	mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 0), 0);
+	n = mu_utcb()->mr[0];
+	for (uint32_t c = 0; c < n; c++) {
+		uint32_t *m = mu_utcb()->mr;
+		m[0] = c | MU_SCHED_INFO_RESET;
+		if (mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 1), 0) != MU_OK)
+			continue;
+		if (m[MU_CPUSTAT_IRQOFF_MAX] > v[0])
+			v[0] = m[MU_CPUSTAT_IRQOFF_MAX], v[1] = m[MU_CPUSTAT_IRQOFF_OP], v[2] = c;
+		if (m[MU_CPUSTAT_LOCK_MAX] > v[3])
+			v[3] = m[MU_CPUSTAT_LOCK_MAX], v[4] = m[MU_CPUSTAT_LOCK_OP], v[5] = c;
+	}
+	if (phase)
+		printf("LAT %s irqoff %u %08x cpu %u lock %u %08x cpu %u\n", phase, (unsigned)v[0], (unsigned)v[1],
+		       (unsigned)v[2], (unsigned)v[3], (unsigned)v[4], (unsigned)v[5]);
+}
+
 static __attribute__((noreturn)) void stress_main(void)
 {
 	unsigned passed = 0, failed = 0;
@@ -271,6 +296,7 @@ static __attribute__((noreturn)) void stress_main(void)
 	await_us = 120000000;
 	printf("STRESS BEGIN seed %u, %u minutes, %u phases a round\n", (unsigned)MUON_STRESS_SEED,
 	       (unsigned)MUON_STRESS_MINUTES, (unsigned)(sizeof(phases) / sizeof(phases[0])));
+	lat_line(NULL);   /* what the boot did is not the load's */
 	for (uint32_t round = 0; round == 0 || mu_clock_ns() - t0 < budget; round++) {
 		for (unsigned i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 			int status = 0, alive = 0;
@@ -279,6 +305,7 @@ static __attribute__((noreturn)) void stress_main(void)
 			const char *fail = stress_task(phases[i].mode | round << 8, &status);
 			/* The kernel still answers: a task runs, prints, and reports its exit. */
 			const char *dead = stress_task(M_HELLO, &alive);
+			lat_line(phases[i].name);
 			if (!fail && (dead || alive != 42))
 				fail = dead ? dead : "the kernel no longer runs a task to its end";
 			if (fail) {
