@@ -203,8 +203,12 @@ static int factory_invoke(struct thread *t, struct cap *maker, struct factory *f
  * A long operation stopped at a preemption point returns SYS_RESTART: the
  * caller's system call runs again from its svc with the same registers,
  * after any interrupt that came meanwhile. What it did stays done; where it
- * stopped is kept in the thread (cont), for the same call (cont_key: the
- * registers and first words; another call starts from the beginning).
+ * stopped is kept in the thread (cont), for that re-run only: the next
+ * system call of the thread that reaches syscall() (which clears cont), if
+ * it is the same call (cont_key: the registers and first words) and the IPC
+ * fast path answered none in between (fast_ipc unchanged: a re-run the fast
+ * path rejected, because the slot changed meanwhile, never reaches
+ * syscall(), and a later call with the same arguments starts afresh).
  */
 static uint32_t cont_key(const struct thread *t)
 {
@@ -212,11 +216,15 @@ static uint32_t cont_key(const struct thread *t)
 	return t->regs.r[0] ^ t->regs.r[1] * 31u ^ mr[0] * 961u ^ mr[1] ^ mr[2] << 12 ^ mr[3] << 20;
 }
 
-static uint32_t cont_get(const struct thread *t) { return t->cont && t->cont_key == cont_key(t) ? t->cont : 0; }
+static uint32_t cont_get(const struct thread *t)
+{
+	return t->cont && t->cont_key == cont_key(t) && t->cont_fast == t->fast_ipc ? t->cont : 0;
+}
 
 static int cont_set(struct thread *t, uint32_t pos)
 {
 	t->cont_key = cont_key(t);
+	t->cont_fast = t->fast_ipc;
 	t->cont = pos;
 	return SYS_RESTART;
 }

@@ -84,7 +84,8 @@ struct thread {
 	uint32_t fault_label;         /* MU_LABEL_PAGEFAULT or MU_LABEL_EXCEPTION */
 	uint32_t fault_mr[18];        /* the fault message the kernel sends on the thread's behalf */
 	uint8_t part;                 /* set once: its factory's partition (MU_CPUSTAT_FOREIGN) */
-	uint32_t cont, cont_key;      /* its own system calls': a restarted one's progress, and which call (syscall.c) */
+	uint32_t cont, cont_key, cont_fast; /* its own system calls': a restarted one's progress, which call, and
+				       * fast_ipc then (syscall.c) */
 };
 
 /* arch/arm/entry.S saves a user thread's registers at the thread, and ipc_fast takes the one for the other. */

@@ -9,7 +9,7 @@ import ttiprof
 from boards import BOARDS
 from muonci import ROOT
 from muonci.build import build, check_board
-from muonci.qemu import BOOT_TIMEOUT, qemu_cmd, run_until
+from muonci.qemu import BOOT_TIMEOUT, qemu_cmd, qemu_env, run_until
 
 
 # The modem under its loads (issues 7 and 15): a system file each, in a build of its own whose init
@@ -159,6 +159,103 @@ def bench_modem(board, ttis=BENCH_TTIS, loads=None):
                 print(f"muon: {board}: no per-CPU figures under the {load} load: {r.get('error')}", file=sys.stderr)
 
 
+# Kernel latency (issue 15): ci/stress images with the kernel's latency measurement (MUON_LATENCY)
+# under icount; init prints a LAT line after each phase with the longest interrupts-off path and
+# object-lock hold of any CPU in it (docs/benchmarks.md).
+LAT_LOADS = (("long_ops", "long-operations"), ("stress", ""))
+LAT_KINDS = {0: "boot", 1: "syscall", 2: "irq", 3: "fault", 4: "request", 5: "idle"}
+
+
+def lat_op(word):
+    """A MU_LAT_OP word (uapi/muon/abi.h) in words: kind, object, operation."""
+    text = open(os.path.join(ROOT, "uapi", "muon", "abi.h")).read()
+    labels = {int(v): n for n, v in re.findall(r"\bMU_((?:CONSOLE|THREAD|TASK|FACTORY|GATE|IRQ|SCHED)_[A-Z_]+) = (\d+)", text)}
+    objs = {int(v): n.lower() for n, v in re.findall(r"\bMU_OBJ_([A-Z]+) = (\d+)", text)}
+    kind, obj, label = word >> 24, (word >> 16) & 0xff, word & 0xffff
+    if kind in (1, 4) and objs.get(obj) == "gate":
+        return f"{LAT_KINDS[kind]} ipc flags {label}"
+    if kind == 1:
+        return f"syscall {objs.get(obj, obj)} {labels.get(label, label)}"
+    return LAT_KINDS.get(kind, str(kind)) + (f" {label}" if label else "")
+
+
+def insnprof_irqoff(bdir):
+    """The longest path in the kernel per vCPU, counted by the insnprof plugin (tools/insnprof.c): from
+    trap() or the instruction after schedule()'s WFI to arch_user_return or that WFI, as the kernel measures."""
+    plugin = insnprof_plugin()
+    if not plugin:
+        return None
+    elf = os.path.join(bdir, "muon.elf")
+    syms = dict((f[2], int(f[0], 16)) for f in (x.split() for x in subprocess.run(
+        ["arm-none-eabi-nm", elf], stdout=subprocess.PIPE, text=True).stdout.splitlines()) if len(f) == 3)
+    dis = subprocess.run(["arm-none-eabi-objdump", "-d", "--no-show-raw-insn", elf], stdout=subprocess.PIPE,
+                         text=True).stdout
+    body = dis[dis.index("<schedule>:"):]
+    wfis = [int(m.group(1), 16) for m in re.finditer(r"^ *([0-9a-f]+):\s+wfi", body[:body.index("\n\n")], re.M)]
+    conf, out = os.path.join(bdir, "lat.conf"), os.path.join(bdir, "lat.prof")
+    with open(conf, "w") as f:
+        f.write(f"mark in {syms['trap']:x}\nmark out {syms['arch_user_return']:x}\n")
+        for w in wfis:
+            f.write(f"mark out {w:x}\nmark in {w + 4:x}\n")
+    cmd = qemu_cmd(bdir, icount=True) + ["-plugin", f"{plugin},conf={conf},out={out}"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=qemu_env())
+    try:
+        for line in p.stdout:
+            if line.startswith("STRESS DONE"):
+                break
+    finally:
+        p.terminate()   # QEMU exits cleanly on SIGTERM: the plugin writes the rest
+        p.wait(60)
+    start, worst = {}, {}
+    with open(out) as f:
+        for line in f:
+            if line.startswith("M "):
+                _, name, vcpu, total = line.split()[:4]
+                if name == "in":
+                    start[vcpu] = int(total)
+                elif vcpu in start:
+                    worst[vcpu] = max(worst.get(vcpu, 0), int(total) - start.pop(vcpu))
+    return worst
+
+
+def bench_latency(board, insnprof=False):
+    for load, only in LAT_LOADS:
+        bdir = os.path.join(ROOT, "build", f"bench-{board}-lat-{load}")
+        steps = (["cmake", "--preset", board, "-B", bdir, "-DMUON_STRESS=ON", "-DMUON_STRESS_MINUTES=0",
+                  f"-DMUON_STRESS_ONLY={only}", "-DMUON_STRESS_PHASE_MS=1000", "-DMUON_LATENCY=ON"],
+                 ["cmake", "--build", bdir, "-j", str(os.cpu_count())])
+        if any(subprocess.run(x, cwd=ROOT, stdout=subprocess.DEVNULL).returncode for x in steps):
+            print(f"muon: {board}: the lat-{load} bench build failed", file=sys.stderr)
+            continue
+        lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^STRESS DONE"), BOOT_TIMEOUT * 2)
+        worst = {}
+        for line in lines:
+            m = re.match(r"^LAT (\S+) irqoff (\d+) ([0-9a-f]+) cpu (\d+) lock (\d+) ([0-9a-f]+) cpu (\d+)$", line)
+            if not m:
+                continue
+            print(f"muon: {board}: {load}: {line}", file=sys.stderr)
+            for key, at in (("kernel_irqoff_max", 2), ("obj_lock_hold_max", 5)):
+                v = int(m.group(at))
+                if v >= worst.get(key, (-1,))[0]:
+                    worst[key] = (v, lat_op(int(m.group(at + 1), 16)), int(m.group(at + 2)), m.group(1))
+        if not worst:
+            print(f"muon: {board}: no latency figures under the {load} load ({reason}): " + " | ".join(lines[-4:]),
+                  file=sys.stderr)
+            continue
+        note = ("the long-operations phase alone (apps/tests/lat.c) on one CPU, the others in WFI but for its "
+                "requests: exact" if load == "long_ops" else
+                "every ci/stress phase, 1 s of virtual time each, all CPUs busy: a path that waits (lock, request, "
+                "shootdown) also counts what other vCPUs ran meanwhile, an upper bound")
+        for key, (v, op, cpu, phase) in worst.items():
+            emit(board, key, v, "instructions", load=load, op=op, cpu=cpu, phase=phase,
+                 note=note + "; board clock under -icount shift=0, a MUON_LATENCY build")
+        per_vcpu = insnprof_irqoff(bdir) if insnprof and load == "long_ops" else None
+        if per_vcpu:
+            cpu, v = max(per_vcpu.items(), key=lambda x: x[1])
+            emit(board, "kernel_irqoff_max", v, "instructions", load=load, cpu=int(cpu), method="insnprof",
+                 note="the same run counted per vCPU by tools/insnprof.c: that CPU's own instructions only")
+
+
 def cmd_bench(a):
     names = a.boards or BOARDS
     for b in names:
@@ -207,6 +304,8 @@ def cmd_bench(a):
                                         "other CPUs idle in WFI"))
         if not a.no_modem:
             bench_modem(b, a.modem_ttis, a.modem_loads.split(",") if a.modem_loads else None)
+        if not a.no_latency:
+            bench_latency(b, a.insnprof)
     if not a.boards:
         bench_lbsim()
     return 0

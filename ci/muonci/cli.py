@@ -154,6 +154,9 @@ def main():
     b.add_argument("--modem-ttis", type=int, default=BENCH_TTIS, help="TTI periods per modem load (default 10,000)")
     b.add_argument("--modem-loads", help="only these modem loads, comma-separated (idle, same_cpu_saturated, "
                                          "saturated, powersave)")
+    b.add_argument("--no-latency", action="store_true", help="skip the kernel-latency builds (ci/stress images)")
+    b.add_argument("--insnprof", action="store_true",
+                   help="also count the long-operations paths per vCPU with tools/insnprof.c (slow)")
     st = sub.add_parser("stress")
     st.add_argument("board", nargs="?", default="vexpress-a9", help="a board, or all")
     st.add_argument("--minutes", type=int, default=10, help="minutes of stress rounds per board")

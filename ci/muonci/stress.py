@@ -62,12 +62,13 @@ class VcpuClock:
 
 
 def stress_build(board, a, seed):
-    """The ci/stress image of board: init runs apps/tests/race.c's stress phases (CMake MUON_STRESS)."""
+    """The ci/stress image of board: init runs apps/tests/race.c's stress phases (CMake MUON_STRESS),
+    with the kernel's latency measurement (MUON_LATENCY: init's LAT lines, docs/benchmarks.md)."""
     bdir = os.path.join(ROOT, "build", f"stress-{board}" + ("-kdb" if a.kdb else ""))
     kdb = ["-DMUON_KDEBUG=ON", f"-DMUON_STRESS_PAUSE={KDB_PAUSE_MS}"] if a.kdb else []
     steps = (["cmake", "--preset", board, "-B", bdir, "-DMUON_STRESS=ON", f"-DMUON_STRESS_SEED={seed}",
               f"-DMUON_STRESS_MINUTES={a.minutes}", f"-DMUON_STRESS_ONLY={a.phase or ''}",
-              f"-DMUON_STRESS_PHASE_MS={a.phase_ms}"] + kdb,
+              f"-DMUON_STRESS_PHASE_MS={a.phase_ms}", "-DMUON_LATENCY=ON"] + kdb,
              ["cmake", "--build", bdir, "-j", str(os.cpu_count())])
     for step in steps:
         r = subprocess.run(step, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -157,10 +157,20 @@ def policy_tests(res, sess, label, boot):
             f"policy shows {shown[:2]}, the balancer logged {logged[:2]}, file periods {periods}, wrong {wrong}")
 
 
+def counter_tests(res, sess, label):
+    """The kernel's counters on the console (issue 15): every CPU with the owner the policy gives it."""
+    out = sess.run("status") or ""
+    cpus = re.findall(r"(?:^kernel:| \|) cpu(\d) (\S+) foreign (\d+) req \d+ ipi \d+ tlb \d+/\d+ irqoff (?:\d+ us|-)",
+                      out, re.M)
+    res.add(len(cpus) == 4 and cpus[0][:2] == ("0", "modem") and all(c[1] == "appos" for c in cpus[1:]), label,
+            "console_kernel_counters", f"status said {[x for x in out.splitlines() if x.startswith('kernel:')]!r}")
+
+
 def console_session(res, con, label, boot):
     """init's console driven hard after the boot tests: policy, restarts, then input (issue 16)."""
     sess = ConsoleSession(con)
     policy_tests(res, sess, label, boot)
+    counter_tests(res, sess, label)
     restart_tests(res, sess, label)
     input_tests(res, sess, label)
 
