@@ -181,7 +181,8 @@ def lat_op(word):
 
 def insnprof_irqoff(bdir):
     """The longest path in the kernel per vCPU, counted by the insnprof plugin (tools/insnprof.c): from
-    trap() or the instruction after schedule()'s WFI to arch_user_return or that WFI, as the kernel measures."""
+    trap() or the instruction after schedule()'s WFI to an exception return (arch_user_return's RFE,
+    inline wherever the kernel returns to user mode) or that WFI, as the kernel measures."""
     plugin = insnprof_plugin()
     if not plugin:
         return None
@@ -192,9 +193,10 @@ def insnprof_irqoff(bdir):
                          text=True).stdout
     body = dis[dis.index("<schedule>:"):]
     wfis = [int(m.group(1), 16) for m in re.finditer(r"^ *([0-9a-f]+):\s+wfi", body[:body.index("\n\n")], re.M)]
+    rfes = [int(m.group(1), 16) for m in re.finditer(r"^ *([0-9a-f]+):\s+rfe", dis, re.M)]
     conf, out = os.path.join(bdir, "lat.conf"), os.path.join(bdir, "lat.prof")
     with open(conf, "w") as f:
-        f.write(f"mark in {syms['trap']:x}\nmark out {syms['arch_user_return']:x}\n")
+        f.write(f"mark in {syms['trap']:x}\n" + "".join(f"mark out {x:x}\n" for x in rfes))
         for w in wfis:
             f.write(f"mark out {w:x}\nmark in {w + 4:x}\n")
     cmd = qemu_cmd(bdir, icount=True) + ["-plugin", f"{plugin},conf={conf},out={out}"]
