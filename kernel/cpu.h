@@ -74,6 +74,8 @@ extern struct cpu cpus[MUON_MAX_CPUS];
 extern unsigned ncpus_present;        /* CPUs the platform describes; set before release */
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); }
+void cpu_start(unsigned id);   /* a CPU's bring-up, at boot and when powered on again */
+void smp_boot(void);            /* CPU0 releases the others */
 unsigned cpus_online(void);
 int cpu_power(unsigned id, bool on);   /* MU_SCHED_CPU_POWER, under obj_lock */
 void cpu_off(struct cpu *c);           /* from the idle loop once off_fn agreed */

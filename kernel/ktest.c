@@ -4,6 +4,7 @@
  * reason`. init runs the user-level tests and prints the closing line.
  */
 #include "kernel/kernel.h"
+#include "kernel/ktest.h"
 #include "bsp/bsp.h"
 #include "kernel/cpu.h"
 #include "arch/arm/gic.h"

@@ -104,7 +104,6 @@ uint64_t cpu_idle_end(struct cpu *c)
 void cpu_start(unsigned id)
 {
 	struct cpu *c = &cpus[id];
-	extern char boot_stack_top[];
 	uint64_t now = c->idle_since ? cpu_idle_end(c) : bsp_clock_ns();   /* its time offline counts as idle */
 	c->slice_start = now;
 	c->space = NULL;       /* arch_cpu_init leaves every task's space */

@@ -140,6 +140,10 @@ void arch_sync_icache_range(uintptr_t va, uint32_t len);
 /* Physical address at which secondary CPUs enter the kernel. */
 uint32_t arch_secondary_entry_pa(void);
 
+/* Symbols of entry.S and kernel.ld. */
+extern char vector_page[], secondary_entry[], boot_stack_top[];   /* entry.S */
+extern char _kernel_end[];                                        /* kernel.ld: the image's end */
+
 
 #endif
 #endif

@@ -63,7 +63,6 @@ uintptr_t ioremap(uint64_t pa, size_t size)
 
 void mmu_map_vectors(void)
 {
-	extern char vector_page[];
 	vec_l2[(VECTORS_VA >> 12) & 0xff] = (uint32_t)va_to_pa((uintptr_t)vector_page) | L2_SMALL | L2_NORMAL | L2_AP_PRIV;
 	arch_clean_dcache_line((uintptr_t)&vec_l2[(VECTORS_VA >> 12) & 0xff]);
 	boot_l1[VECTORS_VA >> 20] = (uint32_t)va_to_pa((uintptr_t)vec_l2) | L1_COARSE;

@@ -21,8 +21,7 @@
 #define SYS_24MHZ 0x5c
 #define CLOCK_PUBLISH (1ull << 30)   /* ticks: publish a count once the latest is this old */
 
-extern volatile uint32_t *sysregs;
-void bsp_sysregs_init(void);
+#include "bsp/common/sysregs.h"
 
 static uint64_t clock_latest;   /* atomic: the largest extended count published */
 
