@@ -28,8 +28,6 @@
 #include "kernel/map.h"
 #include "kernel/trace.h"
 
-enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides the errors finish_send is given (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED: never 0 or 1) */
-
 static bool here(const struct thread *t) { return t->cpu == this_cpu()->id; }
 
 void ipc_timeout_remove(struct thread *t)
@@ -83,26 +81,27 @@ static void block(struct thread *t, uint8_t state, uint32_t timeout)
 }
 
 /*
- * A blocked sender's send (or call) is over: an error, delivered, or now
- * waiting for the reply. Also ends a wait for a reply that will not come.
+ * A blocked sender's send (or call) is over: result is MU_OK (delivered), an
+ * error (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED), or IPC_REPLY_WAIT (delivered,
+ * now waiting for the reply). Also ends a wait for a reply that will not come.
  */
-static void send_over(struct thread *s, uint32_t result)
+static void send_over(struct thread *s, int result)
 {
 	s->ipc_cpu = s->cpu;
 	if (s->state == TS_DEAD)
 		return;
-	if (result == DONE_REPLY_WAIT) {
+	if (result == IPC_REPLY_WAIT) {
 		sched_block(s, TS_REPLY);
 		return;
 	}
 	if (s->state == TS_REPLY)
 		s->replier = NULL;
-	wake(s, result == DONE_OK ? MU_OK : (int)result);
+	wake(s, result);
 }
 
 static void done_fn(struct drq *r)
 {
-	send_over(container_of(r, struct thread, ipc_drq), r->a);
+	send_over(container_of(r, struct thread, ipc_drq), (int)r->a);
 }
 
 /*
@@ -110,13 +109,13 @@ static void done_fn(struct drq *r)
  * now waiting for the reply needs no request: it stays blocked, and its IPC
  * state simply goes home (its ipc_drq must stay free for the reply).
  */
-static void finish_send(struct thread *s, uint32_t result)
+static void finish_send(struct thread *s, int result)
 {
 	if (here(s)) {
 		send_over(s, result);
 		return;
 	}
-	if (result == DONE_REPLY_WAIT) {
+	if (result == IPC_REPLY_WAIT) {
 		/* Its own CPU may be killing it now: TS_REPLY never overwrites TS_DEAD. */
 		uint8_t sending = TS_SEND;
 		__atomic_compare_exchange_n(&s->state, &sending, TS_REPLY, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
@@ -125,7 +124,7 @@ static void finish_send(struct thread *s, uint32_t result)
 		return;
 	}
 	s->ipc_drq.fn = done_fn;
-	s->ipc_drq.a = result;
+	s->ipc_drq.a = (uint32_t)result;
 	drq_post(s->cpu, &s->ipc_drq);
 }
 
@@ -197,17 +196,20 @@ static int check_tag(uint32_t tag)
 	return words + 2 * items <= MU_MR_COUNT ? MU_OK : MU_EMSG;
 }
 
-/* Receiver r (here) takes s's message; a call leaves r the reply capability. */
-static uint32_t rendezvous(struct thread *s, struct thread *r)
+/*
+ * Receiver r (here) takes s's message; a call leaves r the reply capability.
+ * Returns s's completion: MU_OK, or IPC_REPLY_WAIT for a call.
+ */
+static int rendezvous(struct thread *s, struct thread *r)
 {
 	kcheck(r->cpu == this_cpu()->id && r->state != TS_DEAD);   /* s may be dying on its own CPU: its completion is dropped */
 	r->regs.r[1] = deliver(s, r, s->snd_tag);
 	r->regs.r[2] = s->snd_label;
 	if (!(s->snd_flags & MU_RECV))
-		return DONE_OK;
+		return MU_OK;
 	r->reply_to = s;
 	s->replier = r;
-	return DONE_REPLY_WAIT;
+	return IPC_REPLY_WAIT;
 }
 
 /*
@@ -258,7 +260,7 @@ static void send_fn(struct drq *q)
 	} else {
 		int res = send_here(s, r);
 		if (res != IPC_SENT && res != IPC_BLOCKED)
-			finish_send(s, (uint32_t)res);
+			finish_send(s, res);
 	}
 	if (lock)
 		obj_unlock();
