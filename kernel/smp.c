@@ -17,7 +17,7 @@
 
 struct cpu cpus[MUON_MAX_CPUS];
 unsigned ncpus_present;
-static volatile bool panicking;
+static volatile bool panicking;   /* Ordering: a seq_cst exchange: one CPU panics, the others park */
 
 unsigned cpus_online(void)
 {

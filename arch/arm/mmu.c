@@ -18,7 +18,7 @@
 #define L2_AP_RW    0x030u                          /* AP=11: user RW */
 #define L2_AP_RO    0x020u                          /* AP=10: user RO */
 
-static uintptr_t io_next = DEVICE_VBASE;
+static uintptr_t io_next = DEVICE_VBASE;   /* guarded by io_lock, with the device sections of boot_l1 */
 static spinlock_t io_lock;
 static uint32_t vec_l2[256] __attribute__((aligned(1024)));
 
