@@ -28,6 +28,16 @@
 #include "kernel/map.h"
 #include "kernel/trace.h"
 
+/*
+ * A send's completion, what finish_send tells a sender whose send is over:
+ * MU_OK (delivered), an error (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED), or
+ * DONE_REPLY_WAIT (delivered, and the caller now waits for the reply). It
+ * lies above every enum mu_err value, so a completion is never taken for an
+ * error; 0x100 is an immediate for CMP and MOV, as 1 was.
+ */
+enum ipc_done { DONE_REPLY_WAIT = 0x100 };
+_Static_assert((int)MU_EBUSY < (int)DONE_REPLY_WAIT, "MU_EBUSY is the largest enum mu_err value");
+
 static bool here(const struct thread *t) { return t->cpu == this_cpu()->id; }
 
 void ipc_timeout_remove(struct thread *t)
@@ -81,27 +91,26 @@ static void block(struct thread *t, uint8_t state, uint32_t timeout)
 }
 
 /*
- * A blocked sender's send (or call) is over: result is MU_OK (delivered), an
- * error (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED), or IPC_REPLY_WAIT (delivered,
- * now waiting for the reply). Also ends a wait for a reply that will not come.
+ * A blocked sender's send (or call) is over: result is a completion (MU_OK,
+ * an error, or DONE_REPLY_WAIT). Also ends a wait for a reply that will not come.
  */
-static void send_over(struct thread *s, int result)
+static void send_over(struct thread *s, uint32_t result)
 {
 	s->ipc_cpu = s->cpu;
 	if (s->state == TS_DEAD)
 		return;
-	if (result == IPC_REPLY_WAIT) {
+	if (result == DONE_REPLY_WAIT) {
 		sched_block(s, TS_REPLY);
 		return;
 	}
 	if (s->state == TS_REPLY)
 		s->replier = NULL;
-	wake(s, result);
+	wake(s, (int)result);
 }
 
 static void done_fn(struct drq *r)
 {
-	send_over(container_of(r, struct thread, ipc_drq), (int)r->a);
+	send_over(container_of(r, struct thread, ipc_drq), r->a);
 }
 
 /*
@@ -109,13 +118,13 @@ static void done_fn(struct drq *r)
  * now waiting for the reply needs no request: it stays blocked, and its IPC
  * state simply goes home (its ipc_drq must stay free for the reply).
  */
-static void finish_send(struct thread *s, int result)
+static void finish_send(struct thread *s, uint32_t result)
 {
 	if (here(s)) {
 		send_over(s, result);
 		return;
 	}
-	if (result == IPC_REPLY_WAIT) {
+	if (result == DONE_REPLY_WAIT) {
 		/* Its own CPU may be killing it now: TS_REPLY never overwrites TS_DEAD. */
 		uint8_t sending = TS_SEND;
 		__atomic_compare_exchange_n(&s->state, &sending, TS_REPLY, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
@@ -124,7 +133,7 @@ static void finish_send(struct thread *s, int result)
 		return;
 	}
 	s->ipc_drq.fn = done_fn;
-	s->ipc_drq.a = (uint32_t)result;
+	s->ipc_drq.a = result;
 	drq_post(s->cpu, &s->ipc_drq);
 }
 
@@ -198,9 +207,9 @@ static int check_tag(uint32_t tag)
 
 /*
  * Receiver r (here) takes s's message; a call leaves r the reply capability.
- * Returns s's completion: MU_OK, or IPC_REPLY_WAIT for a call.
+ * Returns s's completion: MU_OK, or DONE_REPLY_WAIT for a call.
  */
-static int rendezvous(struct thread *s, struct thread *r)
+static uint32_t rendezvous(struct thread *s, struct thread *r)
 {
 	kcheck(r->cpu == this_cpu()->id && r->state != TS_DEAD);   /* s may be dying on its own CPU: its completion is dropped */
 	r->regs.r[1] = deliver(s, r, s->snd_tag);
@@ -209,7 +218,7 @@ static int rendezvous(struct thread *s, struct thread *r)
 		return MU_OK;
 	r->reply_to = s;
 	s->replier = r;
-	return IPC_REPLY_WAIT;
+	return DONE_REPLY_WAIT;
 }
 
 /*
@@ -260,7 +269,7 @@ static void send_fn(struct drq *q)
 	} else {
 		int res = send_here(s, r);
 		if (res != IPC_SENT && res != IPC_BLOCKED)
-			finish_send(s, res);
+			finish_send(s, (uint32_t)res);
 	}
 	if (lock)
 		obj_unlock();

@@ -18,10 +18,9 @@ enum ipc_result {
 	IPC_NEED_LOCK = -2,   /* the operation moves items and the caller does not hold the object
 			       * lock: nothing was done; take the lock and call again */
 	IPC_SENT = -3,        /* ipc.c only: delivered, the sender's side finished */
-	IPC_REPLY_WAIT = -4,  /* ipc.c only, a send's completion: delivered, the caller now waits for the reply */
 };
-_Static_assert((enum mu_err)-1 > 0, "enum mu_err has no negative value (its type is unsigned)");
-_Static_assert(IPC_BLOCKED < 0 && IPC_NEED_LOCK < 0 && IPC_SENT < 0 && IPC_REPLY_WAIT < 0,
+_Static_assert((enum mu_err)(-1) > 0, "enum mu_err has no negative value (its type is unsigned)");
+_Static_assert(IPC_BLOCKED < 0 && IPC_NEED_LOCK < 0 && IPC_SENT < 0,
 	       "an enum ipc_result is never an enum mu_err");
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
