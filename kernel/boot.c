@@ -16,7 +16,6 @@
 #include "arch/arm/mmu.h"
 #include "kernel/page.h"
 
-
 static struct task *sigma0;
 static uint64_t pool_pa;
 static uint32_t pool_pages;

@@ -14,7 +14,6 @@
 #include "kernel/irq.h"
 #include "arch/arm/timer.h"
 
-
 static unsigned passed, failed;
 
 static void result(const char *name, const char *why)

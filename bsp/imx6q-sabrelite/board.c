@@ -57,7 +57,6 @@ const struct bsp_board bsp_board = {
 #define CR_EN_24M    (1u << 10)
 #define PR_24M_DIV8  (7u << 12) /* PRESCALER24M: 24 MHz / 8 */
 
-
 static volatile uint32_t *scu, *src, *gpt;   /* mapped by bsp_init, before any secondary runs */
 
 static inline volatile uint32_t *r32(volatile uint32_t *base, unsigned off) { return base + off / 4; }
