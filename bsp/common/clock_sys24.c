@@ -17,11 +17,9 @@
  */
 #include "kernel/kernel.h"
 #include "bsp/bsp.h"
-
-#define SYS_24MHZ 0x5c
+#include MUON_BSP_CLOCK_H   /* SYS_24MHZ, sysregs */
 #define CLOCK_PUBLISH (1ull << 30)   /* ticks: publish a count once the latest is this old */
 
-extern volatile uint32_t *sysregs;
 void bsp_sysregs_init(void);
 
 static uint64_t clock_latest;   /* atomic: the largest extended count published */
