@@ -79,6 +79,7 @@ static inline __attribute__((always_inline, noreturn)) void sched_direct(struct 
 	uint32_t raw = bsp_clock_raw();
 	uint64_t used = bsp_raw_ns(raw - c->slice_raw);
 	uint64_t now = c->slice_start + used;
+	kcheck(now <= bsp_clock_ns());   /* sched_slice_begin's rule */
 	from->consumed_ns += used;
 	c->slice_start = now;
 	c->slice_raw = raw;
