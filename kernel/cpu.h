@@ -38,7 +38,8 @@ struct cpu {
 	struct thread *current;           /* owned by this CPU */
 	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
 	/* What every IPC fast-path switch reads (kernel/fastpath.c): near the start, in reach of LDRD. */
-	uint64_t slice_start;             /* owned by this CPU: when current's time began */
+	uint64_t slice_start;             /* owned by this CPU: when current's time began (sched_slice_begin) */
+	uint32_t slice_raw;               /* owned by this CPU: the clock's counter word read at or after slice_start */
 	bool tick;                        /* owned by this CPU: the timer fired, an equal arrived, or the timer must be set again, since the last decision */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
 	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock. Ordering: drq_run's first look at drq_head

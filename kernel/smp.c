@@ -105,13 +105,12 @@ void cpu_start(unsigned id)
 {
 	struct cpu *c = &cpus[id];
 	uint64_t now = c->idle_since ? cpu_idle_end(c) : bsp_clock_ns();   /* its time offline counts as idle */
-	c->slice_start = now;
 	c->space = NULL;       /* arch_cpu_init leaves every task's space */
 	c->deadline = 0;
 	c->id = id;
 	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
 	trace_init_cpu(c);
-	rq_init(&c->rq);
+	sched_cpu_init(c, now);
 	arch_cpu_init(c);
 	gic_init_cpu();
 	arch_timer_init_cpu();

@@ -129,7 +129,7 @@ static inline __attribute__((always_inline)) void arch_switch_space(uint64_t pgd
 		arch_isb();
 	}
 	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(asid) : "memory");
-	arch_isb();
+	/* no ISB: only global kernel mappings are used until the exception return, which synchronizes */
 }
 /* Switch to the empty user table if TTBR0 is pgdir (before freeing it). */
 void arch_leave_space(uint64_t pgdir_pa);
