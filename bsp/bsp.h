@@ -2,7 +2,7 @@
  * What a board provides. Each bsp/<board>/board.c defines bsp_board (the
  * fallback description used when no valid device tree arrives in r2) and
  * bsp_start_cpu (how that board releases a secondary CPU); bsp/<board>/board.cmake
- * names the console UART's driver (MUON_UART) and the shared files it uses.
+ * lists its sources (MUON_BSP_SRC): board.c, the console UART's driver and the shared files it uses.
  */
 #ifndef BSP_H
 #define BSP_H
@@ -38,7 +38,7 @@ uint64_t bsp_uptime_ns(void);
  * the clock, and may set platform.timer_hz from a measurement. */
 void bsp_init(void);
 
-/* The console UART, polled: bsp/common/pl011.c or imx_uart.c (MUON_UART in board.cmake). */
+/* The console UART, polled: bsp/common/pl011.c or imx_uart.c (named in the board's MUON_BSP_SRC). */
 void bsp_uart_init(uintptr_t va);
 void bsp_uart_putc(char c);
 int bsp_uart_getc(void);   /* -1 when nothing is waiting */

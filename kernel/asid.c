@@ -49,7 +49,7 @@
 
 static spinlock_t asid_lock;
 static uint64_t asid_gen = 1;                     /* under asid_lock: the current generation, never 0 */
-static uint32_t asid_map[ASID_COUNT / 32] = { 1 };/* under asid_lock: tags taken in asid_gen (tag 0 always) */
+static uint32_t asid_map[ASID_COUNT / 32] = { 1 }; /* under asid_lock: tags taken in asid_gen (tag 0 always) */
 static uint64_t asid_reserved[MUON_MAX_CPUS];     /* under asid_lock: ctx each CPU kept running over the last rollover */
 static unsigned asid_next = 1;                    /* under asid_lock: where the search for a free tag starts */
 

@@ -3,6 +3,10 @@
  * whole under obj_lock (binding_set), read whole and lock-free (binding_get)
  * with one single-copy-atomic load (LDREXD, arch_load64), so a sender or
  * a notification never pairs one binding's thread with another's label.
+ * Ordering: binding_set stores the word with release (under obj_lock);
+ * binding_get's load is relaxed and single-copy atomic: the thread it names
+ * is held by its kref, and what the sender then reads of the thread follows
+ * that thread's own rules (thread.h).
  */
 #ifndef BINDING_H
 #define BINDING_H

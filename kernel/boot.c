@@ -11,13 +11,10 @@
 #include "kernel/gate.h"
 #include "kernel/elf.h"
 #include "kernel/boot.h"
+#include "kernel/syscall.h"
 #include "kernel/map.h"
 #include "arch/arm/mmu.h"
 #include "kernel/page.h"
-
-extern const char bootmod_sigma0[], bootmod_sigma0_end[], bootmod_init[], bootmod_init_end[],
-	bootmod_archive[], bootmod_archive_end[];
-extern struct kobj *const console_kobj;
 
 static struct task *sigma0;
 static uint64_t pool_pa;

@@ -45,8 +45,10 @@ struct cap_table;
 
 struct cap {
 	struct mdb_node node;      /* derivation: a mapped capability is a child of its source */
-	struct kobj *obj;          /* NULL: empty slot */
-	uint8_t rights;            /* CAP_* bits */
+	struct kobj *obj;          /* NULL: empty slot. Ordering: written under the object lock, with release
+				    * after the rights (and stored NULL first on delete); cap_read reads
+				    * it lock-free, then the rights after an acquire fence */
+	uint8_t rights;            /* CAP_* bits; written under the object lock, read as obj says */
 	struct cap_table *table;   /* the table this slot belongs to: set once by cap_table_init */
 };
 

@@ -23,8 +23,10 @@ struct trace_ring;
  * never take obj_lock, except an IPC send with items, which runs at the top.
  */
 struct drq {
-	struct drq *next;
-	void (*fn)(struct drq *);
+	struct drq *next;               /* guarded by the target's drq_lock while queued */
+	void (*fn)(struct drq *);       /* fn, sync and the arguments: written by the sender before drq_post;
+					 * Ordering: the target's drq_lock (release by the poster, acquire
+					 * by drq_run) makes them visible to the handler */
 	volatile uint32_t done;       /* Ordering: drq_finish stores 1 with release after the handler's
 				 * writes; drq_call waits for it with acquire */
 	bool sync;      /* set by drq_call: it may run inside a wait (drq.c); drq_post keeps the caller's value */
@@ -38,31 +40,46 @@ struct cpu {
 	struct thread *current;           /* owned by this CPU */
 	struct task *space;               /* owned by this CPU: whose table TTBR0 holds, NULL: none */
 	/* What every IPC fast-path switch reads (kernel/fastpath.c): near the start, in reach of LDRD. */
-	uint64_t slice_start;             /* owned by this CPU: when current's time began */
+	uint64_t slice_start;             /* owned by this CPU: when current's time began (sched_slice_begin) */
+	uint32_t slice_raw;               /* owned by this CPU: the clock's counter word read at or after slice_start */
 	bool tick;                        /* owned by this CPU: the timer fired, an equal arrived, or the timer must be set again, since the last decision */
 	void *deferred;                   /* owned by this CPU: memory to free after a grace period */
-	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock */
+	struct drq *drq_head, *drq_tail;  /* guarded by drq_lock. Ordering: drq_run's first look at drq_head
+					   * is lock-free with acquire, the queue then read under the lock; the
+					   * relaxed looks (trap.c, fastpath.c) only choose the way out, and a
+					   * request they miss is brought in by its SGI */
 	struct trace_ring *trace;         /* set at boot: this CPU's trace buffer (trace.h) */
-	uint64_t asid_gen;                /* asid.c: ASID generation it flushed for (<< ASID_BITS), 0 after a rollover */
-	uint32_t asid_active;             /* asid.c: written by this CPU only: the ASID it runs or is about to */
+	uint64_t asid_gen;                /* asid.c: ASID generation it flushed for (<< ASID_BITS), 0 after a rollover.
+					   * Ordering: relaxed stores and single-copy loads (arch_load64), ordered
+					   * against asid_active by the DMB pair of asid_switch and rollover (asid.c) */
+	uint32_t asid_active;             /* asid.c: written by this CPU only: the ASID it runs or is about to.
+					   * Ordering: as asid_gen (rollover reads it relaxed after its DMB) */
 	struct rq rq;                     /* owned by this CPU: nobody else touches it */
 	uint64_t idle_ns;                 /* written by this CPU only, inside idle_seq */
-	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake */
+	uint64_t idle_since;              /* written by this CPU only: when its current sleep began, 0: awake.
+					   * Ordering: stored with release (schedule, cpu_off); MU_SCHED_IDLE_TIME
+					   * reads it relaxed inside idle_seq */
 	uint32_t idle_seq;                /* written by this CPU only: odd while a sleep moves from idle_since into idle_ns.
 					   * Ordering: a seqcount (cpu_idle_end; read by MU_SCHED_IDLE_TIME, which
 					   * reads the clock inside it), so idle time never runs backwards */
 	uint64_t woke_from;               /* owned by this CPU: while it serves the interrupts that woke it, when that sleep began; else 0 */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
-	volatile uint32_t timer_irqs;     /* written by this CPU only */
+	volatile uint32_t timer_irqs;     /* written by this CPU only. Ordering: none (a count the boot
+					   * tests poll from CPU0; volatile: one load each time) */
 	uint32_t ipi_pending[SGI_COUNT];  /* atomic: per SGI, a bit per sending CPU. Ordering: smp_send ORs
 					   * with release before the SGI; the receiver exchanges it with acquire */
-	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender */
-	volatile uint64_t ping_ns;        /* written by this CPU only: when it last took SGI_PING */
-	volatile bool online;             /* under drq_lock: it takes requests (cpu_start, off_fn) */
+	volatile uint32_t ipi_rx[MUON_MAX_CPUS]; /* written by this CPU only: SGIs seen per sender.
+					   * Ordering: none (the boot tests poll it, as timer_irqs) */
+	volatile uint64_t ping_ns;        /* written by this CPU only: when it last took SGI_PING.
+					   * Ordering: none (the boot tests poll it; a torn read only makes a
+					   * latency sample wrong, never the kernel) */
+	volatile bool online;             /* under drq_lock: it takes requests (cpu_start, off_fn).
+					   * Ordering: written under drq_lock, where drq_post decides; read
+					   * without it (cpus_online, trace, kdb, task) only as a hint */
 	bool going_off;                   /* owned by this CPU: power off at the next idle */
 	uint32_t nthreads;                /* atomic: live threads on it or on their way to it (sched_count).
 					   * Ordering: sched_count adds with release; off_fn reads it with acquire */
-	spinlock_t drq_lock;
+	spinlock_t drq_lock;              /* guards drq_head, drq_tail and online */
 	uint64_t deadline;                /* owned by this CPU: timer expiry programmed, 0: none */
 	uint64_t test_deadline;           /* owned by this CPU: a wake-up the boot tests ask for */
 	struct irq *pacer;                /* owned by this CPU: its periodic timer IRQ object (MU_IRQ_TIMER), or NULL */
@@ -82,6 +99,8 @@ extern struct cpu cpus[MUON_MAX_CPUS];
 extern unsigned ncpus_present;        /* CPUs the platform describes; set before release */
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_ptr(); }
+void cpu_start(unsigned id);   /* a CPU's bring-up, at boot and when powered on again */
+void smp_boot(void);            /* CPU0 releases the others */
 unsigned cpus_online(void);
 int cpu_power(unsigned id, bool on);   /* MU_SCHED_CPU_POWER, under obj_lock */
 void cpu_off(struct cpu *c);           /* from the idle loop once off_fn agreed */

@@ -14,7 +14,7 @@
 
 /* The operation's row: unknown label, missing right, too short a message. */
 static inline __attribute__((always_inline)) int syscall_decode(struct thread *t, struct kobj *o, uint8_t rights,
-								 uint32_t tag, const struct mu_op **row)
+								uint32_t tag, const struct mu_op **row)
 {
 	const struct mu_op *op = &mu_ops[MU_TAG_LABEL(tag) < MU_OPS_COUNT ? MU_TAG_LABEL(tag) : 0];
 	if (op->obj != o->type)   /* entry 0 and the holes have obj 0, no object's type */

@@ -28,7 +28,15 @@
 #include "kernel/map.h"
 #include "kernel/trace.h"
 
-enum { DONE_OK, DONE_REPLY_WAIT };   /* completions besides the errors finish_send is given (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED: never 0 or 1) */
+/*
+ * A send's completion, what finish_send tells a sender whose send is over:
+ * MU_OK (delivered), an error (MU_ESTATE, MU_ETIMEDOUT, MU_ECANCELED), or
+ * DONE_REPLY_WAIT (delivered, and the caller now waits for the reply). It
+ * lies above every enum mu_err value, so a completion is never taken for an
+ * error; 0x100 is an immediate for CMP and MOV, as 1 was.
+ */
+enum ipc_done { DONE_REPLY_WAIT = 0x100 };
+_Static_assert((int)MU_EBUSY < (int)DONE_REPLY_WAIT, "MU_EBUSY is the largest enum mu_err value");
 
 static bool here(const struct thread *t) { return t->cpu == this_cpu()->id; }
 
@@ -83,8 +91,8 @@ static void block(struct thread *t, uint8_t state, uint32_t timeout)
 }
 
 /*
- * A blocked sender's send (or call) is over: an error, delivered, or now
- * waiting for the reply. Also ends a wait for a reply that will not come.
+ * A blocked sender's send (or call) is over: result is a completion (MU_OK,
+ * an error, or DONE_REPLY_WAIT). Also ends a wait for a reply that will not come.
  */
 static void send_over(struct thread *s, uint32_t result)
 {
@@ -97,7 +105,7 @@ static void send_over(struct thread *s, uint32_t result)
 	}
 	if (s->state == TS_REPLY)
 		s->replier = NULL;
-	wake(s, result == DONE_OK ? MU_OK : (int)result);
+	wake(s, (int)result);
 }
 
 static void done_fn(struct drq *r)
@@ -198,14 +206,17 @@ static int check_tag(uint32_t tag)
 	return words + 2 * items <= MU_MR_COUNT ? MU_OK : MU_EMSG;
 }
 
-/* Receiver r (here) takes s's message; a call leaves r the reply capability. */
+/*
+ * Receiver r (here) takes s's message; a call leaves r the reply capability.
+ * Returns s's completion: MU_OK, or DONE_REPLY_WAIT for a call.
+ */
 static uint32_t rendezvous(struct thread *s, struct thread *r)
 {
 	kcheck(r->cpu == this_cpu()->id && r->state != TS_DEAD);   /* s may be dying on its own CPU: its completion is dropped */
 	r->regs.r[1] = deliver(s, r, s->snd_tag);
 	r->regs.r[2] = s->snd_label;
 	if (!(s->snd_flags & MU_RECV))
-		return DONE_OK;
+		return MU_OK;
 	r->reply_to = s;
 	s->replier = r;
 	return DONE_REPLY_WAIT;

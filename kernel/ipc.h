@@ -1,6 +1,8 @@
 /*
- * IPC (ipc.c, and the fast path in fastpath.c). The operations return an
- * enum mu_err (MU_OK or an error, all >= 0) or one of these, all < 0.
+ * IPC (ipc.c, and the fast path in fastpath.c). The operations return an int
+ * that is either an enum mu_err (MU_OK or an error, all >= 0: the result a
+ * thread sees in r0) or an enum ipc_result (all < 0: what the kernel does
+ * next). The asserts below keep the two sets of values apart.
  */
 #ifndef IPC_H
 #define IPC_H
@@ -17,6 +19,9 @@ enum ipc_result {
 			       * lock: nothing was done; take the lock and call again */
 	IPC_SENT = -3,        /* ipc.c only: delivered, the sender's side finished */
 };
+_Static_assert((enum mu_err)(-1) > 0, "enum mu_err has no negative value (its type is unsigned)");
+_Static_assert(IPC_BLOCKED < 0 && IPC_NEED_LOCK < 0 && IPC_SENT < 0,
+	       "an enum ipc_result is never an enum mu_err");
 
 int ipc_invoke_gate(struct thread *t, struct gate *g, uint32_t tag, uint32_t flags, uint32_t timeout);
 int ipc_receive(struct thread *t, struct gate *from, uint32_t timeout);

@@ -51,10 +51,15 @@ void kdb_factory_del(struct factory *f) { reg_swap((void **)factories, KDB_FACTO
 
 /* ---- stopping the other CPUs */
 
-static uint32_t active;                    /* atomic: the monitor runs; parked CPUs wait for 0 */
-static uint32_t parked;                    /* atomic: CPUs waiting in park_fn */
+static uint32_t active;                    /* atomic: the monitor runs; parked CPUs wait for 0.
+					    * Ordering: taken with an acq_rel exchange, cleared with release
+					    * at the end; park_fn reads it with acquire */
+static uint32_t parked;                    /* atomic: CPUs waiting in park_fn. Ordering: acq_rel adds and
+					    * subtracts, read with acquire by the monitor */
 static struct drq park_drq[MUON_MAX_CPUS];
-static uint32_t park_posted[MUON_MAX_CPUS];   /* atomic: park_drq[i] is queued or running */
+static uint32_t park_posted[MUON_MAX_CPUS];   /* atomic: park_drq[i] is queued or running. Ordering: set
+					       * with an acq_rel exchange before the post, cleared with release
+					       * by park_fn once it is done with park_drq[i] */
 
 static void park_fn(struct drq *r)
 {

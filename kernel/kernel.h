@@ -28,7 +28,12 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 void *kmemset(void *d, int c, size_t n);
 void *kmemcpy(void *d, const void *s, size_t n);
 
-/* Ticket spinlock: fair between CPUs, IRQs are already off in the kernel. */
+/*
+ * Ticket spinlock: fair between CPUs, IRQs are already off in the kernel.
+ * Ordering: spin_lock takes a ticket (next) and waits for owner with acquire;
+ * spin_unlock stores owner + 1 with release. So what a lock guards is written
+ * and read only under it, and each holder sees the previous holder's writes.
+ */
 typedef struct { volatile uint16_t next, owner; } spinlock_t;
 void spin_lock(spinlock_t *l);
 void spin_unlock(spinlock_t *l);

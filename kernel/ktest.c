@@ -4,6 +4,7 @@
  * reason`. init runs the user-level tests and prints the closing line.
  */
 #include "kernel/kernel.h"
+#include "kernel/ktest.h"
 #include "bsp/bsp.h"
 #include "kernel/cpu.h"
 #include "arch/arm/gic.h"
@@ -12,7 +13,6 @@
 #include "kernel/platform.h"
 #include "kernel/irq.h"
 #include "arch/arm/timer.h"
-
 
 static unsigned passed, failed;
 

@@ -17,6 +17,7 @@
 #include "kernel/boot.h"
 #include "arch/arm/timer.h"
 #include "kernel/console.h"
+#include "kernel/ktest.h"
 
 struct platform platform;
 
@@ -239,7 +240,6 @@ static uint64_t ram_probe(uint64_t size)
 
 static void memory_init(void)
 {
-	extern char _kernel_end[];
 	uint64_t size = platform.ram_size;
 	uint64_t offset = MUON_RAM_BASE - platform.ram_base;
 	/* The linear map starts at the kernel's RAM base and is at most LINEAR_MAX. */

@@ -22,8 +22,4 @@ struct platform {
 
 extern struct platform platform;
 
-void cpu_start(unsigned id);
-void smp_boot(void);
-void ktest_run(void);
-
 #endif

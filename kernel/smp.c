@@ -17,7 +17,7 @@
 
 struct cpu cpus[MUON_MAX_CPUS];
 unsigned ncpus_present;
-static volatile bool panicking;
+static volatile bool panicking;   /* Ordering: a seq_cst exchange: one CPU panics, the others park */
 
 unsigned cpus_online(void)
 {
@@ -104,16 +104,14 @@ uint64_t cpu_idle_end(struct cpu *c)
 void cpu_start(unsigned id)
 {
 	struct cpu *c = &cpus[id];
-	extern char boot_stack_top[];
 	uint64_t now = c->idle_since ? cpu_idle_end(c) : bsp_clock_ns();   /* its time offline counts as idle */
-	c->slice_start = now;
 	c->space = NULL;       /* arch_cpu_init leaves every task's space */
 	c->deadline = 0;
 	c->id = id;
 	c->kstack_top = (uintptr_t)boot_stack_top - id * 8192;
 	lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));   /* as from WFI */
 	trace_init_cpu(c);
-	rq_init(&c->rq);
+	sched_cpu_init(c, now);
 	arch_cpu_init(c);
 	gic_init_cpu();
 	arch_timer_init_cpu();

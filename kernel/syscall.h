@@ -3,7 +3,9 @@
 #define SYSCALL_H
 
 struct thread;
+struct kobj;
 
 int syscall(struct thread *t);
+extern struct kobj *const console_kobj;   /* the console object boot.c gives sigma0 and init */
 
 #endif

@@ -179,7 +179,7 @@ struct thread *thread_create(struct factory *f, struct task *t, uint32_t utcb_va
 	t->threads = th;
 	th->cpu = this_cpu()->id;
 	th->state = TS_STOPPED;
-	static uint32_t next_id = 1;
+	static uint32_t next_id = 1;   /* Ordering: a relaxed fetch-add: unique ids, no other order */
 	th->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	th->quantum_ns = DEFAULT_QUANTUM_NS;
 	th->migrate_to = -1;

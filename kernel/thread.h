@@ -49,13 +49,19 @@ struct thread {
 			bool has_timeout;     /* timeout != 0 */
 			bool has_move;        /* migrate_to >= 0 */
 		};
-		uint32_t slow_only;   /* any byte set: the IPC fast path leaves the thread to the slow one */
+		uint32_t slow_only;   /* any byte set: the IPC fast path leaves the thread to the slow one.
+					 Ordering: read relaxed as one word (fastpath.c, needs_slow): each byte
+					 keeps its field's rule, and a byte is never torn */
 	};
 	uint32_t kref;                /* under obj_lock: gates and IRQs bound to it (hdr.refs counts capabilities) */
 	unsigned cpu;                 /* the CPU it lives on; only run_thread changes it. Ordering: a move
 				 * (sched.c, migrate) stores it last, with release, after the old CPU let go */
-	uint8_t state;                /* enum thread_state */
-	uint32_t id;                  /* unique for the kernel's lifetime: THREAD_INFO, traces */
+	uint8_t state;                /* enum thread_state; owned by its CPU, except the remote finish_send's
+				 * TS_SEND -> TS_REPLY. Ordering: that change is a relaxed CAS (so it never
+				 * overwrites TS_DEAD, stored relaxed by thread_kill on its CPU), published
+				 * by the release store of ipc_cpu after it */
+	uint32_t id;                  /* unique for the kernel's lifetime: THREAD_INFO, traces.
+				 * Ordering: a relaxed fetch-add of next_id (task.c): unique, nothing more */
 	uint32_t fast_ipc;            /* owned by its CPU: its system calls the IPC fast path took (THREAD_INFO mr[6]) */
 	/* IPC, all owned by the thread's CPU: */
 	struct thread *rcv_head;      /* senders queued at this thread, FIFO */
@@ -72,7 +78,8 @@ struct thread {
 				 * Ordering: a remote finish_send stores it with release after state and replier;
 				 * ipc_cancel and cancel_fn read it with acquire */
 	struct drq ipc_drq;           /* its one outstanding cross-CPU IPC request */
-	uint32_t rpl_tag;             /* the reply's tag, written by the replier's CPU */
+	uint32_t rpl_tag;             /* the reply's tag, written by the replier's CPU. Ordering: before the
+				 * reply's request to the caller's CPU, whose drq_lock publishes it */
 	struct thread *reply_to;      /* implicit reply capability: the caller we owe a reply */
 	struct thread *replier;       /* TS_REPLY: who owes us the reply */
 	uint64_t timeout;             /* absolute ns, 0: none */

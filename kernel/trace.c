@@ -10,7 +10,8 @@
 
 #if MUON_TRACE
 struct trace_ring trace_rings[MUON_MAX_CPUS];
-static uint32_t dumping;   /* atomic: a dump is running */
+static uint32_t dumping;   /* atomic: a dump is running. Ordering: taken with an acquire exchange,
+			    * cleared with release at the end: dump_start and the rings are the holder's */
 static uint64_t dump_start;   /* written by the dumping CPU before its requests: later records are the dump's own */
 
 static const char *event_name(unsigned event)

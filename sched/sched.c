@@ -121,7 +121,7 @@ static void account(struct cpu *c, uint64_t now)
 	if (c->current)
 		sched_charge(c, c->current, now);
 	else
-		c->slice_start = now;
+		sched_slice_begin(c, now);
 }
 
 /* A thread of t's priority waits (t runs, so it is not queued itself). */
@@ -145,10 +145,13 @@ static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
 	if (next == c->deadline)
 		return;
 	c->deadline = next;
-	if (next == UINT64_MAX)
-		arch_timer_stop();
-	else
-		arch_timer_oneshot_ns(next > now ? next - now : 0);
+	arch_timer_oneshot_ns(next > now ? next - now : 0);   /* UINT64_MAX: the longest, 1 s (sched_slice_begin) */
+}
+
+void sched_cpu_init(struct cpu *c, uint64_t now)
+{
+	rq_init(&c->rq);
+	sched_slice_begin(c, now);
 }
 
 /* The timer fired: wake timed-out waiters; schedule() rotates an expired quantum. */
@@ -252,7 +255,7 @@ void schedule(void)
 		lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));
 		MU_MARK(MU_MARK_WAKE);
 		uint64_t woke = cpu_idle_end(c);
-		c->slice_start = woke;
+		sched_slice_begin(c, woke);
 		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();
 		c->woke_from = 0;

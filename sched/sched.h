@@ -14,10 +14,12 @@
 
 struct thread;
 struct kobj;
+struct cpu;
 
 void sched_ready(struct thread *t);
 void sched_block(struct thread *t, uint8_t state);
 void sched_timer(void);
+void sched_cpu_init(struct cpu *c, uint64_t now);   /* a CPU comes on at now: nothing queued, a slice begins */
 void sched_move(struct thread *t, unsigned cpu, uint8_t prio, uint32_t quantum_ns);
 int sched_invoke(struct thread *t, uint32_t tag);
 extern struct kobj *const sched_kobj;

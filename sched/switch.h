@@ -15,13 +15,29 @@
 #include MUON_BSP_CLOCK_H
 
 /*
+ * A decision at now (ns, read just before): the CPU's next slice begins.
+ * Its counter word is read after now, so the IPC fast path's deltas from it
+ * (sched_direct) never carry slice_start past the clock: slice_start stays
+ * at or behind bsp_clock_ns(), and the next decision's charge, now -
+ * slice_start, is never negative. A delta is exact while it is shorter than
+ * the counter word's wrap (2^32 ticks: 43 s at 100 MHz): the timer never
+ * stops while the CPU is on (program_timer), so a decision comes at least
+ * every second.
+ */
+static inline __attribute__((always_inline)) void sched_slice_begin(struct cpu *c, uint64_t now)
+{
+	c->slice_start = now;
+	c->slice_raw = bsp_clock_raw();
+}
+
+/*
  * Charge the time since the last decision to t, which had the CPU. Its
  * quantum is spent when consumed_ns reaches quantum_end, so one sum does.
  */
 static inline __attribute__((always_inline)) void sched_charge(struct cpu *c, struct thread *t, uint64_t now)
 {
 	t->consumed_ns += now - c->slice_start;
-	c->slice_start = now;
+	sched_slice_begin(c, now);
 }
 
 /* What is left of t's quantum (charged up to the last decision), 0 if spent. */
@@ -51,15 +67,22 @@ static inline __attribute__((always_inline)) void sched_switch_to(struct cpu *c,
  * or reply-and-wait, `to` was waiting for it and nothing ready here is at or
  * above its priority, so schedule() would pick it too. Neither is queued
  * (the running thread never is), so no queue is touched; the timer keeps
- * its deadline (fastpath.c says why that is right). Time is charged as
- * schedule() does, and one trace record says the switch and the IPC.
+ * its deadline (fastpath.c says why that is right). Time is charged from
+ * the counter word's delta since the slice began, without the full clock
+ * (sched_slice_begin says why that is exact), and one trace record says the
+ * switch and the IPC.
  */
 static inline __attribute__((always_inline, noreturn)) void sched_direct(struct cpu *c, struct thread *from,
 									 struct thread *to, unsigned event)
 {
 	kcheck(c->current == from && !from->link.queued && !to->link.queued && to->cpu == c->id);
-	uint64_t now = bsp_clock_inline();
-	sched_charge(c, from, now);
+	uint32_t raw = bsp_clock_raw();
+	uint64_t used = bsp_raw_ns(raw - c->slice_raw);
+	uint64_t now = c->slice_start + used;
+	kcheck(now <= bsp_clock_ns());   /* sched_slice_begin's rule */
+	from->consumed_ns += used;
+	c->slice_start = now;
+	c->slice_raw = raw;
 	to->state = TS_READY;
 	c->current = to;
 	sched_switch_to(c, to);

@@ -7,6 +7,7 @@
  * exactly its length, so AddressSanitizer reports any read past the end.
  */
 #include "check.h"
+#include "cfgtext.h"
 #include "policy.h"
 
 #include <stdint.h>
@@ -14,11 +15,6 @@
 #include <string.h>
 
 static const char *root; /* the source tree */
-
-struct text {
-	char *s;
-	size_t n;
-};
 
 static const char *const good_files[] = {
 	"configs/default.policy",
@@ -28,37 +24,6 @@ static const char *const good_files[] = {
 	"tests/policy/good_defaults.policy",
 };
 #define N_GOOD (sizeof good_files / sizeof good_files[0])
-
-/* root/rel in a buffer of exactly its size; s is NULL if it cannot be read. */
-static struct text load(const char *rel)
-{
-	struct text t = { NULL, 0 };
-	char path[1024];
-	FILE *f;
-	long size;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	f = fopen(path, "rb");
-	if (!f)
-		return t;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		t.s = malloc(size ? (size_t)size : 1);
-		if (t.s && fread(t.s, 1, (size_t)size, f) == (size_t)size) {
-			t.n = (size_t)size;
-		} else {
-			free(t.s);
-			t.s = NULL;
-		}
-	}
-	fclose(f);
-	return t;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
 
 /* Parses a copy of s[0..n) held in exactly n bytes. */
 static int parse_exact(const char *s, size_t n, const char *name, unsigned board,
@@ -78,7 +43,7 @@ static int parse_exact(const char *s, size_t n, const char *name, unsigned board
 
 static int parse_file(const char *rel, unsigned board, struct policy *out, char *msg, size_t size)
 {
-	struct text t = load(rel);
+	struct text t = text_load(root, rel);
 	int r;
 
 	if (!t.s) {
@@ -505,7 +470,7 @@ static void test_truncations(void)
 	char msg[512];
 
 	for (unsigned f = 0; f < N_GOOD; f++) {
-		struct text t = load(good_files[f]);
+		struct text t = text_load(root, good_files[f]);
 		unsigned ok = 0;
 		CHECK_MSG(t.s, "cannot read %s", good_files[f]);
 		for (size_t len = 0; len <= t.n; len++) {
@@ -521,55 +486,8 @@ static void test_truncations(void)
 	}
 }
 
-static uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
-/* One random edit of buf[0..*n) (capacity cap): replace, insert, delete or copy a slice. */
-static void mutate(char *buf, size_t *n, size_t cap, uint32_t *seed)
-{
-	static const char interesting[] = "0123456789-,{}# \t\r\n\0\x80\xff" "acdeghiklnoprstuvwy";
-	uint32_t r = xorshift(seed);
-	size_t at = *n ? xorshift(seed) % *n : 0;
-	char c = (r & 0x100) ? (char)xorshift(seed) : interesting[xorshift(seed) % (sizeof interesting - 1)];
-
-	switch (r % 4) {
-	case 0:
-		if (*n)
-			buf[at] = c;
-		break;
-	case 1:
-		if (*n < cap) {
-			memmove(buf + at + 1, buf + at, *n - at);
-			buf[at] = c;
-			++*n;
-		}
-		break;
-	case 2:
-		if (*n) {
-			memmove(buf + at, buf + at + 1, *n - at - 1);
-			--*n;
-		}
-		break;
-	default: { /* a copy of up to 64 bytes from elsewhere in the text */
-		char slice[64];
-		size_t from = *n ? xorshift(seed) % *n : 0, len = xorshift(seed) % sizeof slice;
-		if (len > *n - from)
-			len = *n - from;
-		if (len > cap - *n)
-			len = cap - *n;
-		memcpy(slice, buf + from, len);
-		memmove(buf + at + len, buf + at, *n - at);
-		memcpy(buf + at, slice, len);
-		*n += len;
-		break;
-	}
-	}
-}
+/* The bytes that matter in this language, for text_mutate. */
+static const char mutate_chars[] = "0123456789-,{}# \t\r\n\0\x80\xff" "acdeghiklnoprstuvwy";
 
 static void test_mutations(void)
 {
@@ -580,7 +498,7 @@ static void test_mutations(void)
 	unsigned accepted = 0, rounds = 20000;
 
 	for (unsigned f = 0; f < N_GOOD; f++) {
-		good[f] = load(good_files[f]);
+		good[f] = text_load(root, good_files[f]);
 		CHECK_MSG(good[f].s && good[f].n < sizeof buf / 2, "cannot read %s", good_files[f]);
 	}
 	for (unsigned i = 0; i < rounds; i++) {
@@ -589,7 +507,7 @@ static void test_mutations(void)
 		unsigned edits = 1 + xorshift(&seed) % 4;
 		memcpy(buf, t->s, n);
 		while (edits--)
-			mutate(buf, &n, sizeof buf, &seed);
+			text_mutate(buf, &n, sizeof buf, &seed, mutate_chars, sizeof mutate_chars - 1);
 		int r = parse_exact(buf, n, "mut", 4, &p, msg, sizeof msg);
 		int r2 = parse_exact(buf, n, "mut", 4, &again, msg2, sizeof msg2);
 		if (!check_result(r, &p, 4, "mut", msg) || r != r2 || strcmp(msg, msg2) ||

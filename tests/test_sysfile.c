@@ -9,6 +9,7 @@
  * exactly its length, so AddressSanitizer reports any read past the end.
  */
 #include "check.h"
+#include "cfgtext.h"
 #include "policy.h"
 #include "sysfile.h"
 
@@ -17,11 +18,6 @@
 #include <string.h>
 
 static const char *root; /* the source tree */
-
-struct text {
-	char *s;
-	size_t n;
-};
 
 static const char *const good_files[] = {
 	"configs/phone.system",
@@ -33,37 +29,6 @@ static const char *const good_files[] = {
 #define N_GOOD (sizeof good_files / sizeof good_files[0])
 
 #define MIB (1024u * 1024u)
-
-/* root/rel in a buffer of exactly its size; s is NULL if it cannot be read. */
-static struct text load(const char *rel)
-{
-	struct text t = { NULL, 0 };
-	char path[1024];
-	FILE *f;
-	long size;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	f = fopen(path, "rb");
-	if (!f)
-		return t;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		t.s = malloc(size ? (size_t)size : 1);
-		if (t.s && fread(t.s, 1, (size_t)size, f) == (size_t)size) {
-			t.n = (size_t)size;
-		} else {
-			free(t.s);
-			t.s = NULL;
-		}
-	}
-	fclose(f);
-	return t;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
 
 /* Parses a copy of s[0..n) held in exactly n bytes. */
 static int parse_exact(const char *s, size_t n, const char *name, struct system *out,
@@ -83,7 +48,7 @@ static int parse_exact(const char *s, size_t n, const char *name, struct system 
 
 static int parse_file(const char *rel, struct system *out, char *msg, size_t size)
 {
-	struct text t = load(rel);
+	struct text t = text_load(root, rel);
 	int r;
 
 	if (!t.s) {
@@ -97,7 +62,7 @@ static int parse_file(const char *rel, struct system *out, char *msg, size_t siz
 
 static int parse_policy(const char *rel, struct policy *out, char *msg, size_t size)
 {
-	struct text t = load(rel);
+	struct text t = text_load(root, rel);
 	int r;
 
 	if (!t.s) {
@@ -730,7 +695,7 @@ static void test_message_buffer(void)
 	char longname[100];
 	memset(longname, 'f', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
-	struct text t = load("configs/phone.system");
+	struct text t = text_load(root, "configs/phone.system");
 	CHECK(t.s);
 	CHECK_EQ(sysfile_parse(t.s, t.n, longname, &s, buf, sizeof buf), SYSFILE_OK);
 	free(t.s);
@@ -771,7 +736,7 @@ static void test_truncations(void)
 
 	CHECK_EQ(parse_policy("configs/default.policy", &default_policy, msg, sizeof msg), POLICY_OK);
 	for (unsigned f = 0; f < N_GOOD; f++) {
-		struct text t = load(good_files[f]);
+		struct text t = text_load(root, good_files[f]);
 		unsigned ok = 0;
 		CHECK_MSG(t.s, "cannot read %s", good_files[f]);
 		for (size_t len = 0; len <= t.n; len++) {
@@ -787,55 +752,8 @@ static void test_truncations(void)
 	}
 }
 
-static uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
-/* One random edit of buf[0..*n) (capacity cap): replace, insert, delete or copy a slice. */
-static void mutate(char *buf, size_t *n, size_t cap, uint32_t *seed)
-{
-	static const char interesting[] = "0123456789KM.-{}# \t\r\n\0\x80\xff" "acdegiklmnoprstuvy";
-	uint32_t r = xorshift(seed);
-	size_t at = *n ? xorshift(seed) % *n : 0;
-	char c = (r & 0x100) ? (char)xorshift(seed) : interesting[xorshift(seed) % (sizeof interesting - 1)];
-
-	switch (r % 4) {
-	case 0:
-		if (*n)
-			buf[at] = c;
-		break;
-	case 1:
-		if (*n < cap) {
-			memmove(buf + at + 1, buf + at, *n - at);
-			buf[at] = c;
-			++*n;
-		}
-		break;
-	case 2:
-		if (*n) {
-			memmove(buf + at, buf + at + 1, *n - at - 1);
-			--*n;
-		}
-		break;
-	default: { /* a copy of up to 64 bytes from elsewhere in the text: a line moves or repeats */
-		char slice[64];
-		size_t from = *n ? xorshift(seed) % *n : 0, len = xorshift(seed) % sizeof slice;
-		if (len > *n - from)
-			len = *n - from;
-		if (len > cap - *n)
-			len = cap - *n;
-		memcpy(slice, buf + from, len);
-		memmove(buf + at + len, buf + at, *n - at);
-		memcpy(buf + at, slice, len);
-		*n += len;
-		break;
-	}
-	}
-}
+/* The bytes that matter in this language, for text_mutate. */
+static const char mutate_chars[] = "0123456789KM.-{}# \t\r\n\0\x80\xff" "acdegiklmnoprstuvy";
 
 /*
  * 100,000 seeded mutants of the good files: each gives a valid system or an
@@ -851,7 +769,7 @@ static void test_mutations(void)
 	unsigned accepted = 0, rounds = 100000;
 
 	for (unsigned f = 0; f < N_GOOD; f++) {
-		good[f] = load(good_files[f]);
+		good[f] = text_load(root, good_files[f]);
 		CHECK_MSG(good[f].s && good[f].n < sizeof buf / 2, "cannot read %s", good_files[f]);
 	}
 	for (unsigned i = 0; i < rounds; i++) {
@@ -860,7 +778,7 @@ static void test_mutations(void)
 		unsigned edits = 1 + xorshift(&seed) % 4;
 		memcpy(buf, t->s, n);
 		while (edits--)
-			mutate(buf, &n, sizeof buf, &seed);
+			text_mutate(buf, &n, sizeof buf, &seed, mutate_chars, sizeof mutate_chars - 1);
 		int r = parse_exact(buf, n, "mut", &s, msg, sizeof msg);
 		int bad = !check_result(r, &s, &default_policy, "mut", msg);
 		if (!bad && i % 16 == 0) { /* a second parse gives the same, to the byte */
@@ -965,7 +883,7 @@ static size_t find(const char *s, size_t n, const char *what, size_t m)
 static void test_doc_example(void)
 {
 	static const char start[] = "policy configs/";
-	struct text doc = load("docs/system-format.md"), phone = load("configs/phone.system");
+	struct text doc = text_load(root, "docs/system-format.md"), phone = text_load(root, "configs/phone.system");
 	size_t from = phone.s ? find(phone.s, phone.n, start, sizeof start - 1) : 0;
 	int read = doc.s && phone.s && from < phone.n;
 	int found = read && find(doc.s, doc.n, phone.s + from, phone.n - from) < doc.n;

@@ -130,8 +130,8 @@ def main():
                 if line.startswith("T 0 "):
                     cur = {}
                     dumps.append(cur)
-                elif line.startswith("H ") and cur is not None:
-                    _, pc, vcpu, n = line.split()
+                elif line.startswith("H ") and cur is not None and len(line.split()) == 4 and line.endswith("\n"):
+                    _, pc, vcpu, n = line.split()   # (QEMU is killed as it writes a later dump: its last line is cut)
                     key = (int(pc, 16), int(vcpu))
                     cur[key] = cur.get(key, 0) + int(n)
     op = (user["op_call"], 0)

@@ -52,12 +52,18 @@ static void sensitive_thread(uint32_t idx)
 	}
 }
 
+/* Starts the mode's threads, at least two (env threads), and says how many started. */
+static unsigned start_two_or_more(struct group *g, void (*fn)(uint32_t), const char *what)
+{
+	unsigned n = group_start(g, app_env->threads < 2 ? 2 : app_env->threads, fn);
+	group_report(g, what);
+	return n;
+}
+
 void mode_sensitive(void)
 {
 	struct group g;
-	unsigned want = app_env->threads < 2 ? 2 : app_env->threads;
-	unsigned n = group_start(&g, want, sensitive_thread);
-	group_report(&g, "threads");
+	unsigned n = start_two_or_more(&g, sensitive_thread, "threads");
 	work_init(&app_scratch[0].work, 0);
 	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull;
 	for (;;) {
@@ -102,9 +108,7 @@ static void vcpu_thread(uint32_t idx)
 void mode_vm(void)
 {
 	struct group g;
-	unsigned want = app_env->threads < 2 ? 2 : app_env->threads;
-	unsigned n = group_start(&g, want, vcpu_thread);
-	group_report(&g, "vCPUs");
+	unsigned n = start_two_or_more(&g, vcpu_thread, "vCPUs");
 	uint64_t next_progress = mu_clock_ns() + APP_PROGRESS_MS * 1000000ull, next_watch = 0;
 	uint32_t seen[APP_MAX_THREADS] = { 0 }, reported_corrupt = 0;
 	uint64_t moved_at[APP_MAX_THREADS];

@@ -57,7 +57,7 @@ enum sysfile_err {
 	SYSFILE_E_RANGE = -6,         /* a number or size outside its range, or not whole pages */
 	SYSFILE_E_DUPLICATE = -7,     /* a name, key, scheduler, IRQ or capability given twice */
 	SYSFILE_E_BLOCK = -8,         /* missing '{', stray or missing '}', misplaced block or key */
-	SYSFILE_E_NOT_APPLICABLE = -9,/* a key for another block; an IRQ granted to a whole partition */
+	SYSFILE_E_NOT_APPLICABLE = -9, /* a key for another block; an IRQ granted to a whole partition */
 	SYSFILE_E_MISSING = -10,      /* a required key is absent; no policy, partition or program */
 	SYSFILE_E_UNDEFINED = -11,    /* a gate names a program or service that does not exist */
 	SYSFILE_E_MISMATCH = -12,     /* a shared region with two sizes, or given to one program only */

@@ -743,12 +743,14 @@ static void xclient(uint32_t id)
 /* Answers one call on its first gate, then waits on the third for ever: the caller hangs until we die. */
 static volatile uint32_t dead_go;   /* its gates are bound and created */
 static volatile uint32_t dead_got;  /* it has taken m2's call and owes the reply */
+static volatile uint32_t dead_closed;   /* it is past its sleeps (open waits, which take any send) for good */
 
 static void dead_end(uint32_t id)
 {
 	(void)id;
 	while (!dead_go)   /* a closed receive on a gate not yet bound to us fails at once */
 		sleep_us(1000);
+	dead_closed = 1;
 	mu_ipc(XDG1, 0, MU_RECV, MU_TIMEOUT_NEVER, 0, 0);
 	dead_got = 1;
 	for (;;)
@@ -943,7 +945,13 @@ static int test_xipc(void)
 	EXPECT(mu_create(MU_OBJ_GATE, XDG2, XDEAD, 2), MU_OK);
 	EXPECT(mu_create(MU_OBJ_GATE, XDG3, XDEAD, 3), MU_OK);
 	dead_go = 1;
-	sleep_us(10000);
+	/*
+	 * Not a fixed nap: a send on gate 2 while the dead end still sleeps in
+	 * sleep_us (an open wait) is taken (MU_OK; seen once under host load).
+	 */
+	for (int k = 0; k < 2000 && !dead_closed; k++)
+		sleep_us(1000);
+	CHECK(dead_closed);
 	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND, MU_TIMEOUT_ZERO, 0, 0), MU_ETIMEDOUT);
 	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND, 20000, 0, 0), MU_ETIMEDOUT);
 	EXPECT(mu_ipc(XDG2, MU_TAG(1, 0), MU_SEND | MU_RECV, 20000, 0, 0), MU_ETIMEDOUT);

@@ -129,7 +129,7 @@ static inline __attribute__((always_inline)) void arch_switch_space(uint64_t pgd
 		arch_isb();
 	}
 	__asm__ volatile("mcr p15, 0, %0, c13, c0, 1" :: "r"(asid) : "memory");
-	arch_isb();
+	/* no ISB: only global kernel mappings are used until the exception return, which synchronizes */
 }
 /* Switch to the empty user table if TTBR0 is pgdir (before freeing it). */
 void arch_leave_space(uint64_t pgdir_pa);
@@ -139,6 +139,10 @@ void arch_cpu_init(void *cpu);
 void arch_sync_icache_range(uintptr_t va, uint32_t len);
 /* Physical address at which secondary CPUs enter the kernel. */
 uint32_t arch_secondary_entry_pa(void);
+
+/* Symbols of entry.S and kernel.ld. */
+extern char vector_page[], secondary_entry[], boot_stack_top[];   /* entry.S */
+extern char _kernel_end[];                                        /* kernel.ld: the image's end */
 
 
 #endif

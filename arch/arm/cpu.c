@@ -42,6 +42,5 @@ void arch_sync_icache_range(uintptr_t va, uint32_t len)
 
 uint32_t arch_secondary_entry_pa(void)
 {
-	extern char secondary_entry[];
 	return (uint32_t)va_to_pa((uintptr_t)secondary_entry);
 }

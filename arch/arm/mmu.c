@@ -18,7 +18,7 @@
 #define L2_AP_RW    0x030u                          /* AP=11: user RW */
 #define L2_AP_RO    0x020u                          /* AP=10: user RO */
 
-static uintptr_t io_next = DEVICE_VBASE;
+static uintptr_t io_next = DEVICE_VBASE;   /* guarded by io_lock, with the device sections of boot_l1 */
 static spinlock_t io_lock;
 static uint32_t vec_l2[256] __attribute__((aligned(1024)));
 
@@ -63,7 +63,6 @@ uintptr_t ioremap(uint64_t pa, size_t size)
 
 void mmu_map_vectors(void)
 {
-	extern char vector_page[];
 	vec_l2[(VECTORS_VA >> 12) & 0xff] = (uint32_t)va_to_pa((uintptr_t)vector_page) | L2_SMALL | L2_NORMAL | L2_AP_PRIV;
 	arch_clean_dcache_line((uintptr_t)&vec_l2[(VECTORS_VA >> 12) & 0xff]);
 	boot_l1[VECTORS_VA >> 20] = (uint32_t)va_to_pa((uintptr_t)vec_l2) | L1_COARSE;

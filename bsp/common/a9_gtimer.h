@@ -31,4 +31,15 @@ static inline __attribute__((always_inline)) uint64_t bsp_clock_inline(void)
 	return a9_gtimer_ticks_to_ns(t);
 }
 
+/* The count's low word, for the IPC fast path's time charge (sched/switch.h, sched_slice_begin). */
+static inline __attribute__((always_inline)) uint32_t bsp_clock_raw(void) { return a9_gt[0]; }
+
+/* The nanoseconds in d ticks, rounded as bsp_clock_inline rounds: never more than the clock moves in them. */
+static inline __attribute__((always_inline)) uint64_t bsp_raw_ns(uint32_t d)
+{
+	if (__builtin_expect(a9_gt_ns_per_tick != 0, 1))
+		return (uint64_t)d * a9_gt_ns_per_tick;
+	return a9_gtimer_ticks_to_ns(d);
+}
+
 #endif

@@ -12,17 +12,16 @@
  * value only moves forward) only once the latest is 2^30 ticks (45 s) old:
  * a CAS on every read was a third of a context switch. So the latest value
  * lags the last read by less than 2^30 ticks, and the extension holds given
- * that some CPU reads the clock at least once per 134 s (each scheduling
- * decision does, and the IPC fast path's switches).
+ * that some CPU reads the clock at least once per 134 s: each scheduling
+ * decision does, and a CPU that is on takes a decision at least every
+ * second (its timer never stops: program_timer, sched/sched.c).
  */
 #include "kernel/kernel.h"
 #include "bsp/bsp.h"
-
-#define SYS_24MHZ 0x5c
+#include MUON_BSP_CLOCK_H   /* SYS_24MHZ, sysregs */
 #define CLOCK_PUBLISH (1ull << 30)   /* ticks: publish a count once the latest is this old */
 
-extern volatile uint32_t *sysregs;
-void bsp_sysregs_init(void);
+#include "bsp/common/sysregs.h"
 
 static uint64_t clock_latest;   /* atomic: the largest extended count published */
 

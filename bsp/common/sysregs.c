@@ -5,6 +5,7 @@
  */
 #include "kernel/kernel.h"
 #include "bsp/bsp.h"
+#include "bsp/common/sysregs.h"
 #include "arch/arm/mmu.h"
 #include "arch/arm/gic.h"
 

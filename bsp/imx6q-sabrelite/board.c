@@ -14,6 +14,7 @@
 #include "bsp/bsp.h"
 #include "arch/arm/mmu.h"
 #include "kernel/platform.h"
+#include "bsp/imx6q-sabrelite/cache.h"
 
 const struct bsp_board bsp_board = {
 	.name = "imx6q-sabrelite",
@@ -55,9 +56,6 @@ const struct bsp_board bsp_board = {
 #define CR_FRR       (1u << 9)  /* free-running */
 #define CR_EN_24M    (1u << 10)
 #define PR_24M_DIV8  (7u << 12) /* PRESCALER24M: 24 MHz / 8 */
-
-void imx6_dcache_setway(unsigned clean);   /* cache.S */
-extern char imx6_secondary_entry[];
 
 static volatile uint32_t *scu, *src, *gpt;   /* mapped by bsp_init, before any secondary runs */
 

@@ -2,9 +2,9 @@
 set(MUON_ARCH armv7a)
 set(MUON_CPU_FLAGS -mcpu=cortex-a9 -marm)
 set(MUON_RAM_BASE 0x10000000)
-set(MUON_TIMER twd)
-set(MUON_UART imx_uart)   # bsp/common/imx_uart.c: the console is UART2
-set(MUON_BSP_SRC bsp/common/a9_gtimer.c bsp/imx6q-sabrelite/cache.S)
+set(MUON_ARCH_TIMER arch/arm/twd.c)   # the CPU's timer driver
+# The board's sources: bsp/common/imx_uart.c drives the console, UART2.
+set(MUON_BSP_SRC bsp/imx6q-sabrelite/board.c bsp/common/imx_uart.c bsp/common/a9_gtimer.c bsp/imx6q-sabrelite/cache.S)
 # The console is UART2, QEMU's second serial port: the first goes nowhere and ci/muon.py
 # adds the second. 1 GiB as on the board. No -cpu: the machine has its own Cortex-A9s.
 set(MUON_QEMU_ARGS -M sabrelite -m 1G -serial null -nic none)

@@ -2,8 +2,8 @@
 set(MUON_ARCH armv6k)
 set(MUON_CPU_FLAGS -mcpu=mpcore -marm)
 set(MUON_RAM_BASE 0x00000000)
-set(MUON_TIMER twd)
-set(MUON_BSP_SRC bsp/common/sysregs.c bsp/common/clock_sys24.c)
+set(MUON_ARCH_TIMER arch/arm/twd.c)   # the CPU's timer driver
+set(MUON_BSP_SRC bsp/realview-eb-mpcore/board.c bsp/common/pl011.c bsp/common/sysregs.c bsp/common/clock_sys24.c)
 set(MUON_QEMU_ARGS -M realview-eb-mpcore -cpu arm11mpcore -m 128M -nic none)   # no network backend: the kernel drives no NIC
 # ci/test (ci/boards.py reads these lines). QEMU maps at most 256 MiB of RAM at address 0 here,
 # below the peripherals at 0x10000000: it accepts a larger -m but gives the guest 256 MiB.

@@ -6,6 +6,7 @@
 #include "kernel/kernel.h"
 #include "bsp/bsp.h"
 #include "kernel/platform.h"
+#include "bsp/common/sysregs.h"
 
 void bsp_init(void)
 {
@@ -16,8 +17,6 @@ void bsp_init(void)
 /* The global timer starts when the kernel enables it; SYS_24MHZ has counted since reset. */
 uint64_t bsp_uptime_ns(void)
 {
-	extern volatile uint32_t *sysregs;
-	void bsp_sysregs_init(void);
 	bsp_sysregs_init();
 	return (uint64_t)sysregs[0x5c / 4] * 125 / 3;
 }

@@ -5,7 +5,8 @@ set(MUON_CPU_FLAGS -mcpu=cortex-a15 -marm)
 # several STRD/LDRD, one instruction each under the A9's (docs/ipc.md).
 set(MUON_FAST_FLAGS -mtune=cortex-a9)
 set(MUON_RAM_BASE 0x40000000)
-set(MUON_TIMER gtimer)
+set(MUON_ARCH_TIMER arch/arm/gtimer.c)   # the CPU's timer driver
+set(MUON_BSP_SRC bsp/virt/board.c bsp/common/pl011.c)
 set(MUON_QEMU_ARGS -M virt -cpu cortex-a15 -m 128M -nic none)
 # -nic none: no network device. The kernel drives none, and virt's default virtio-net
 # NIC needs efi-virtio.rom from ipxe-qemu, which ci/install (--no-install-recommends) lacks.

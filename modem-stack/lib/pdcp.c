@@ -43,24 +43,25 @@ static void compute_maci(const struct pdcp_keys *keys, const uint8_t nonce[12],
 	memset(otk, 0, sizeof otk);
 }
 
-static int init_common(struct pdcp_keys *dst, const struct pdcp_keys *keys,
-		       unsigned bearer, unsigned dir)
+/* What both directions keep of a bearer: its keys, number and direction (checked first). */
+static int init_common(struct pdcp_keys *dst, uint8_t *dst_bearer, uint8_t *dst_dir,
+		       const struct pdcp_keys *keys, unsigned bearer, unsigned dir)
 {
 	if (bearer > PDCP_MAX_BEARER || dir > 1)
 		return PDCP_E_ARG;
 	*dst = *keys;
+	*dst_bearer = (uint8_t)bearer;
+	*dst_dir = (uint8_t)dir;
 	return PDCP_OK;
 }
 
 int pdcp_tx_init(struct pdcp_tx_ctx *ctx, const struct pdcp_keys *keys,
 		 unsigned bearer, unsigned dir)
 {
-	int r = init_common(&ctx->keys, keys, bearer, dir);
+	int r = init_common(&ctx->keys, &ctx->bearer, &ctx->dir, keys, bearer, dir);
 
 	if (r != PDCP_OK)
 		return r;
-	ctx->bearer = (uint8_t)bearer;
-	ctx->dir = (uint8_t)dir;
 	ctx->exhausted = 0;
 	ctx->tx_next = 0;
 	return PDCP_OK;
@@ -69,12 +70,10 @@ int pdcp_tx_init(struct pdcp_tx_ctx *ctx, const struct pdcp_keys *keys,
 int pdcp_rx_init(struct pdcp_rx_ctx *ctx, const struct pdcp_keys *keys,
 		 unsigned bearer, unsigned dir)
 {
-	int r = init_common(&ctx->keys, keys, bearer, dir);
+	int r = init_common(&ctx->keys, &ctx->bearer, &ctx->dir, keys, bearer, dir);
 
 	if (r != PDCP_OK)
 		return r;
-	ctx->bearer = (uint8_t)bearer;
-	ctx->dir = (uint8_t)dir;
 	ctx->any = 0;
 	ctx->rx_next = 0;
 	ctx->seen = 0;

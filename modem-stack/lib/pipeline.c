@@ -182,6 +182,15 @@ int pl_dl_pdcp_init(struct pl_dl_pdcp *s, const struct pl_cfg *cfg)
 
 /* ---- uplink ---- */
 
+/* A stage's step begins so: a valid configuration, and out emptied for the input's TTI. */
+static int stage_start(const struct pl_cfg *cfg, uint32_t tti, struct pl_batch *out)
+{
+	if (pl_cfg_check(cfg) != PL_OK)
+		return PL_E_CFG;
+	pl_batch_clear(out, tti);
+	return PL_OK;
+}
+
 int pl_ul_pdcp(struct pl_ul_pdcp *s, const struct pl_cfg *cfg,
 	       const struct pl_batch *in, struct pl_batch *out)
 {
@@ -190,9 +199,8 @@ int pl_ul_pdcp(struct pl_ul_pdcp *s, const struct pl_cfg *cfg,
 	size_t len;
 	int n;
 
-	if (pl_cfg_check(cfg) != PL_OK)
+	if (stage_start(cfg, in->tti, out) != PL_OK)
 		return PL_E_CFG;
-	pl_batch_clear(out, in->tti);
 	for (i = 0; i < pl_batch_count(in); i++) {
 		sdu = pl_batch_get(in, i, cfg->n_bearers, &bearer, &len);
 		if (sdu == NULL) {
@@ -240,9 +248,8 @@ int pl_ul_rlc(struct pl_ul_rlc *s, const struct pl_cfg *cfg,
 	unsigned i, b;
 	size_t len;
 
-	if (pl_cfg_check(cfg) != PL_OK)
+	if (stage_start(cfg, in->tti, out) != PL_OK)
 		return PL_E_CFG;
-	pl_batch_clear(out, in->tti);
 	for (i = 0; i < pl_batch_count(in); i++) {
 		pdu = pl_batch_get(in, i, cfg->n_bearers, &b, &len);
 		if (pdu == NULL || rlc_tx_enqueue(&s->tx[b], pdu, len) != RLC_OK)
@@ -358,9 +365,8 @@ int pl_dl_mac(struct pl_dl_mac *s, const struct pl_cfg *cfg,
 	unsigned i;
 	int n;
 
-	if (pl_cfg_check(cfg) != PL_OK)
+	if (stage_start(cfg, in->tti, out) != PL_OK)
 		return PL_E_CFG;
-	pl_batch_clear(out, in->tti);
 	if (!in->ok) {
 		s->lost_tbs++;
 		return 0;
@@ -404,9 +410,8 @@ int pl_dl_rlc(struct pl_dl_rlc *s, const struct pl_cfg *cfg,
 	unsigned i, b;
 	size_t len;
 
-	if (pl_cfg_check(cfg) != PL_OK)
+	if (stage_start(cfg, in->tti, out) != PL_OK)
 		return PL_E_CFG;
-	pl_batch_clear(out, in->tti);
 	for (i = 0; i < pl_batch_count(in); i++) {
 		pdu = pl_batch_get(in, i, cfg->n_bearers, &b, &len);
 		if (pdu == NULL)
@@ -429,9 +434,8 @@ int pl_dl_pdcp(struct pl_dl_pdcp *s, const struct pl_cfg *cfg,
 	size_t len;
 	int n;
 
-	if (pl_cfg_check(cfg) != PL_OK)
+	if (stage_start(cfg, in->tti, out) != PL_OK)
 		return PL_E_CFG;
-	pl_batch_clear(out, in->tti);
 	for (i = 0; i < pl_batch_count(in); i++) {
 		pdu = pl_batch_get(in, i, cfg->n_bearers, &b, &len);
 		if (pdu == NULL) {

@@ -21,7 +21,6 @@ static inline uint32_t bounded_len(const char *s, uint32_t max)
 	return n;
 }
 
-
 /*
  * Tell init how we are (MU_APP_REPORT on MU_CAP_PARENT): status, two values,
  * text. A call whose send phase gives up after timeout_us, so a parent that

@@ -46,7 +46,7 @@ enum mu_err {
 	MU_EINVAL = 7,    /* an argument is out of range */
 	MU_ENOSYS = 8,    /* unknown operation label */
 	MU_ETIMEDOUT = 9, /* the timeout expired before a partner was ready */
-	MU_ECANCELED = 10,/* the partner or the gate went away while waiting */
+	MU_ECANCELED = 10, /* the partner or the gate went away while waiting */
 	MU_ESTATE = 11,   /* no call to reply to, or a gate with no bound thread */
 	MU_EBUSY = 12,    /* the destination slot is in use */
 };
