@@ -142,7 +142,10 @@ void tlb_shootdown(unsigned asid);
  * Only inside an operation that can be restarted (preemptible).
  */
 #define PREEMPT_NS 4000   /* a slice: three CPUs ahead in the lock queue and one's own stay below 20 us */
-static inline uint32_t cpu_now(void) { return (uint32_t)bsp_clock_inline(); }
+static inline uint32_t cpu_now(void)
+{
+	return (uint32_t)bsp_clock_inline();
+}
 static inline bool preempt_due(void)
 {
 	struct cpu *c = this_cpu();
@@ -165,13 +168,25 @@ static inline void stat_max(struct cpu *c, unsigned i, uint32_t v, uint32_t op)
 	}
 }
 #if MUON_LATENCY
-static inline void lat_begin(struct cpu *c, uint32_t op) { c->lat_start = cpu_now(); c->lat_op = op; }
+static inline void lat_begin(struct cpu *c, uint32_t op)
+{
+	c->lat_start = cpu_now();
+	c->lat_op = op;
+}
 static inline void lat_end(struct cpu *c) { stat_max(c, MU_CPUSTAT_IRQOFF_MAX, cpu_now() - c->lat_start, c->lat_op); }
 static inline void lat_set_op(struct cpu *c, uint32_t op) { c->lat_op = op; }
 #else
-static inline void lat_begin(struct cpu *c, uint32_t op) { (void)c; (void)op; }
+static inline void lat_begin(struct cpu *c, uint32_t op)
+{
+	(void)c;
+	(void)op;
+}
 static inline void lat_end(struct cpu *c) { (void)c; }
-static inline void lat_set_op(struct cpu *c, uint32_t op) { (void)c; (void)op; }
+static inline void lat_set_op(struct cpu *c, uint32_t op)
+{
+	(void)c;
+	(void)op;
+}
 #endif
 
 /* arch/arm/entry.S loads the kernel stack at CPU_KSTACK (0) from the struct cpu in TPIDRPRW. */

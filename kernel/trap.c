@@ -31,7 +31,9 @@ void trap(struct arch_regs *r, unsigned kind)
 		report_regs(r);
 		panic("kernel exception");
 	}
-	lat_begin(c, MU_LAT_OP(kind == TRAP_IRQ_N ? MU_LAT_IRQ : kind == TRAP_SVC_N ? MU_LAT_SYSCALL : MU_LAT_FAULT, 0, kind));
+	unsigned why = kind == TRAP_IRQ_N ? MU_LAT_IRQ : kind == TRAP_SVC_N ? MU_LAT_SYSCALL
+									    : MU_LAT_FAULT;
+	lat_begin(c, MU_LAT_OP(why, 0, kind)); /* MUON_LATENCY only (cpu.h) */
 	struct thread *t = c->current;
 	kassert(t && r == &t->regs);
 	switch (kind) {

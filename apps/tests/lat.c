@@ -19,13 +19,18 @@
 #include <string.h>
 #include "tests.h"
 
-enum { L_FAC = 40, L_TASK = 41, L_GATE = 42, L_CHILD = 44 /* ..47 */, L_THR = 48 /* ..51 */, L_OBJ = 52 /* ..55 */,
+enum { L_FAC = 40,
+       L_TASK = 41,
+       L_GATE = 42,
+       L_CHILD = 44 /* ..47 */,
+       L_THR = 48 /* ..51 */,
+       L_OBJ = 52 /* ..55 */,
        L_CAP0 = 64 /* ..127 */ };
-#define L_VA 0x40000000u        /* 1024 copies of l_pages, 64 KiB apart */
-#define L_CHAIN 0x40400000u     /* the chain, a page each */
+#define L_VA	    0x40000000u /* 1024 copies of l_pages, 64 KiB apart */
+#define L_CHAIN	    0x40400000u /* the chain, a page each */
 #define L_CHAIN_LEN 512
-#define L_COPIES 64
-#define L_THREADS 4
+#define L_COPIES    64
+#define L_THREADS   4
 static uint8_t l_pages[16][4096] __attribute__((aligned(65536)));
 static uint64_t l_stack[L_THREADS][128];
 
@@ -37,26 +42,38 @@ static uint32_t used(uint32_t factory)
 
 static int create_in(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
-	mu_utcb()->mr[0] = type; mu_utcb()->mr[1] = slot; mu_utcb()->mr[2] = a; mu_utcb()->mr[3] = b;
+	mu_utcb()->mr[0] = type;
+	mu_utcb()->mr[1] = slot;
+	mu_utcb()->mr[2] = a;
+	mu_utcb()->mr[3] = b;
 	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
 }
 
 /* 2^log2 bytes of ours at src into task at dst. */
 static int map_mem(uint32_t task, uint32_t src, uint32_t dst, uint32_t log2)
 {
-	mu_utcb()->mr[0] = 0; mu_utcb()->mr[1] = dst; mu_utcb()->mr[2] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W) << 4) | (log2 << 8); mu_utcb()->mr[3] = src;
+	mu_utcb()->mr[0] = 0;
+	mu_utcb()->mr[1] = dst;
+	mu_utcb()->mr[2] = MU_ITEM_MEM | ((MU_PROT_R | MU_PROT_W) << 4) | (log2 << 8);
+	mu_utcb()->mr[3] = src;
 	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
 }
 
 static int unmap(uint32_t task, uint32_t kind, uint32_t at, uint32_t log2, uint32_t self)
 {
-	mu_utcb()->mr[0] = kind; mu_utcb()->mr[1] = at; mu_utcb()->mr[2] = log2; mu_utcb()->mr[3] = self;
+	mu_utcb()->mr[0] = kind;
+	mu_utcb()->mr[1] = at;
+	mu_utcb()->mr[2] = log2;
+	mu_utcb()->mr[3] = self;
 	return mu_invoke(task, MU_TAG(MU_TASK_UNMAP, 4), 0);
 }
 
 static int map_cap(uint32_t task, uint32_t to, uint32_t from)
 {
-	mu_utcb()->mr[0] = to; mu_utcb()->mr[1] = 0; mu_utcb()->mr[2] = MU_ITEM_CAP | (MU_RIGHTS_ALL << 4); mu_utcb()->mr[3] = from;
+	mu_utcb()->mr[0] = to;
+	mu_utcb()->mr[1] = 0;
+	mu_utcb()->mr[2] = MU_ITEM_CAP | (MU_RIGHTS_ALL << 4);
+	mu_utcb()->mr[3] = from;
 	return mu_invoke(task, MU_TAG_ITEMS(MU_TASK_MAP, 2, 1), 0);
 }
 
@@ -73,17 +90,17 @@ static int lo_unmaps(void)
 		EXPECT(map_mem(L_TASK, (uint32_t)l_pages, L_VA + k * 0x10000u, 16), MU_OK);
 	uint32_t u = used(MU_CAP_FACTORY);
 	EXPECT(unmap(MU_CAP_TASK, MU_ITEM_MEM, (uint32_t)l_pages, 16, 0), MU_OK);
-	if (u - used(MU_CAP_FACTORY) != L_COPIES * 16 * 32)   /* every mapping node freed */
+	if (u - used(MU_CAP_FACTORY) != L_COPIES * 16 * 32) /* every mapping node freed */
 		printf("tests: long_ops: %u bytes back of %u\n", (unsigned)(u - used(MU_CAP_FACTORY)), L_COPIES * 16 * 32);
 	CHECK(u - used(MU_CAP_FACTORY) == L_COPIES * 16 * 32);
-	CHECK(l_pages[15][4095] == 0x5c);                          /* ours stay */
+	CHECK(l_pages[15][4095] == 0x5c); /* ours stay */
 	/* Copies in eight spans 256 MiB apart: all 2 GiB unmapped in one call. */
 	for (uint32_t k = 0; k < 8; k++)
 		EXPECT(map_mem(L_TASK, (uint32_t)l_pages, k * 0x10000000u + 0x100000u, 16), MU_OK);
 	u = used(MU_CAP_FACTORY);
 	EXPECT(unmap(L_TASK, MU_ITEM_MEM, 0, 31, 1), MU_OK);
 	CHECK(u - used(MU_CAP_FACTORY) == 8 * 16 * 32);
-	EXPECT(unmap(L_TASK, MU_ITEM_MEM, 0, 31, 1), MU_OK);      /* nothing left: a scan */
+	EXPECT(unmap(L_TASK, MU_ITEM_MEM, 0, 31, 1), MU_OK); /* nothing left: a scan */
 	EXPECT(mu_delete_cap(L_TASK), MU_OK);
 	return 0;
 }
@@ -96,7 +113,7 @@ static int lo_chain(void)
 		EXPECT(map_mem(MU_CAP_TASK, from, L_CHAIN + k * 4096, 12), MU_OK);
 	CHECK(*(volatile uint32_t *)(L_CHAIN + (L_CHAIN_LEN - 1) * 4096) == 0x5c5c5c5cu);
 	EXPECT(unmap(MU_CAP_TASK, MU_ITEM_MEM, (uint32_t)l_pages[0], 12, 0), MU_OK);
-	EXPECT(map_mem(MU_CAP_TASK, (uint32_t)l_pages[1], L_CHAIN, 12), MU_OK);   /* its place is free again */
+	EXPECT(map_mem(MU_CAP_TASK, (uint32_t)l_pages[1], L_CHAIN, 12), MU_OK); /* its place is free again */
 	CHECK(*(volatile uint32_t *)L_CHAIN == 0x5c5c5c5cu);
 	EXPECT(unmap(MU_CAP_TASK, MU_ITEM_MEM, (uint32_t)l_pages[1], 12, 0), MU_OK);
 	return 0;
@@ -114,13 +131,13 @@ static int lo_caps(void)
 		EXPECT(mu_create(MU_OBJ_TASK, L_CHILD + c, 0, 0), MU_OK);
 		for (uint32_t s = 8; s < MU_CAP_SLOTS; s++)
 			EXPECT(map_cap(L_CHILD + c, s, MU_CAP_SLOTS - 1), MU_OK);
-		EXPECT(map_cap(L_CHILD + c, 8, MU_CAP_SLOTS - 1), MU_EBUSY);   /* full */
+		EXPECT(map_cap(L_CHILD + c, 8, MU_CAP_SLOTS - 1), MU_EBUSY); /* full */
 	}
 	EXPECT(unmap(MU_CAP_TASK, MU_ITEM_CAP, L_GATE, 0, 0), MU_OK);
 	for (uint32_t s = L_CAP0; s < MU_CAP_SLOTS; s++)
-		EXPECT(mu_invoke(s, MU_TAG(MU_GATE_BIND, 2), 0), MU_ECAP);   /* empty */
+		EXPECT(mu_invoke(s, MU_TAG(MU_GATE_BIND, 2), 0), MU_ECAP); /* empty */
 	for (uint32_t c = 0; c < 4; c++) {
-		EXPECT(map_cap(L_CHILD + c, 8, L_GATE), MU_OK);             /* the slot is free again */
+		EXPECT(map_cap(L_CHILD + c, 8, L_GATE), MU_OK); /* the slot is free again */
 		EXPECT(mu_delete_cap(L_CHILD + c), MU_OK);
 	}
 	EXPECT(mu_delete_cap(L_GATE), MU_OK);
@@ -149,7 +166,7 @@ static int lo_factory(uint32_t ncpu)
 		EXPECT(create_in(L_FAC, MU_OBJ_GATE, L_OBJ + i, L_THR + i, i), MU_OK);
 	}
 	EXPECT(create_in(L_FAC, MU_OBJ_FACTORY, L_CHILD, 4096, 0), MU_OK);
-	EXPECT(mu_wait(2000, 0, 0), MU_ETIMEDOUT);   /* they run and wait */
+	EXPECT(mu_wait(2000, 0, 0), MU_ETIMEDOUT); /* they run and wait */
 	EXPECT(mu_delete_cap(L_FAC), MU_OK);
 	for (uint32_t i = 0; i < L_THREADS; i++)
 		EXPECT(mu_invoke(L_THR + i, MU_TAG(MU_THREAD_INFO, 0), 0), MU_ECAP);
@@ -185,14 +202,15 @@ int test_long_ops(uint32_t rounds)
 		if (e)
 			return e;
 	}
-	lo_maxima(ncpu, v, 0);   /* kept for init's LAT line in a ci/stress image */
+	lo_maxima(ncpu, v, 0); /* kept for init's LAT line in a ci/stress image */
 	printf("tests: long operations done; longest kernel path %u ns (op %08x), object lock held %u ns (op %08x)\n",
 	       (unsigned)v[0], (unsigned)v[1], (unsigned)v[2], (unsigned)v[3]);
 	return 0;
 }
 
 /* ---- kernel_counters */
-enum { C_FAC = 56, C_THR = 57 };
+enum { C_FAC = 56,
+       C_THR = 57 };
 static uint64_t c_stack[256];
 static volatile uint32_t c_runs;
 
@@ -214,7 +232,8 @@ static int cpu_stats(uint32_t cpu, uint32_t *v)
 
 static int set_owner(uint32_t cpu, uint32_t part)
 {
-	mu_utcb()->mr[0] = cpu; mu_utcb()->mr[1] = part;
+	mu_utcb()->mr[0] = cpu;
+	mu_utcb()->mr[1] = part;
 	return mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_CPU_OWNER, 2), 0);
 }
 
@@ -283,7 +302,8 @@ int test_counters(void)
 		CHECK(!a[MU_CPUSTAT_IRQOFF_MAX] && !a[MU_CPUSTAT_IRQOFF_OP] && !a[MU_CPUSTAT_LOCK_MAX]);
 	}
 	printf("tests: counters ok (cpu%u: %u foreign dispatches of 20, then %u; shootdowns served elsewhere %u; "
-	       "longest path %u ns, lock %u ns)\n", (unsigned)cpu, (unsigned)foreign, (unsigned)own, (unsigned)served,
+	       "longest path %u ns, lock %u ns)\n",
+	       (unsigned)cpu, (unsigned)foreign, (unsigned)own, (unsigned)served,
 	       (unsigned)a[MU_CPUSTAT_IRQOFF_MAX], (unsigned)a[MU_CPUSTAT_LOCK_MAX]);
 	return 0;
 }
