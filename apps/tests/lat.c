@@ -40,13 +40,19 @@ static uint32_t used(uint32_t factory)
 	return mu_utcb()->mr[1];
 }
 
+/* Operation label of cap with the four words a, b, c, d. */
+static int invoke4(uint32_t cap, uint32_t label, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	mu_utcb()->mr[0] = a;
+	mu_utcb()->mr[1] = b;
+	mu_utcb()->mr[2] = c;
+	mu_utcb()->mr[3] = d;
+	return mu_invoke(cap, MU_TAG(label, 4), 0);
+}
+
 static int create_in(uint32_t factory, uint32_t type, uint32_t slot, uint32_t a, uint32_t b)
 {
-	mu_utcb()->mr[0] = type;
-	mu_utcb()->mr[1] = slot;
-	mu_utcb()->mr[2] = a;
-	mu_utcb()->mr[3] = b;
-	return mu_invoke(factory, MU_TAG(MU_FACTORY_CREATE, 4), 0);
+	return invoke4(factory, MU_FACTORY_CREATE, type, slot, a, b);
 }
 
 /* 2^log2 bytes of ours at src into task at dst. */
@@ -61,11 +67,7 @@ static int map_mem(uint32_t task, uint32_t src, uint32_t dst, uint32_t log2)
 
 static int unmap(uint32_t task, uint32_t kind, uint32_t at, uint32_t log2, uint32_t self)
 {
-	mu_utcb()->mr[0] = kind;
-	mu_utcb()->mr[1] = at;
-	mu_utcb()->mr[2] = log2;
-	mu_utcb()->mr[3] = self;
-	return mu_invoke(task, MU_TAG(MU_TASK_UNMAP, 4), 0);
+	return invoke4(task, MU_TASK_UNMAP, kind, at, log2, self);
 }
 
 static int map_cap(uint32_t task, uint32_t to, uint32_t from)
