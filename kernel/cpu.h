@@ -89,8 +89,10 @@ struct cpu {
 	bool obj_held;                    /* owned by this CPU: it holds the object lock */
 	/* MU_SCHED_INFO's counters (MU_CPUSTAT_*), written by this CPU only unless they say otherwise: */
 	uint32_t stat[MU_CPUSTAT_END];    /* the two maxima in ns (MUON_LATENCY); REQUESTS under drq_lock */
+	uint32_t foreign_base;            /* any CPU: stat[MU_CPUSTAT_FOREIGN] when the owner was set */
 	uint32_t op_start;                /* owned by this CPU: when the running operation took obj_lock (ns, low word) */
 	bool preemptible;                 /* owned by this CPU: the operation running can be restarted (syscall.c) */
+	bool page_short;                  /* owned by this CPU: a page allocation failed in this operation */
 	uint32_t lat_start, lat_op;       /* MUON_LATENCY: when this interrupts-off stretch began (ns), and why */
 	uint32_t lock_start;              /* MUON_LATENCY: when it took obj_lock (ns) */
 };
@@ -113,7 +115,6 @@ void drq_run(void);                           /* at the top: this CPU's pending 
 void drq_wait(void);                          /* inside a wait: the synchronous ones only */
 void drq_finish(struct drq *r);               /* a synchronous request's handler is done */
 void drq_unqueue(struct drq *r);              /* r, posted to this CPU, is not to run after all */
-void drq_sync_all(void);                      /* a grace period: see drq.c; only at the top */
 
 /*
  * obj_lock guards capability tables, derivation trees, mappings, gate and
@@ -130,7 +131,8 @@ void obj_lock_state(unsigned *next, unsigned *owner);   /* kdb (MUON_KDEBUG only
 uint64_t cpu_idle_end(struct cpu *c);   /* the sleep since idle_since is over: into idle_ns; returns the clock */
 /* Free kernel memory once no CPU can still hold a pointer to it. */
 void defer_free(void *p);
-void defer_flush(void);
+void defer_flush(void);    /* at the top: a grace period for what was freed, unless one is under way */
+bool grace_pending(void);  /* pages of a grace period under way, on any CPU */
 /* After unmapping in address space asid: other CPUs' TLBs too (a no-op where hardware broadcasts). */
 void tlb_shootdown(unsigned asid);
 

@@ -15,7 +15,12 @@
  * CPU, each run at the top: the first lets every CPU finish the operation
  * it was in, the second runs after every request that operation posted
  * (queues are FIFO, and a request about a dead object is dropped, never
- * forwarded). Then no CPU holds or has queued a pointer taken before.
+ * forwarded). Then no CPU holds or has queued a pointer taken before. It
+ * runs on its own, nobody waits for it: the CPU that runs a round's last
+ * no-op starts the next round, the second round's last posts the freeing
+ * back to the CPU whose memory it is, which runs it at its top after
+ * everything queued there before (issue 15: a wait for other CPUs' tops
+ * with interrupts off lasted as long as their longest paths, twice).
  */
 #include "kernel/kernel.h"
 #include "kernel/cpu.h"
@@ -26,7 +31,8 @@
 #include "muon/mark.h"
 static spinlock_t obj_spin;
 
-static void post(unsigned cpu, struct drq *r, bool sync)
+/* false: the CPU is offline, r is done without running */
+static bool post(unsigned cpu, struct drq *r, bool sync)
 {
 	struct cpu *c = &cpus[cpu];
 	r->done = 0;
@@ -35,7 +41,7 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 	bool self = c == this_cpu();
 	if (self && sync) {
 		r->fn(r);
-		return;
+		return true;
 	}
 	/*
 	 * An asynchronous request to this CPU waits in its queue for the top,
@@ -49,7 +55,7 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 		/* Offline: it holds nothing of ours and powers up clean (cpu_off). */
 		spin_unlock(&c->drq_lock);
 		r->done = 1;
-		return;
+		return false;
 	}
 	if (c->drq_tail)
 		c->drq_tail->next = r;
@@ -60,6 +66,7 @@ static void post(unsigned cpu, struct drq *r, bool sync)
 	spin_unlock(&c->drq_lock);
 	if (!self)
 		smp_send(cpu, SGI_DRQ);
+	return true;
 }
 
 void drq_post(unsigned cpu, struct drq *r) { post(cpu, r, r->sync); }
@@ -133,29 +140,64 @@ void drq_call(unsigned cpu, struct drq *r)
 	}
 }
 
-static void nop_fn(struct drq *r) { drq_finish(r); }
+/* A CPU's grace period under way: see the top of this file. */
+static struct grace {
+	void *list;                        /* owned by its CPU: the memory it frees; NULL: none under way */
+	uint32_t left;                     /* atomic: this round's no-ops still to run, and 1 while it is posted */
+	uint32_t pages;                    /* how many */
+	uint8_t round;                     /* written by whoever runs the last no-op of a round */
+	struct drq nop[MUON_MAX_CPUS], back;
+} grace[MUON_MAX_CPUS];
+static uint32_t grace_pages;          /* atomic: pages of every CPU's grace period under way */
 
-/* One round: every other online CPU runs a no-op at its top. We are at ours. */
-static void sync_round(void)
+static void round_start(struct grace *g, unsigned owner);
+
+static void free_list(struct grace *g)
 {
-	struct drq r[MUON_MAX_CPUS];
-	unsigned me = this_cpu()->id;
-	for (unsigned i = 0; i < ncpus_present; i++) {
-		r[i] = (struct drq){ .fn = nop_fn, .done = 1 };
-		if (i != me && cpus[i].online)
-			post(i, &r[i], false);
+	for (void *p = g->list, *next; p; p = next) {
+		next = *(void **)p;
+		page_free(p);
 	}
-	for (unsigned i = 0; i < ncpus_present; i++)
-		while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE)) {
-			drq_run();
-			arch_wfe();
-		}
+	__atomic_sub_fetch(&grace_pages, g->pages, __ATOMIC_RELAXED);
+	g->list = NULL;
 }
 
-void drq_sync_all(void)
+static void round_end(struct grace *g, unsigned owner)
 {
-	sync_round();
-	sync_round();
+	if (g->round++ == 0)
+		round_start(g, owner);
+	else if (!post(owner, &g->back, false))
+		free_list(g);   /* the owner went off meanwhile: nothing of it is left to wait for */
+}
+
+static void nop_fn(struct drq *r)
+{
+	struct grace *g = r->arg;
+	unsigned owner = r->a;   /* r is reused by the next round once the count reaches 0 */
+	if (__atomic_sub_fetch(&g->left, 1, __ATOMIC_ACQ_REL) == 0)
+		round_end(g, owner);
+}
+
+static void round_start(struct grace *g, unsigned owner)
+{
+	__atomic_store_n(&g->left, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < ncpus_present; i++) {
+		if (i == owner)
+			continue;
+		g->nop[i] = (struct drq){ .fn = nop_fn, .arg = g, .a = owner };
+		__atomic_add_fetch(&g->left, 1, __ATOMIC_RELAXED);
+		if (!post(i, &g->nop[i], false))
+			__atomic_sub_fetch(&g->left, 1, __ATOMIC_RELAXED);   /* offline: it holds nothing */
+	}
+	if (__atomic_sub_fetch(&g->left, 1, __ATOMIC_ACQ_REL) == 0)
+		round_end(g, owner);
+}
+
+/* At the owner's top, after the second round: free, and start the next period. */
+static void back_fn(struct drq *r)
+{
+	free_list(r->arg);
+	defer_flush();
 }
 
 /*
@@ -218,17 +260,21 @@ void kmem_free_deferred(struct factory *f, void *p)
 void defer_flush(void)
 {
 	struct cpu *c = this_cpu();
-	void *list = c->deferred;
-	if (!list)
-		return;
-	c->deferred = NULL;   /* what requests served during the grace period free waits for the next one */
-	drq_sync_all();
-	while (list) {
-		void *p = list;
-		list = *(void **)p;
-		page_free(p);
-	}
+	struct grace *g = &grace[c->id];
+	if (!c->deferred || g->list)
+		return;   /* nothing, or the period under way takes it next (back_fn) */
+	g->pages = 0;
+	for (void *p = c->deferred; p; p = *(void **)p)
+		g->pages++;
+	__atomic_add_fetch(&grace_pages, g->pages, __ATOMIC_RELAXED);
+	g->list = c->deferred;
+	c->deferred = NULL;
+	g->round = 0;
+	g->back = (struct drq){ .fn = back_fn, .arg = g };
+	round_start(g, c->id);
 }
+
+bool grace_pending(void) { return __atomic_load_n(&grace_pages, __ATOMIC_RELAXED) != 0; }
 
 static void flush_fn(struct drq *r)
 {

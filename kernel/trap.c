@@ -61,6 +61,5 @@ void trap(struct arch_regs *r, unsigned kind)
 		fault_raise(t, kind);
 		break;
 	}
-	defer_flush();
 	schedule();
 }

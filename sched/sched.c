@@ -198,6 +198,7 @@ void schedule(void)
 	kcheck(!c->obj_busy && !c->current_syscall);
 	for (;;) {
 		drq_run();
+		defer_flush();
 		struct thread *cur = c->current;
 		bool run = cur && cur->state == TS_READY;
 		int top = rq_top_prio(&c->rq);
@@ -235,7 +236,6 @@ void schedule(void)
 			kcheck(t->state == TS_READY && t->cpu == c->id && ipc_owned_by(t, c->id) && !t->link.queued);
 			if (t != cur) {
 				sched_switch_to(c, t);
-				c->stat[MU_CPUSTAT_FOREIGN] += t->part != c->stat[MU_CPUSTAT_OWNER];   /* not the fast path's */
 				trace_switch(now, t->id);
 			}
 			c->current = t;

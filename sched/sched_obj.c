@@ -58,6 +58,8 @@ static int cpu_stats(uint32_t *mr)
 	struct cpu *c = &cpus[id];
 	for (unsigned k = MU_CPUSTAT_OWNER; k < MU_CPUSTAT_END; k++)
 		mr[k] = c->stat[k];
+	uint32_t since = mr[MU_CPUSTAT_FOREIGN] - __atomic_load_n(&c->foreign_base, __ATOMIC_RELAXED);
+	mr[MU_CPUSTAT_FOREIGN] = (int32_t)since > 0 ? since : 0;   /* 0 if the base was set after the count was read */
 	mr[MU_CPUSTAT_IPIS] = 0;
 	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
 		mr[MU_CPUSTAT_IPIS] += i != id ? c->ipi_rx[i] : 0;
@@ -102,12 +104,20 @@ int sched_invoke(struct thread *t, uint32_t tag)
 	}
 	case MU_SCHED_CPU_POWER:
 		return mr[1] > 1 ? MU_EINVAL : cpu_power(mr[0], mr[1]);
-	case MU_SCHED_CPU_OWNER:
+	case MU_SCHED_CPU_OWNER: {
 		if (mr[0] >= ncpus_present || mr[1] > 255)
 			return MU_EINVAL;
-		cpus[mr[0]].stat[MU_CPUSTAT_OWNER] = mr[1];   /* any CPU writes them: one word each */
-		cpus[mr[0]].stat[MU_CPUSTAT_FOREIGN] = 0;
+		/*
+		 * Any CPU writes these, one word each. The count only its own CPU
+		 * writes: it starts afresh from a base, not from a store of 0
+		 * that an increment under way there could undo.
+		 */
+		struct cpu *c = &cpus[mr[0]];
+		c->stat[MU_CPUSTAT_OWNER] = mr[1];
+		__atomic_store_n(&c->foreign_base, __atomic_load_n(&c->stat[MU_CPUSTAT_FOREIGN], __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
 		return MU_OK;
+	}
 	default:
 		return MU_ENOSYS;
 	}

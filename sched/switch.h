@@ -47,10 +47,15 @@ static inline int64_t sched_quantum_left(const struct thread *t)
 	return left > 0 ? left : 0;
 }
 
-/* The address space (if it changes), and the user thread registers: TLS pointer and UTCB. */
+/*
+ * The address space (if it changes), and the user thread registers: TLS
+ * pointer and UTCB. It counts the dispatch if t is of another partition
+ * than the CPU's owner (MU_CPUSTAT_FOREIGN), direct switches included.
+ */
 static inline __attribute__((always_inline)) void sched_switch_to(struct cpu *c, struct thread *t)
 {
 	struct task *k = t->task;
+	c->stat[MU_CPUSTAT_FOREIGN] += t->part != c->stat[MU_CPUSTAT_OWNER];
 	if (c->space != k) {
 		unsigned asid = asid_switch(c, k);
 		if (__builtin_expect(asid < ASID_COUNT, 1))   /* no flush: the common case, without the test below */

@@ -73,6 +73,35 @@ static int f_call(unsigned words, uint32_t label)
 	return 0;
 }
 
+/* cpu's counter `word` (MU_CPUSTAT_*). */
+static uint32_t cpu_stat(uint32_t cpu, unsigned word)
+{
+	mr()[0] = cpu;
+	mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_INFO, 1), 0);
+	return mr()[word];
+}
+
+static void set_owner(uint32_t cpu, uint32_t part)
+{
+	mr()[0] = cpu;
+	mr()[1] = part;
+	mu_invoke(MU_CAP_SCHED, MU_TAG(MU_SCHED_CPU_OWNER, 2), 0);
+}
+
+/* F_CALLS calls while partition part owns cpu: its foreign dispatches meanwhile; *seen: the owner it said. */
+static uint32_t owned_calls(uint32_t cpu, uint32_t part, uint32_t *seen)
+{
+	uint32_t before = cpu_stat(cpu, MU_CPUSTAT_OWNER);
+	set_owner(cpu, part);
+	uint32_t f0 = cpu_stat(cpu, MU_CPUSTAT_FOREIGN);
+	for (uint32_t i = 0; i < F_CALLS; i++)
+		f_call(1, i);
+	uint32_t n = cpu_stat(cpu, MU_CPUSTAT_FOREIGN) - f0;
+	*seen = cpu_stat(cpu, MU_CPUSTAT_OWNER);
+	set_owner(cpu, before);
+	return n;
+}
+
 int test_fast(void)
 {
 	uint32_t prio = info(MU_CAP_THREAD, 3), cpu = info(MU_CAP_THREAD, 0);
@@ -94,6 +123,15 @@ int test_fast(void)
 	} else {
 		CHECK(me == 0 && srv == 0);
 	}
+
+	/*
+	 * On a CPU that another partition owns, each switch to the server and
+	 * back is a dispatch of another partition's thread (MU_CPUSTAT_FOREIGN),
+	 * direct switches included: 2 a call, fast path or not.
+	 */
+	uint32_t owner_kept, foreign = owned_calls(cpu, 200, &owner_kept);
+	printf("tests: fast path: %u foreign dispatches in %u calls\n", (unsigned)foreign, F_CALLS);
+	CHECK(foreign >= 2 * F_CALLS - 2 && owner_kept == 200);
 
 	/* Kernel-object invocations the decoder rejects: answered at once, as the slow path answers them. */
 	me0 = info(MU_CAP_THREAD, 6);
