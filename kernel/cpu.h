@@ -92,7 +92,6 @@ struct cpu {
 	uint32_t foreign_base;            /* any CPU: stat[MU_CPUSTAT_FOREIGN] when the owner was set */
 	uint32_t op_start;                /* owned by this CPU: when the running operation took obj_lock (ns, low word) */
 	bool preemptible;                 /* owned by this CPU: the operation running can be restarted (syscall.c) */
-	bool page_short;                  /* owned by this CPU: a page allocation failed in this operation */
 	uint32_t lat_start, lat_op;       /* MUON_LATENCY: when this interrupts-off stretch began (ns), and why */
 	uint32_t lock_start;              /* MUON_LATENCY: when it took obj_lock (ns) */
 };
@@ -132,7 +131,6 @@ uint64_t cpu_idle_end(struct cpu *c);   /* the sleep since idle_since is over: i
 /* Free kernel memory once no CPU can still hold a pointer to it. */
 void defer_free(void *p);
 void defer_flush(void);    /* at the top: a grace period for what was freed, unless one is under way */
-bool grace_pending(void);  /* pages of a grace period under way, on any CPU */
 /* After unmapping in address space asid: other CPUs' TLBs too (a no-op where hardware broadcasts). */
 void tlb_shootdown(unsigned asid);
 

@@ -144,11 +144,9 @@ void drq_call(unsigned cpu, struct drq *r)
 static struct grace {
 	void *list;                        /* owned by its CPU: the memory it frees; NULL: none under way */
 	uint32_t left;                     /* atomic: this round's no-ops still to run, and 1 while it is posted */
-	uint32_t pages;                    /* how many */
 	uint8_t round;                     /* written by whoever runs the last no-op of a round */
 	struct drq nop[MUON_MAX_CPUS], back;
 } grace[MUON_MAX_CPUS];
-static uint32_t grace_pages;          /* atomic: pages of every CPU's grace period under way */
 
 static void round_start(struct grace *g, unsigned owner);
 
@@ -158,7 +156,6 @@ static void free_list(struct grace *g)
 		next = *(void **)p;
 		page_free(p);
 	}
-	__atomic_sub_fetch(&grace_pages, g->pages, __ATOMIC_RELAXED);
 	g->list = NULL;
 }
 
@@ -263,18 +260,12 @@ void defer_flush(void)
 	struct grace *g = &grace[c->id];
 	if (!c->deferred || g->list)
 		return;   /* nothing, or the period under way takes it next (back_fn) */
-	g->pages = 0;
-	for (void *p = c->deferred; p; p = *(void **)p)
-		g->pages++;
-	__atomic_add_fetch(&grace_pages, g->pages, __ATOMIC_RELAXED);
 	g->list = c->deferred;
 	c->deferred = NULL;
 	g->round = 0;
 	g->back = (struct drq){ .fn = back_fn, .arg = g };
 	round_start(g, c->id);
 }
-
-bool grace_pending(void) { return __atomic_load_n(&grace_pages, __ATOMIC_RELAXED) != 0; }
 
 static void flush_fn(struct drq *r)
 {

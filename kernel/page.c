@@ -5,7 +5,6 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/page.h"
-#include "kernel/cpu.h"
 
 #define MAX_PAGES (LINEAR_MAX / PAGE_SIZE)
 
@@ -70,7 +69,6 @@ void *page_alloc_contig(unsigned n, unsigned align)
 		return kmemset(va, 0, n * PAGE_SIZE);
 	}
 	spin_unlock(&page_lock);
-	this_cpu()->page_short = true;   /* syscall.c: memory on its way back may do */
 	return NULL;
 }
 

@@ -361,7 +361,6 @@ static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights
 		return MU_ECANCELED;
 	c->op_start = cpu_now();   /* its slices count from here (preempt_due) */
 	c->preemptible = true;
-	c->page_short = false;
 	if (!obj_reap())
 		err = SYS_RESTART;    /* half-destroyed tasks are finished first */
 	else if (t->state == TS_DEAD)
@@ -371,8 +370,6 @@ static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights
 	else if ((err = syscall_decode(t, o, rights, tag, &op)) == MU_OK)
 		err = dispatch(t, idx, o, tag);
 	c->preemptible = false;
-	if (err == MU_ENOMEM && c->page_short && grace_pending())
-		err = SYS_RESTART;   /* out of pages, but some are on their way back (drq.c): again after them */
 	return err;
 }
 
