@@ -193,6 +193,7 @@ static void round_start(struct grace *g, unsigned owner)
 /* At the owner's top, after the second round: free, and start the next period. */
 static void back_fn(struct drq *r)
 {
+	kcheck(((struct grace *)r->arg)->round == 2 && r->arg == &grace[this_cpu()->id]);
 	free_list(r->arg);
 	defer_flush();
 }
