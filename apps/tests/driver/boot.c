@@ -311,6 +311,10 @@ static __attribute__((noreturn)) void stress_main(void)
 			if (fail) {
 				failed++;
 				printf("STRESS FAIL %s (round %u): %s\n", phases[i].name, (unsigned)round, fail);
+				if (MUON_STRESS_PAUSE && !strcmp(fail, "timed out")) {   /* --kdb: its threads as they are */
+					printf("race: pausing for kdb\n");
+					mu_wait(MUON_STRESS_PAUSE * 1000u, 0, 0);
+				}
 			} else {
 				passed++;
 				total += (uint32_t)status;
