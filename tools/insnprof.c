@@ -33,6 +33,9 @@
  *                         vCPUs executed meanwhile (under -icount, the board
  *                         clock's view of the same stretch)
  *   func NAME START END   a function, for the stretches' breakdown
+ *   reset ADDR            executing ADDR writes an R record and every vCPU's
+ *                         stretch records so far, then clears them (windows:
+ *                         under -icount, where one thread runs every vCPU)
  *
  * out: one record per line:
  *   vcpus N
@@ -50,6 +53,11 @@
  *   F NAME VCPU FUNC COUNT       its 8 functions with the most instructions
  *   W NAME VCPU ALL-MAX MAX ALL WAITS FROM AT   the stretch that waited
  *        longest: the most instructions of other vCPUs (ALL - MAX) in it
+ *   O NAME VCPU LEN ALL WAITS FROM AT END FUNC:COUNT...   when a stretch
+ *        longer than its OVER closes: as S's longest, with its 4 functions
+ *        of the most instructions
+ *   R VCPU ALL                   at a reset by VCPU, every vCPU's count so far;
+ *                                the S, P, F and W records of the window follow
  *
  * Addresses are virtual: user tasks that share addresses share categories
  * and histogram cells. Written against QEMU's plugin API version 1 (QEMU
@@ -97,7 +105,7 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
 enum { MAX_VCPUS = 16, MAX_CATS = 16, MAX_MARKS = 250, MAX_STRETCH = 4, MAX_FUNCS = 8192 };
 enum { PATH_LEN = 16, TOP_FUNCS = 8 };
-enum { F_MARK = 1, F_HISTON = 2, F_HISTOFF = 4, F_DUMP = 8, F_WAIT = 16, F_BEGIN = 32, F_END = 64 };
+enum { F_MARK = 1, F_HISTON = 2, F_HISTOFF = 4, F_DUMP = 8, F_WAIT = 16, F_BEGIN = 32, F_END = 64, F_RESET = 128 };
 
 struct insn {			/* one per guest PC ever translated */
 	uint64_t pc;
@@ -191,9 +199,6 @@ static void stretch_lines(int k, int v)
 static void dump(void)
 {
 	pthread_mutex_lock(&lock);
-	for (int k = 0; k < nstretch; k++)
-		for (int v = 0; v < nvcpus; v++)
-			stretch_lines(k, v);
 	for (int v = 0; v < nvcpus; v++)
 		counts_line("T", v);
 	for (size_t i = 0; hist && i < nall; i++)
@@ -201,6 +206,9 @@ static void dump(void)
 			if (all[i]->hits[v])
 				fprintf(out, "H %" PRIx64 " %d %" PRIu64 "\n", all[i]->pc, v,
 					all[i]->hits[v]);
+	for (int k = 0; k < nstretch; k++)
+		for (int v = 0; v < nvcpus; v++)
+			stretch_lines(k, v);
 	fflush(out);
 	pthread_mutex_unlock(&lock);
 }
@@ -242,6 +250,33 @@ static void stretch_keep(struct stretch_cpu *s)
 	}
 }
 
+/* A stretch over its bound, as it closes: its record, with its heaviest functions (fc still holds them). */
+static void stretch_over(int k, unsigned v, const struct stretch_cpu *s, const struct best *b)
+{
+	uint32_t top[4], ntop = 0;
+
+	for (; ntop < 4 && ntop < s->ntouched; ntop++) {
+		uint32_t best = nfuncs + 1;
+
+		for (uint32_t i = 0; i < s->ntouched; i++) {
+			uint32_t f = s->touched[i], taken = 0;
+
+			for (uint32_t j = 0; j < ntop; j++)
+				taken |= top[j] == f;
+			if (!taken && (best > nfuncs || s->fc[f] > s->fc[best]))
+				best = f;
+		}
+		top[ntop] = best;
+	}
+	pthread_mutex_lock(&lock);
+	fprintf(out, "O %s %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIx64 " %" PRIx64 " %" PRIx64, st_name[k], v,
+		b->len, b->all, b->waits, b->from, b->at, b->end);
+	for (uint32_t i = 0; i < ntop; i++)
+		fprintf(out, " %s:%u", func_name(top[i]), s->fc[top[i]]);
+	fputc('\n', out);
+	pthread_mutex_unlock(&lock);
+}
+
 static void stretch_close(int k, unsigned v, struct insn *in)
 {
 	struct stretch_cpu *s = &st[k][v];
@@ -254,7 +289,10 @@ static void stretch_close(int k, unsigned v, struct insn *in)
 	b.all = all_total() - b.all;
 	b.end = in->pc;
 	s->n++;
-	s->over += st_over[k] && b.len > st_over[k];
+	if (st_over[k] && b.len > st_over[k]) {
+		s->over++;
+		stretch_over(k, v, s, &b);
+	}
 	if (b.all - b.len > s->wait.all - s->wait.len || s->n == 1)
 		s->wait = b;
 	if (b.len > s->max.len || s->n == 1) {
@@ -278,6 +316,23 @@ static void stretch_count(unsigned v, struct insn *in)
 		if (!s->fc[in->func]++)
 			s->touched[s->ntouched++] = in->func;
 	}
+}
+
+/* A window ends: its records out, every vCPU's stretch maxima cleared (open stretches go on). */
+static void stretch_reset(unsigned vcpu)
+{
+	pthread_mutex_lock(&lock);
+	fprintf(out, "R %u %" PRIu64 "\n", vcpu, all_total());
+	for (int k = 0; k < nstretch; k++)
+		for (int v = 0; v < nvcpus; v++) {
+			struct stretch_cpu *s = &st[k][v];
+
+			stretch_lines(k, v);
+			s->n = s->over = s->npath = s->ntop = 0;
+			s->max = s->wait = (struct best){ 0 };
+		}
+	fflush(out);
+	pthread_mutex_unlock(&lock);
 }
 
 static void on_insn(unsigned int vcpu, void *udata)
@@ -307,6 +362,8 @@ static void on_insn(unsigned int vcpu, void *udata)
 			hist_on[vcpu] = false;
 		if (in->flags & F_DUMP)
 			dump();
+		if (in->flags & F_RESET)
+			stretch_reset(vcpu);
 	}
 	if (nstretch)
 		stretch_count(vcpu, in);
@@ -523,9 +580,13 @@ static int read_conf(const char *file)
 			if (add_mark(w[1], pc, F_MARK, 0))
 				return conf_error(file, line, "too many marks");
 		} else if ((!strcmp(w[0], "histon") || !strcmp(w[0], "histoff") ||
-			    !strcmp(w[0], "dump") || !strcmp(w[0], "wait")) && n == 2) {
+			    !strcmp(w[0], "dump") || !strcmp(w[0], "wait") || !strcmp(w[0], "reset")) && n == 2) {
 			uint64_t pc = strtoull(w[1], &end, 16);
-			uint8_t flag = w[0][0] == 'w' ? F_WAIT : w[0][0] == 'd' ? F_DUMP : w[0][5] == 'n' ? F_HISTON : F_HISTOFF;
+			uint8_t flag = w[0][0] == 'w'	? F_WAIT
+				       : w[0][0] == 'r' ? F_RESET
+				       : w[0][0] == 'd' ? F_DUMP
+				       : w[0][5] == 'n' ? F_HISTON
+							: F_HISTOFF;
 
 			if (*end)
 				return conf_error(file, line, "ADDR is not a hex address");
@@ -538,7 +599,7 @@ static int read_conf(const char *file)
 		} else {
 			return conf_error(file, line, "expected: range NAME START END | mark NAME ADDR | "
 					  "histon ADDR | histoff ADDR | dump ADDR | hist | stretch NAME [OVER] | "
-					  "begin NAME ADDR | end NAME ADDR | wait ADDR | func NAME START END");
+					  "begin NAME ADDR | end NAME ADDR | wait ADDR | func NAME START END | reset ADDR");
 		}
 	}
 	fclose(f);
