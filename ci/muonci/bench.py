@@ -210,7 +210,7 @@ def emit_lat_insnprof(board, load, r, phases):
             print(f"muon: {board}: {load}: insnprof counted no {kind} stretch", file=sys.stderr)
             continue
         per_cpu = {str(v): max(ph[kind][v]["max"] for ph in r["phases"].values() if v in ph[kind])
-                   for v in range(r["vcpus"])}
+                   for v in range(r["vcpus"]) if any(v in ph[kind] for ph in r["phases"].values())}
         over = sum(m["over"] for ph in r["phases"].values() for m in ph[kind].values())
         wait = max((dict(m["wait"], vcpu=v, phase=name) for name, ph in r["phases"].items()
                     for v, m in ph[kind].items()), key=lambda w: w["wait"])
@@ -220,6 +220,7 @@ def emit_lat_insnprof(board, load, r, phases):
              user_pc=best["frm"] if at in LAT_BEGINS else None, all_vcpus=best["all"], waits=best["waits"],
              functions=" ".join(f"{n}:{c}" for n, c in best["funcs"] or []), path=" ".join(best["path"] or []),
              per_cpu=per_cpu, over_20000=over, longest_wait=wait["wait"],
+             longest_wait_in={"phase": wait["phase"], "cpu": wait["vcpu"], "own": wait["own"]},
              note=f"each vCPU's own instructions {span}, counted by tools/insnprof.c (tools/latprof.py); "
                   "waiting in WFE executes nothing, so this is the CPU's own work; all_vcpus: every vCPU's "
                   "instructions over the same stretch (the board clock's view); longest_wait: the most other "
