@@ -216,6 +216,7 @@ void obj_lock(void)
 		drq_wait();
 		arch_wfe();   /* obj_unlock and drq_post send events */
 	}
+	MU_MARK(MU_MARK_LOCKED);   /* a hold begins (insnprof, docs/benchmarks.md) */
 	c->obj_held = true;
 #if MUON_LATENCY
 	c->lock_start = cpu_now();
@@ -231,6 +232,7 @@ void obj_unlock(void)
 #endif
 	c->obj_held = false;
 	c->obj_busy = false;
+	MU_MARK(MU_MARK_UNLOCK);
 	spin_unlock(&obj_spin);
 }
 

@@ -53,7 +53,9 @@ void *page_alloc_contig(unsigned n, unsigned align)
 {
 	spin_lock(&page_lock);
 	for (unsigned scanned = 0; scanned < npages; scanned += align) {
-		unsigned i = ALIGN_DOWN((hint + scanned) % npages, align);
+		/* hint <= npages (a run ends there at most): one subtraction wraps, no division a step */
+		unsigned i = hint + scanned;
+		i = ALIGN_DOWN(i < npages ? i : i - npages, align);
 		if (bitmap[i / 32] == ~0u) {   /* 32 used pages: one step (align divides 32), not 32 */
 			scanned += 32 - i % 32 - align;
 			continue;

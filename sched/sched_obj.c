@@ -11,6 +11,7 @@
 #include "kernel/cpu.h"
 #include "bsp/bsp.h"
 #include "sched/cpuset.h"
+#include "muon/mark.h"
 
 static struct kobj sched_obj = { OBJ_SCHED, 1 };
 struct kobj *const sched_kobj = &sched_obj;
@@ -63,8 +64,10 @@ static int cpu_stats(uint32_t *mr)
 	mr[MU_CPUSTAT_IPIS] = 0;
 	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
 		mr[MU_CPUSTAT_IPIS] += i != id ? c->ipi_rx[i] : 0;
-	if (mr[0] & MU_SCHED_INFO_RESET)
+	if (mr[0] & MU_SCHED_INFO_RESET) {
+		MU_MARK(MU_MARK_LAT_RESET);   /* insnprof's windows end with the kernel's (tools/latprof.py) */
 		c->stat[MU_CPUSTAT_IRQOFF_MAX] = c->stat[MU_CPUSTAT_LOCK_MAX] = 0;
+	}
 	return MU_OK;
 }
 

@@ -28,7 +28,9 @@ import sys
 
 # uapi/muon/mark.h
 MARKS = {1: "irq", 2: "pace", 3: "ipi_begin", 4: "ipi_end", 5: "drq_begin", 6: "drq_end", 7: "tti_end",
-         8: "wake", 9: "window", 10: "stats"}
+         8: "wake", 9: "window", 10: "stats", 11: "locked", 12: "unlock",
+         13: "lat_reset"}
+UNUSED = ("locked", "unlock", "lat_reset")   # tools/latprof.py's marks, not a TTI's
 MODEM_RANGE = (0x01000000, 0x02000000)   # CMakeLists.txt: MODEM_USER_BASE, the modem's programs
 KERNEL_RANGE = (0xc0000000, 0x100000000)  # arch/arm/kernel.ld: KERNEL_VBASE and up, the vectors included
 USER_RANGE = (0, 0xc0000000)
@@ -62,6 +64,8 @@ def conf_text(kernel_elf, modem_elf):
         for addr, kind in elf_marks(path):
             if kind not in MARKS:
                 raise ValueError(f"{path}: a mark of unknown kind {kind} at {addr:#x}")
+            if MARKS[kind] in UNUSED:
+                continue
             lines.append(f"mark {MARKS[kind]} {addr:x}")
             if MARKS[kind] == "stats":
                 lines.append(f"dump {addr:x}")   # the records reach the file while QEMU still runs

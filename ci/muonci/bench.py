@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import latprof
 import ttiprof
 from boards import BOARDS
 from muonci import ROOT
@@ -179,48 +180,56 @@ def lat_op(word):
     return LAT_KINDS.get(kind, str(kind)) + (f" {label}" if label else "")
 
 
-def insnprof_irqoff(bdir):
-    """The longest path in the kernel per vCPU, counted by the insnprof plugin (tools/insnprof.c): from
-    trap() or the instruction after schedule()'s WFI to an exception return (arch_user_return's RFE,
-    inline wherever the kernel returns to user mode) or that WFI, as the kernel measures."""
-    plugin = insnprof_plugin()
-    if not plugin:
-        return None
-    elf = os.path.join(bdir, "muon.elf")
-    syms = dict((f[2], int(f[0], 16)) for f in (x.split() for x in subprocess.run(
-        ["arm-none-eabi-nm", elf], stdout=subprocess.PIPE, text=True).stdout.splitlines()) if len(f) == 3)
-    dis = subprocess.run(["arm-none-eabi-objdump", "-d", "--no-show-raw-insn", elf], stdout=subprocess.PIPE,
-                         text=True).stdout
-    body = dis[dis.index("<schedule>:"):]
-    wfis = [int(m.group(1), 16) for m in re.finditer(r"^ *([0-9a-f]+):\s+wfi", body[:body.index("\n\n")], re.M)]
-    rfes = [int(m.group(1), 16) for m in re.finditer(r"^ *([0-9a-f]+):\s+rfe", dis, re.M)]
-    conf, out = os.path.join(bdir, "lat.conf"), os.path.join(bdir, "lat.prof")
-    with open(conf, "w") as f:
-        f.write(f"mark in {syms['trap']:x}\n" + "".join(f"mark out {x:x}\n" for x in rfes))
-        for w in wfis:
-            f.write(f"mark out {w:x}\nmark in {w + 4:x}\n")
-    cmd = qemu_cmd(bdir, icount=True) + ["-plugin", f"{plugin},conf={conf},out={out}"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=qemu_env())
-    try:
-        for line in p.stdout:
-            if line.startswith("STRESS DONE"):
-                break
-    finally:
-        p.terminate()   # QEMU exits cleanly on SIGTERM: the plugin writes the rest
-        p.wait(60)
-    start, worst = {}, {}
-    with open(out) as f:
-        for line in f:
-            if line.startswith("M "):
-                _, name, vcpu, total = line.split()[:4]
-                if name == "in":
-                    start[vcpu] = int(total)
-                elif vcpu in start:
-                    worst[vcpu] = max(worst.get(vcpu, 0), int(total) - start.pop(vcpu))
-    return worst
+LAT_BEGINS = {latprof.VECTORS_VA + 0x04: "undef", latprof.VECTORS_VA + 0x08: "svc", latprof.VECTORS_VA + 0x0c: "pabt",
+              latprof.VECTORS_VA + 0x10: "dabt", latprof.VECTORS_VA + 0x18: "irq"}
 
 
-def bench_latency(board, insnprof=False):
+def lat_run(bdir, plugin):
+    """Boot a latency image to STRESS DONE: (serial lines, why it stopped, insnprof's records or None)."""
+    cmd, prof = qemu_cmd(bdir, icount=True), None
+    if plugin:
+        conf, prof = os.path.join(bdir, "lat.conf"), os.path.join(bdir, "lat.prof")
+        with open(conf, "w") as f:
+            f.write(latprof.conf_text(os.path.join(bdir, "muon.elf")))
+        if os.path.exists(prof):
+            os.remove(prof)
+        cmd += ["-plugin", f"{plugin},conf={conf},out={prof}"]
+    # QEMU exits cleanly on SIGTERM (run_until): the plugin writes its last records.
+    lines, reason = run_until(cmd, re.compile(r"^STRESS DONE"), BOOT_TIMEOUT * (12 if plugin else 2))
+    return lines, reason, prof if prof and os.path.exists(prof) else None
+
+
+def emit_lat_insnprof(board, load, r, phases):
+    """kernel_irqoff_max and obj_lock_hold_max per vCPU from tools/latprof.py's report r."""
+    what = {"kernel": ("kernel_irqoff_max", "from an exception vector or a wake-up from WFI to the return to user "
+                       "mode (RFE) or WFI"),
+            "lock": ("obj_lock_hold_max", "from obj_lock having the lock to obj_unlock releasing it")}
+    for kind, (metric, span) in what.items():
+        best = r.get(kind)
+        if not best:
+            print(f"muon: {board}: {load}: insnprof counted no {kind} stretch", file=sys.stderr)
+            continue
+        per_cpu = {str(v): max(ph[kind][v]["max"] for ph in r["phases"].values() if v in ph[kind])
+                   for v in range(r["vcpus"]) if any(v in ph[kind] for ph in r["phases"].values())}
+        over = sum(m["over"] for ph in r["phases"].values() for m in ph[kind].values())
+        wait = max((dict(m["wait"], vcpu=v, phase=name) for name, ph in r["phases"].items()
+                    for v, m in ph[kind].items()), key=lambda w: w["wait"])
+        at = int(best["at"], 16)
+        emit(board, metric, best["max"], "instructions", load=load, method="insnprof", cpu=best["vcpu"],
+             phase=best["phase"], entry=LAT_BEGINS.get(at, "wake" if kind == "kernel" else "obj_lock"),
+             user_pc=best["frm"] if at in LAT_BEGINS else None, all_vcpus=best["all"], waits=best["waits"],
+             functions=" ".join(f"{n}:{c}" for n, c in best["funcs"] or []), path=" ".join(best["path"] or []),
+             per_cpu=per_cpu, over_20000=over, longest_wait=wait["wait"],
+             longest_wait_in={"phase": wait["phase"], "cpu": wait["vcpu"], "own": wait["own"]},
+             note=f"each vCPU's own instructions {span}, counted by tools/insnprof.c (tools/latprof.py); "
+                  "waiting in WFE executes nothing, so this is the CPU's own work; all_vcpus: every vCPU's "
+                  "instructions over the same stretch (the board clock's view); longest_wait: the most other "
+                  f"vCPUs' instructions in one stretch; over_20000: stretches longer than 20,000 in the load ({phases} "
+                  "phases)")
+
+
+def bench_latency(board, insnprof=True):
+    plugin = insnprof_plugin() if insnprof else None
     for load, only in LAT_LOADS:
         bdir = os.path.join(ROOT, "build", f"bench-{board}-lat-{load}")
         steps = (["cmake", "--preset", board, "-B", bdir, "-DMUON_STRESS=ON", "-DMUON_STRESS_MINUTES=0",
@@ -229,13 +238,14 @@ def bench_latency(board, insnprof=False):
         if any(subprocess.run(x, cwd=ROOT, stdout=subprocess.DEVNULL).returncode for x in steps):
             print(f"muon: {board}: the lat-{load} bench build failed", file=sys.stderr)
             continue
-        lines, reason = run_until(qemu_cmd(bdir, icount=True), re.compile(r"^STRESS DONE"), BOOT_TIMEOUT * 2)
-        worst = {}
+        lines, reason, prof = lat_run(bdir, plugin)
+        worst, phases = {}, []
         for line in lines:
             m = re.match(r"^LAT (\S+) irqoff (\d+) ([0-9a-f]+) cpu (\d+) lock (\d+) ([0-9a-f]+) cpu (\d+)$", line)
             if not m:
                 continue
             print(f"muon: {board}: {load}: {line}", file=sys.stderr)
+            phases.append(m.group(1))
             for key, at in (("kernel_irqoff_max", 2), ("obj_lock_hold_max", 5)):
                 v = int(m.group(at))
                 if v >= worst.get(key, (-1,))[0]:
@@ -245,17 +255,19 @@ def bench_latency(board, insnprof=False):
                   file=sys.stderr)
             continue
         note = ("the long-operations phase alone (apps/tests/lat.c) on one CPU, the others in WFI but for its "
-                "requests: exact" if load == "long_ops" else
+                "requests" if load == "long_ops" else
                 "every ci/stress phase, 1 s of virtual time each, all CPUs busy: a path that waits (lock, request, "
-                "shootdown) also counts what other vCPUs ran meanwhile, an upper bound")
+                "grace period, shootdown) also counts what other vCPUs ran meanwhile, an upper bound")
         for key, (v, op, cpu, phase) in worst.items():
-            emit(board, key, v, "instructions", load=load, op=op, cpu=cpu, phase=phase,
-                 note=note + "; board clock under -icount shift=0, a MUON_LATENCY build")
-        per_vcpu = insnprof_irqoff(bdir) if insnprof and load == "long_ops" else None
-        if per_vcpu:
-            cpu, v = max(per_vcpu.items(), key=lambda x: x[1])
-            emit(board, "kernel_irqoff_max", v, "instructions", load=load, cpu=int(cpu), method="insnprof",
-                 note="the same run counted per vCPU by tools/insnprof.c: that CPU's own instructions only")
+            emit(board, key, v, "instructions", load=load, op=op, cpu=cpu, phase=phase, method="board_clock",
+                 note=note + "; the kernel's own measurement on the board clock under -icount shift=0 (all vCPUs' "
+                 "instructions), a MUON_LATENCY build")
+        if prof:
+            r = latprof.report(prof, phases)
+            if r["phases"]:
+                emit_lat_insnprof(board, load, r, len(phases))
+            else:
+                print(f"muon: {board}: {load}: no per-vCPU latency records in {prof}", file=sys.stderr)
 
 
 def cmd_bench(a):
@@ -307,7 +319,7 @@ def cmd_bench(a):
         if not a.no_modem:
             bench_modem(b, a.modem_ttis, a.modem_loads.split(",") if a.modem_loads else None)
         if not a.no_latency:
-            bench_latency(b, a.insnprof)
+            bench_latency(b, not a.no_insnprof)
     if not a.boards:
         bench_lbsim()
     return 0

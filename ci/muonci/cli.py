@@ -155,8 +155,8 @@ def main():
     b.add_argument("--modem-loads", help="only these modem loads, comma-separated (idle, same_cpu_saturated, "
                                          "saturated, powersave)")
     b.add_argument("--no-latency", action="store_true", help="skip the kernel-latency builds (ci/stress images)")
-    b.add_argument("--insnprof", action="store_true",
-                   help="also count the long-operations paths per vCPU with tools/insnprof.c (slow)")
+    b.add_argument("--no-insnprof", action="store_true",
+                   help="latency: the board clock's figures only, without the per-vCPU counts of tools/insnprof.c")
     st = sub.add_parser("stress")
     st.add_argument("board", nargs="?", default="vexpress-a9", help="a board, or all")
     st.add_argument("--minutes", type=int, default=10, help="minutes of stress rounds per board")

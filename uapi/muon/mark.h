@@ -20,6 +20,9 @@
 #define MU_MARK_WAKE 8        /* an idle CPU leaves WFI (sched/sched.c): it serves what woke it */
 #define MU_MARK_WINDOW 9      /* the modem's figures start again (MODEM_RESET done): a bench window opens */
 #define MU_MARK_STATS 10      /* the modem prints its figures (MODEM_STATS with mr[0] = 1): the window closes */
+#define MU_MARK_LOCKED 11     /* obj_lock has the lock (kernel/drq.c): a hold begins ... */
+#define MU_MARK_UNLOCK 12     /* ... and obj_unlock is about to release it */
+#define MU_MARK_LAT_RESET 13  /* a CPU's latency maxima are cleared (MU_SCHED_INFO_RESET): a window ends */
 
 #ifndef __ASSEMBLER__
 /* Mark the next instruction as a place of kind `kind`. */
