@@ -143,6 +143,7 @@ void drq_call(unsigned cpu, struct drq *r)
 /* A CPU's grace period under way: see the top of this file. */
 static struct grace {
 	void *list;                        /* owned by its CPU: the memory it frees; NULL: none under way */
+	void *next;                        /* owned by its CPU: what it freed meanwhile, for its next period */
 	uint32_t left;                     /* atomic: this round's no-ops still to run, and 1 while it is posted */
 	uint8_t round;                     /* written by whoever runs the last no-op of a round */
 	struct drq nop[MUON_MAX_CPUS], back;
@@ -244,11 +245,19 @@ void obj_lock_state(unsigned *next, unsigned *owner)
 }
 #endif
 
+/*
+ * c->deferred is what waits for this CPU to start a period (at its top);
+ * what is freed while its period is under way waits in the period's next,
+ * so that the IPC fast path (which leaves c->deferred to the top) goes on
+ * meanwhile: a period ends when the other CPUs have passed their tops,
+ * whenever that is (under icount, when QEMU's round robin runs them).
+ */
 void defer_free(void *p)
 {
 	struct cpu *c = this_cpu();
-	*(void **)p = c->deferred;
-	c->deferred = p;
+	void **head = grace[c->id].list ? &grace[c->id].next : &c->deferred;
+	*(void **)p = *head;
+	*head = p;
 }
 
 void kmem_free_deferred(struct factory *f, void *p)
@@ -261,10 +270,14 @@ void defer_flush(void)
 {
 	struct cpu *c = this_cpu();
 	struct grace *g = &grace[c->id];
-	if (!c->deferred || g->list)
-		return;   /* nothing, or the period under way takes it next (back_fn) */
-	g->list = c->deferred;
-	c->deferred = NULL;
+	if (g->list || !(c->deferred || g->next))
+		return;   /* the period under way takes it next (back_fn), or nothing */
+	void **tail = &g->next;
+	while (*tail)
+		tail = (void **)*tail;
+	*tail = c->deferred;
+	g->list = g->next;
+	g->next = c->deferred = NULL;
 	g->round = 0;
 	g->back = (struct drq){ .fn = back_fn, .arg = g };
 	round_start(g, c->id);

@@ -152,7 +152,17 @@ static const char *t_page_alloc(void)
 		return "pages are not zeroed";
 	page_free(a);
 	page_free_contig(b, 2);
-	return page_free_count() == before ? NULL : "pages not returned";
+	if (page_free_count() != before)
+		return "pages not returned";
+	/* 2,048 pages in a row fill at least one aligned stretch of 1,024: its summary word says so, then not. */
+	int full0 = page_summary_check();
+	void *c = page_alloc_contig(2048, 32);
+	int full1 = page_summary_check();
+	if (c)
+		page_free_contig(c, 2048);
+	if (!c || full0 < 0 || full1 < full0 + 1 || page_summary_check() != full0 || page_free_count() != before)
+		return "the bitmap's summary (full stretches) is wrong";
+	return NULL;
 }
 
 static volatile bool held;

@@ -1,7 +1,11 @@
 /*
  * Physical page allocator. A bitmap (1 = used) over the linearly mapped RAM;
- * allocation scans from a moving hint, so the common case is short. Kernel
- * objects are charged to factory quotas above this layer.
+ * allocation scans from a moving hint, so the common case is short. A
+ * summary bit per bitmap word says the word is full, so a scan steps over
+ * 1,024 used pages at once and its worst case is some 200 summary words
+ * (768 MiB), not a walk proportional to RAM with the object lock held
+ * (docs/benchmarks.md). Kernel objects are charged to factory quotas above
+ * this layer.
  */
 #include "kernel/kernel.h"
 #include "kernel/page.h"
@@ -9,13 +13,22 @@
 #define MAX_PAGES (LINEAR_MAX / PAGE_SIZE)
 
 static uint32_t bitmap[MAX_PAGES / 32];  /* guarded by page_lock */
+static uint32_t full[MAX_PAGES / 1024];  /* guarded by page_lock: bit w % 32 of full[w / 32]: bitmap[w] is ~0 */
 static unsigned npages, nfree, hint;     /* guarded by page_lock */
 static uint64_t base_pa;
 static spinlock_t page_lock;
 
 static bool used(unsigned i) { return bitmap[i / 32] & (1u << (i % 32)); }
-static void set(unsigned i) { bitmap[i / 32] |= 1u << (i % 32); }
-static void clear(unsigned i) { bitmap[i / 32] &= ~(1u << (i % 32)); }
+static void set(unsigned i)
+{
+	if ((bitmap[i / 32] |= 1u << (i % 32)) == ~0u)
+		full[i / 1024] |= 1u << (i / 32 % 32);
+}
+static void clear(unsigned i)
+{
+	bitmap[i / 32] &= ~(1u << (i % 32));
+	full[i / 1024] &= ~(1u << (i / 32 % 32));
+}
 
 void page_init(uint64_t ram_base, uint64_t ram_size)
 {
@@ -56,6 +69,10 @@ void *page_alloc_contig(unsigned n, unsigned align)
 		/* hint <= npages (a run ends there at most): one subtraction wraps, no division a step */
 		unsigned i = hint + scanned;
 		i = ALIGN_DOWN(i < npages ? i : i - npages, align);
+		if (full[i / 1024] == ~0u) {   /* 1,024 used pages: one step */
+			scanned += 1024 - i % 1024 - align;
+			continue;
+		}
 		if (bitmap[i / 32] == ~0u) {   /* 32 used pages: one step (align divides 32), not 32 */
 			scanned += 32 - i % 32 - align;
 			continue;
@@ -108,4 +125,18 @@ void page_free_contig(void *va, unsigned n)
 }
 
 void page_free(void *va) { page_free_contig(va, 1); }
+
+int page_summary_check(void)
+{
+	int n = 0;
+	spin_lock(&page_lock);
+	for (unsigned w = 0; w < MAX_PAGES / 32 && n >= 0; w++)
+		if (!!(full[w / 32] & (1u << (w % 32))) != (bitmap[w] == ~0u))
+			n = -1;
+	for (unsigned v = 0; v < MAX_PAGES / 1024 && n >= 0; v++)
+		n += full[v] == ~0u;
+	spin_unlock(&page_lock);
+	return n;
+}
+
 unsigned page_free_count(void) { return nfree; }

@@ -12,5 +12,6 @@ void *page_take_contig(uint32_t *n);                  /* a run of up to *n pages
 void page_free(void *va);
 void page_free_contig(void *va, unsigned n);
 unsigned page_free_count(void);
+int page_summary_check(void);                         /* ktest: stretches of 1,024 used pages; -1: a summary bit is wrong */
 
 #endif
