@@ -131,7 +131,7 @@ static bool has_equal(const struct cpu *c, const struct thread *t)
 	return head->next != head;
 }
 
-static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
+static void program_timer(struct cpu *c, const struct thread *t, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	if (t && has_equal(c, t))
@@ -197,7 +197,8 @@ void schedule(void)
 	struct cpu *c = this_cpu();
 	kcheck(!c->obj_busy && !c->current_syscall);
 	for (;;) {
-		drq_run();
+		if (__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED))
+			drq_run();   /* one missed here has its SGI pending: WFI returns at once */
 		struct thread *cur = c->current;
 		bool run = cur && cur->state == TS_READY;
 		int top = rq_top_prio(&c->rq);
@@ -239,7 +240,7 @@ void schedule(void)
 				trace_switch(now, t->id);
 			}
 			c->current = t;
-			program_timer(c, now, t);
+			program_timer(c, t, now);
 			lat_end(c);
 			arch_user_return(&t->regs);
 		}
@@ -248,14 +249,13 @@ void schedule(void)
 		trace_switch(now, 0);
 		if (c->going_off)
 			cpu_off(c);
-		program_timer(c, now, NULL);
+		program_timer(c, NULL, now);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		lat_end(c);
 		arch_wfi();
 		lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));
 		MU_MARK(MU_MARK_WAKE);
-		uint64_t woke = cpu_idle_end(c);
-		sched_slice_begin(c, woke);
+		cpu_idle_end(c);   /* the slice goes on: records until the decision above take their time from it */
 		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();
 		c->woke_from = 0;
