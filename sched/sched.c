@@ -131,7 +131,7 @@ static bool has_equal(const struct cpu *c, const struct thread *t)
 	return head->next != head;
 }
 
-static void program_timer(struct cpu *c, const struct thread *t, uint64_t now)
+static inline __attribute__((always_inline)) void program_timer(struct cpu *c, const struct thread *t, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	if (t && has_equal(c, t))
@@ -211,7 +211,7 @@ void schedule(void)
 			arch_user_return(&cur->regs);
 		}
 		c->tick = false;
-		uint64_t now = bsp_clock_ns();
+		uint64_t now = bsp_clock_inline();
 		account(c, now);
 		if (run && !sched_quantum_left(cur)) {
 			cur->quantum_end = cur->consumed_ns + cur->quantum_ns;   /* round robin: behind its equals */
@@ -225,12 +225,9 @@ void schedule(void)
 			run = false;
 		}
 		struct thread *t = run ? cur : NULL;
-		if (!t) {
-			struct rq_link *l = rq_pick(&c->rq);
-			if (l) {
-				t = container_of(l, struct thread, link);
-				rq_dequeue(&c->rq, l);
-			}
+		if (!t && top >= 0) {   /* still the highest: cur went back in at or below it */
+			t = container_of(c->rq.head[top].next, struct thread, link);
+			rq_dequeue(&c->rq, &t->link);
 		}
 		if (t) {
 			kcheck(t->state == TS_READY && t->cpu == c->id && ipc_owned_by(t, c->id) && !t->link.queued);
@@ -244,7 +241,7 @@ void schedule(void)
 			lat_end(c);
 			arch_user_return(&t->regs);
 		}
-		kcheck(!c->rq.count);   /* nothing queued that rq_pick cannot see */
+		kcheck(!c->rq.count);   /* nothing queued that rq_top_prio cannot see */
 		c->current = NULL;
 		trace_switch(now, 0);
 		if (c->going_off)
