@@ -9,7 +9,9 @@
  *
  * Every precondition is a few loads. If one fails, ipc_fast returns having
  * changed nothing, and the unchanged slow path (syscall(), schedule()) runs,
- * which stays the reference. The preconditions and why each is needed:
+ * which stays the reference. One exception: a partner on another CPU, where
+ * ipc.c's operations themselves run at once, without trap() and the
+ * decoder (fast_remote). The preconditions and why each is needed:
  *
  *  - the CPU is quiet: no request queued (drq_head), no tick (the timer
  *    fired, an equal arrived or the timer must be set again), no memory
@@ -117,13 +119,37 @@ static inline __attribute__((always_inline)) void copy_words(struct thread *to, 
 	}
 }
 
+/*
+ * The partner lives on another CPU: a call (to gate g) or a reply-and-wait
+ * (on g, or open) done by ipc.c's operations, which post the requests to
+ * the partner's CPU, without trap() and the decoder, whose checks are made.
+ * Without items they take no lock, so they serve no request and nothing
+ * changes under them (the caller has no move, fault or wake-up recorded,
+ * and a reply-and-wait here blocks: see fast_reply_wait). Then what
+ * syscall() and trap() do after an operation. Out of line, so that the
+ * direct switch keeps its registers.
+ */
+static __attribute__((noinline, noreturn)) void fast_remote(struct thread *t, struct gate *g, uint32_t tag, bool call)
+{
+	lat_begin(this_cpu(), MU_LAT_OP(MU_LAT_SYSCALL, 0, TRAP_SVC_N));
+	int err = call ? ipc_invoke_gate(t, g, tag, MU_SEND | MU_RECV, t->regs.r[3]) : ipc_reply(t, tag);
+	if (!call && !err)
+		err = ipc_receive(t, g, MU_TIMEOUT_NEVER);
+	if (err != IPC_BLOCKED)
+		t->regs.r[0] = (uint32_t)err;
+	schedule();
+}
+
 /* MU_SEND|MU_RECV on a gate (invoke right, not the bind operation) whose thread waits for it here. */
 static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struct thread *t, struct gate *g, uint32_t tag)
 {
 	uint32_t label;
 	struct thread *r = gate_peer(g, &label);   /* thread and label of one binding */
-	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !can_switch_to(c, r))
-		return;   /* a partner elsewhere is the most common miss: it is looked at first */
+	if (!r || r->cpu != c->id || r->state != TS_RECV || (r->rcv_from && r->rcv_from != g) || !can_switch_to(c, r)) {
+		if (r && r->cpu != c->id)
+			fast_remote(t, g, tag, true);   /* ipc_invoke_gate looks at r again, and posts the send */
+		return;
+	}
 	copy_words(r, t, MU_TAG_WORDS(tag));
 	t->snd_tag = tag;
 	r->regs.r[0] = MU_OK;
@@ -136,22 +162,45 @@ static inline __attribute__((always_inline)) void fast_call(struct cpu *c, struc
 	sched_direct(c, t, r, MU_TRACE_IPC_CALL);
 }
 
+/* The gate of a closed wait (capability idx: ours, bound to t, invoke right) in *g, NULL for an open one. */
+static inline __attribute__((always_inline)) bool wait_gate(const struct thread *t, uint32_t idx, struct gate **g)
+{
+	*g = NULL;
+	if (!idx)
+		return true;
+	uint8_t rights;
+	struct kobj *o = cap_read(&t->task->caps, idx, &rights);
+	*g = (struct gate *)o;
+	return o && o->type == OBJ_GATE && (rights & MU_R) && (*g)->bound == t;
+}
+
+/* A wait that blocks for good: timeout never, no sender queued, no interrupt pending. */
+static inline __attribute__((always_inline)) bool wait_blocks(const struct thread *t, uint32_t timeout)
+{
+	return timeout == MU_TIMEOUT_NEVER && !((uintptr_t)t->rcv_head | (uintptr_t)t->irq_pending);
+}
+
+/* The caller we owe the reply waits on another CPU, and the wait blocks: see fast_remote. */
+static __attribute__((noinline)) void fast_remote_reply(struct thread *t, uint32_t idx, uint32_t tag, uint32_t timeout)
+{
+	struct gate *g;
+	if (t->reply_to && t->reply_to->cpu != this_cpu()->id && wait_blocks(t, timeout) && wait_gate(t, idx, &g))
+		fast_remote(t, g, tag, false);
+}
+
 /* MU_REPLY|MU_RECV: the caller we owe the reply waits here; then wait, open or on a gate of ours. */
 static inline __attribute__((always_inline)) void fast_reply_wait(struct cpu *c, struct thread *t, uint32_t idx,
 								   uint32_t tag, uint32_t timeout)
 {
 	struct thread *k = t->reply_to;
-	if (!k || k->cpu != c->id || timeout != MU_TIMEOUT_NEVER || ((uintptr_t)t->rcv_head | (uintptr_t)t->irq_pending) ||
-	    k->state != TS_REPLY || k->replier != t || !can_switch_to(c, k))
+	struct gate *g;
+	if (!k || k->cpu != c->id || !wait_blocks(t, timeout) || k->state != TS_REPLY || k->replier != t ||
+	    !can_switch_to(c, k)) {
+		fast_remote_reply(t, idx, tag, timeout);
 		return;
-	struct gate *g = NULL;
-	if (idx) {
-		uint8_t rights;
-		struct kobj *o = cap_read(&t->task->caps, idx, &rights);
-		if (!o || o->type != OBJ_GATE || !(rights & MU_R) || ((struct gate *)o)->bound != t)
-			return;
-		g = (struct gate *)o;
 	}
+	if (!wait_gate(t, idx, &g))
+		return;
 	copy_words(k, t, MU_TAG_WORDS(tag));
 	t->snd_tag = tag;
 	t->reply_to = NULL;

@@ -43,9 +43,8 @@ static void ipi(struct cpu *c, unsigned sgi)
 	if (sgi >= SGI_COUNT)
 		return;
 	uint32_t from = __atomic_exchange_n(&c->ipi_pending[sgi], 0, __ATOMIC_ACQUIRE);
-	for (unsigned i = 0; i < MUON_MAX_CPUS; i++)
-		if (from & (1u << i))
-			c->ipi_rx[i]++;
+	for (uint32_t m = from; m; m &= m - 1)
+		c->ipi_rx[__builtin_ctz(m)]++;
 	if (sgi == SGI_DRQ)
 		drq_run();
 	if (sgi == SGI_PING) {

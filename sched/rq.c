@@ -35,12 +35,13 @@ void rq_enqueue_head(struct rq *q, struct rq_link *l) { insert(q, l, &q->head[l-
 void rq_dequeue(struct rq *q, struct rq_link *l)
 {
 	unsigned p = l->prio;
+	bool last = l->next == l->prev;   /* only the sentinel on either side */
 	l->prev->next = l->next;
 	l->next->prev = l->prev;
 	l->next = l->prev = NULL;
 	l->queued = false;
 	q->count--;
-	if (q->head[p].next == &q->head[p]) {
+	if (last) {
 		q->words[p / 32] &= ~(1u << (p % 32));
 		if (!q->words[p / 32])
 			q->summary &= ~(1u << (p / 32));

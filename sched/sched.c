@@ -131,7 +131,7 @@ static bool has_equal(const struct cpu *c, const struct thread *t)
 	return head->next != head;
 }
 
-static void program_timer(struct cpu *c, uint64_t now, const struct thread *t)
+static inline __attribute__((always_inline)) void program_timer(struct cpu *c, const struct thread *t, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	if (t && has_equal(c, t))
@@ -197,7 +197,8 @@ void schedule(void)
 	struct cpu *c = this_cpu();
 	kcheck(!c->obj_busy && !c->current_syscall);
 	for (;;) {
-		drq_run();
+		if (__atomic_load_n(&c->drq_head, __ATOMIC_RELAXED))
+			drq_run();   /* one missed here has its SGI pending: WFI returns at once */
 		defer_flush();
 		struct thread *cur = c->current;
 		bool run = cur && cur->state == TS_READY;
@@ -211,7 +212,7 @@ void schedule(void)
 			arch_user_return(&cur->regs);
 		}
 		c->tick = false;
-		uint64_t now = bsp_clock_ns();
+		uint64_t now = bsp_clock_inline();
 		account(c, now);
 		if (run && !sched_quantum_left(cur)) {
 			cur->quantum_end = cur->consumed_ns + cur->quantum_ns;   /* round robin: behind its equals */
@@ -225,12 +226,9 @@ void schedule(void)
 			run = false;
 		}
 		struct thread *t = run ? cur : NULL;
-		if (!t) {
-			struct rq_link *l = rq_pick(&c->rq);
-			if (l) {
-				t = container_of(l, struct thread, link);
-				rq_dequeue(&c->rq, l);
-			}
+		if (!t && top >= 0) {   /* still the highest: cur went back in at or below it */
+			t = container_of(c->rq.head[top].next, struct thread, link);
+			rq_dequeue(&c->rq, &t->link);
 		}
 		if (t) {
 			kcheck(t->state == TS_READY && t->cpu == c->id && ipc_owned_by(t, c->id) && !t->link.queued);
@@ -239,23 +237,22 @@ void schedule(void)
 				trace_switch(now, t->id);
 			}
 			c->current = t;
-			program_timer(c, now, t);
+			program_timer(c, t, now);
 			lat_end(c);
 			arch_user_return(&t->regs);
 		}
-		kcheck(!c->rq.count);   /* nothing queued that rq_pick cannot see */
+		kcheck(!c->rq.count);   /* nothing queued that rq_top_prio cannot see */
 		c->current = NULL;
 		trace_switch(now, 0);
 		if (c->going_off)
 			cpu_off(c);
-		program_timer(c, now, NULL);
+		program_timer(c, NULL, now);
 		__atomic_store_n(&c->idle_since, now, __ATOMIC_RELEASE);
 		lat_end(c);
 		arch_wfi();
 		lat_begin(c, MU_LAT_OP(MU_LAT_IDLE, 0, 0));
 		MU_MARK(MU_MARK_WAKE);
-		uint64_t woke = cpu_idle_end(c);
-		sched_slice_begin(c, woke);
+		cpu_idle_end(c);   /* the slice goes on: records until the decision above take their time from it */
 		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
 		irq_dispatch();
 		c->woke_from = 0;
