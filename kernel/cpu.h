@@ -63,6 +63,7 @@ struct cpu {
 					   * Ordering: a seqcount (cpu_idle_end; read by MU_SCHED_IDLE_TIME, which
 					   * reads the clock inside it), so idle time never runs backwards */
 	uint64_t woke_from;               /* owned by this CPU: while it serves the interrupts that woke it, when that sleep began; else 0 */
+	struct thread *slept_after;       /* owned by this CPU: with woke_from, the thread that blocked into that sleep, or NULL */
 	struct thread *timeouts;          /* owned by this CPU: waiting threads, earliest first */
 	volatile uint32_t timer_irqs;     /* written by this CPU only. Ordering: none (a count the boot
 					   * tests poll from CPU0; volatile: one load each time) */

@@ -210,6 +210,12 @@ void irq_signal(unsigned id)
 		deliver(q);
 }
 
+/* Whether t, what ran on this CPU when a period of own's timer fell due, kept own from running. */
+static bool in_the_way(const struct thread *t, const struct thread *own)
+{
+	return t && t != own && __atomic_load_n(&t->link.prio, __ATOMIC_RELAXED) >= __atomic_load_n(&own->link.prio, __ATOMIC_RELAXED);
+}
+
 /* A period of this CPU's timer IRQ object is over: notify, or count it missed while masked. */
 void irq_pace(uint64_t now)
 {
@@ -217,21 +223,27 @@ void irq_pace(uint64_t now)
 	struct irq *q = c->pacer;
 	if (!q || now < c->pacer_next)
 		return;
-	uint32_t late = (uint32_t)((now - c->pacer_next) / q->period_ns);   /* whole periods passed unseen */
+	uint32_t late = (uint32_t)((now - c->pacer_next) / q->period_ns); /* whole periods passed unseen */
 	/*
-	 * Asleep in WFI when the first of these periods fell due: nothing on this
-	 * CPU stood in the way, so however late they are, the hardware (an
-	 * emulator's host not running the vCPU) made them so, not the guest.
+	 * Nothing on this CPU stood in the way of the first of these periods:
+	 * it fell due while the CPU slept in WFI, or ran the paced thread or one
+	 * it outranks (which the interrupt preempts at once in user mode; a
+	 * kernel path that ran then is bounded, docs/smp.md). However late they
+	 * are, the hardware made them so (an emulator's host not running the
+	 * vCPU), or the paced thread's own work, which it can tell itself.
 	 */
-	bool slept = c->woke_from && c->woke_from <= c->pacer_next;
+	struct thread *own = __atomic_load_n(&q->bound, __ATOMIC_RELAXED); /* freed only after a grace period */
+	bool slept = own && (c->woke_from ? c->woke_from <= c->pacer_next || !in_the_way(c->slept_after, own)
+					  : !in_the_way(c->current, own));
 	c->pacer_next += (uint64_t)(late + 1) * q->period_ns;
 	if (__atomic_load_n(&q->masked, __ATOMIC_ACQUIRE)) {
 		q->missed += late + 1;
+		q->missed_slept += slept ? late + 1 : 0;
 		return;
 	}
 	q->report = q->missed + late;
-	q->slept = slept ? late + 1 : 0;
-	q->missed = 0;
+	q->slept = slept ? q->missed_slept + late + 1 : 0;   /* a count: if this one stood in the way, none */
+	q->missed = q->missed_slept = 0;
 	MU_MARK(MU_MARK_PACE);
 	__atomic_store_n(&q->masked, true, __ATOMIC_RELEASE);
 	deliver(q);

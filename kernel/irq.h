@@ -28,7 +28,9 @@ struct irq {
 				 * or an acq_rel exchange (irq_signal), cleared with release by irq_unmask,
 				 * read with acquire by irq_pace */
 	uint32_t missed, report;      /* owned by its CPU: periods that found it masked; in the last notification */
-	uint32_t slept;               /* owned by its CPU: of report + 1, those that fell due while the CPU slept (irq_pace) */
+	uint32_t missed_slept;        /* owned by its CPU: of missed, those nothing stood in the way of (irq_pace) */
+	uint32_t slept;               /* owned by its CPU: of report + 1, those nothing stood in the way of (irq_pace);
+				       * 0 if the notified one had something in its way */
 };
 
 struct irq *irq_create(struct factory *f, unsigned irq, uint32_t period_us, int *err);

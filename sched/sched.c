@@ -254,6 +254,7 @@ void schedule(void)
 		MU_MARK(MU_MARK_WAKE);
 		cpu_idle_end(c);   /* the slice goes on: records until the decision above take their time from it */
 		c->woke_from = now;   /* irq_pace: a period that fell due meanwhile was slept through */
+		c->slept_after = cur;   /* or fell due while that thread went to sleep */
 		irq_dispatch();
 		c->woke_from = 0;
 	}

@@ -24,6 +24,13 @@ static uint32_t at_slot, data_slot;
 static const struct mu_env_entry *ring;   /* the region `data-ring` */
 static char resp[RESP_MAX + 1];
 static uint32_t resp_len;
+/*
+ * Our packets' next sequence number. Each of our lives starts where the
+ * clock (in us) is, rounded up to a multiple of 256: the rings outlive us,
+ * and what an earlier life of ours sent may still come back after a
+ * restart, with numbers of its own that we must not take for ours (they
+ * count as foreign, not as ours twice).
+ */
 static uint32_t next_seq;
 
 /* ---- AT */
@@ -232,6 +239,7 @@ static void round_trip(uint32_t count, struct pkt_tally *t, int *err)
 void mode_dialer(void)
 {
 	struct group g;
+	const uint32_t first_seq = next_seq = ((uint32_t)(mu_clock_ns() / 1000u) | 255u) + 1u;   /* pkt_size */
 	group_start(&g, 1, NULL);
 	group_report(&g, "thread");
 	const struct mu_env_entry *a = env_find(app_env, "at", MU_ENV_CAP), *d = env_find(app_env, "data", MU_ENV_CAP);
@@ -307,6 +315,6 @@ void mode_dialer(void)
 		}
 		if (app_due(&next_progress, APP_PROGRESS_MS))
 			app_log("%u rounds, %u failed; signal %u, %u packets sent", (unsigned)rounds, (unsigned)round_fail,
-				rssi, (unsigned)next_seq);
+				rssi, (unsigned)(next_seq - first_seq));
 	}
 }

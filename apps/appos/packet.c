@@ -17,9 +17,9 @@ uint32_t fnv1a(const void *p, size_t n, uint32_t h)
 uint32_t pkt_size(uint32_t seq, uint32_t max)
 {
 	max = max < PKT_MIN ? PKT_MIN : max > PKT_MAX ? PKT_MAX : max;
-	if (seq == 0)
+	if (seq % 256 == 0)   /* a session starts at such a number: its first is the shortest, */
 		return PKT_MIN;
-	if (seq == 1)
+	if (seq % 256 == 1)   /* its second the longest */
 		return max;
 	return PKT_MIN + ((seq * 2654435761u) >> 16) % (max - PKT_MIN + 1);
 }

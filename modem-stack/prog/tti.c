@@ -373,17 +373,20 @@ static bool last_stalled;   /* the TTI thread's: the last TTI was late through t
 /*
  * One TTI: the four stage threads in turn, each a call (its time includes
  * the call and the reply). `slept`: of the `skipped` periods before it and
- * this one, how many fell due while the CPU slept in WFI (the kernel's
- * mr[2]: the latest ones).
+ * this one, how many fell due while nothing on the CPU stood in their way
+ * (the kernel's mr[2]: it slept in WFI, or ran this thread or one this
+ * thread outranks; 0 if this one had something in its way).
  *
- * Whose fault a late TTI is. This thread outranks everything on its CPU,
- * so if the CPU sat asleep in WFI when the TTI fell due, nothing of the
- * guest stood in the way: however late the TTI ends, the hardware made it
- * so (under an emulator, its host did not run the vCPU), and it counts as
- * a host stall, not a miss. So does lateness inherited from such a TTI, one
- * still running when this one fell due. Every other late TTI is a miss: the
- * CPU was busy with something else when it fell due. (Should the host also
- * have been to blame then, the guest is still charged: a miss is never
+ * Whose fault a late TTI is. This thread outranks everything on its CPU:
+ * the timer's interrupt preempts whatever runs there at once, and a kernel
+ * path that runs then is bounded (docs/smp.md). So when nothing stood in a
+ * TTI's way and our own last TTI had ended when it fell due, however late
+ * it ends, the hardware made it so (under an emulator, its host did not run
+ * the vCPU), and it counts as a host stall, not a miss. So does lateness
+ * inherited from such a TTI, one still running when this one fell due.
+ * Every other late TTI is a miss: a thread at or above our priority ran on
+ * our CPU when it fell due, or our own last TTI still did. (Should the host
+ * also have been to blame then, the guest is still charged: a miss is never
  * hidden.)
  */
 static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t slept)
@@ -391,7 +394,10 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 	uint32_t tti = atomic_load_explicit(&tti_seq, memory_order_relaxed) + 1, dur[NSTAGE] = { 0 }, rtag;
 	bool timed = tti % STAGE_EVERY == 0;
 	uint64_t t = woke;
-	bool inherited = last_stalled && last_end > ideal - (uint64_t)skipped * TTI_NS;
+	uint64_t first_due = ideal - (uint64_t)skipped * TTI_NS;
+	bool inherited = last_stalled && last_end > first_due;
+	if (last_end > first_due && !inherited)
+		slept = 0;   /* our own last TTI was still running: ours, however the rest went */
 	bool host = slept > 0 || inherited;
 	uint32_t host_skipped = inherited || slept > skipped ? skipped : slept ? slept - 1 : 0;
 	if (woke >= ideal + TTI_NS && last_end > ideal) {

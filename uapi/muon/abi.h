@@ -224,9 +224,12 @@ enum {
 	MU_LABEL_PAGEFAULT = 0xfff0,  /* mr[0] = address, mr[1] = pc, mr[2] = 1 if write */
 	MU_LABEL_EXCEPTION = 0xfff1,  /* mr[0..16] = r0..r12, sp, lr, pc, cpsr; mr[17] = kind */
 	MU_LABEL_IRQ = 0xfff2,        /* notification: mr[0] = interrupt number; MU_IRQ_TIMER: mr[1] = periods
-	                                 missed, mr[2] = how many of these mr[1] + 1 periods (the latest ones)
-	                                 fell due while the CPU slept in WFI: late only because the
-	                                 hardware (an emulator's host) did not wake the CPU in time */
+	                                 missed, mr[2] = how many of these mr[1] + 1 periods fell due while
+	                                 nothing on the CPU stood in their way (it slept in WFI, or ran the
+	                                 bound thread or a lower-priority one), 0 if the one notified had
+	                                 something in its way: late only because the hardware (an
+	                                 emulator's host) did not run the CPU in time, or the bound
+	                                 thread's own work */
 	MU_LABEL_EXIT = 0xfff3,       /* a task tells its parent (MU_CAP_PARENT) it ends: mr[0] = status */
 };
 /* Exception reply: label 0 resumes with mr[0..16] as the registers; MU_EXC_KILL kills. */

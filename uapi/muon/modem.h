@@ -10,12 +10,13 @@
 
 /* modem-stack.control */
 enum {
-	MODEM_STATS = 0x300,  /* reply mr[0] = TTIs run, mr[1] = deadline misses (the guest's: the modem's
-	                         CPU was busy when the TTI fell due), mr[2..4] = wake-up jitter
+	MODEM_STATS = 0x300,  /* reply mr[0] = TTIs run, mr[1] = deadline misses (the guest's: a thread at
+	                         or above the TTI thread's priority ran on its CPU when the TTI fell due, or
+	                         the modem's last TTI still did), mr[2..4] = wake-up jitter
 	                         p50 / p99 / max in ns, mr[5] = the CPU of the TTI thread, mr[6] = longest
 	                         TTI (all stages) in ns, mr[7] = TTI periods the timer reported missed,
-	                         mr[8] = host stalls (late TTIs and periods the CPU slept through in WFI:
-	                         the hardware's or emulator's fault, not counted in mr[1]), mr[9] = the
+	                         mr[8] = host stalls (late TTIs and passed periods nothing on the CPU stood
+	                         in the way of: the hardware's or emulator's fault, not in mr[1]), mr[9] = the
 	                         work factor, mr[10] = what a TTI's stages took at start at that factor
 	                         (ns), mr[11] = the share of a TTI in percent the factor was chosen for.
 	                         With mr[0] = 1 (one word at least) the modem also prints its figures on the

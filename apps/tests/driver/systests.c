@@ -180,6 +180,25 @@ static const char *restart_retry(unsigned i)
 	return NULL;
 }
 
+/*
+ * The dialer's session, AT commands and packets (docs/apps.md): NULL if
+ * all went through. It waits for the session's report (its life's second:
+ * the start-up report has status 0 too): mr[1] = AT ok | malformed lines
+ * tried << 8 | refused << 16 | good commands << 24, mr[2] = packets intact
+ * | packets sent << 16.
+ */
+static const char *dialer_session(int dialer)
+{
+	static char why[160];
+	struct prog *d = &progs[dialer];
+	for (unsigned t = 0; t < 600 && (d->reports < 2 || !(d->v2 >> 16 == 64 || d->status)); t++)
+		serve_for(100);
+	snprintf(why, sizeof(why), "%s", d->reports ? d->text : "no report");
+	unsigned ok = d->v1 & 0xff, tried = (d->v1 >> 8) & 0xff, refused = (d->v1 >> 16) & 0xff, good = d->v1 >> 24;
+	return d->reports >= 2 && d->status == 0 && d->v2 >> 16 == 64 && (d->v2 & 0xffff) == 64 && good &&
+	       ok == good && tried && refused == tried ? NULL : why;
+}
+
 /* The system tests (docs/system-format.md: what they show). */
 void system_tests(void)
 {
@@ -203,37 +222,27 @@ void system_tests(void)
 			   ? NULL : why);
 		result("sys_gate_hijack_refused", gate_hijack(p));
 	}
-	if (dialer >= 0) {
-		/* The session report (docs/apps.md): mr[2] = packets intact | packets sent << 16. */
-		struct prog *d = &progs[dialer];
-		for (unsigned t = 0; t < 600 && !(d->v2 >> 16 == 64 || d->status); t++)
-			serve_for(100);
-		snprintf(why, sizeof(why), "%s", d->reports ? d->text : "no report");
-		/* mr[1] = AT ok | malformed lines tried << 8 | refused << 16 | good commands << 24 */
-		unsigned ok = d->v1 & 0xff, tried = (d->v1 >> 8) & 0xff, refused = (d->v1 >> 16) & 0xff, good = d->v1 >> 24;
-		result("sys_at_and_data_path", d->status == 0 && d->v2 >> 16 == 64 && (d->v2 & 0xffff) == 64 &&
-			   good && ok == good && tried && refused == tried ? NULL : why);
-	}
+	if (dialer >= 0)
+		result("sys_at_and_data_path", dialer_session(dialer));
 	/* The modem under load: the app OS saturates its CPUs meanwhile. */
 	if (modem_ctl != NO_SLOT && mu_rpc(modem_ctl, MU_TAG(MODEM_RESET, 0)) == MU_OK) {
 		for (unsigned t = 0; t < 300 && (modem_stats(v) || v[0] < 1000); t++)
 			serve_for(100);
 		/*
 		 * What is asserted: the pipeline keeps running its 1 ms TTIs (1,000 of them) while
-		 * the app OS saturates CPUs 1-3. Misses and host stalls are printed, not asserted:
-		 * under QEMU's TCG without -icount, guest time is host time, and a 4-CPU guest on a
-		 * 2-core host loses whole milliseconds whenever the host does not run CPU 0's
-		 * thread. The modem counts a late TTI as a stall when its CPU slept in WFI as it
-		 * fell due (docs/modem.md, "Misses and host stalls"), but a host pause in the middle
-		 * of a TTI makes the next one late with the CPU busy, which counts as the guest's:
-		 * on an idle 2-core host, ci/test saw 1 and 9 such misses in 1,000 TTIs. Zero
-		 * misses is shown where time is exact (ci/bench, same_cpu_saturated).
+		 * the app OS saturates CPUs 1-3, and none is late through the guest's fault. Host
+		 * stalls are printed, not asserted: under QEMU's TCG without -icount, guest time is
+		 * host time, and a 4-CPU guest on a 2-core host loses whole milliseconds whenever
+		 * the host does not run CPU 0's thread. The modem counts a late TTI as a stall when
+		 * nothing on its CPU stood in its way (docs/modem.md, "Misses and host stalls"):
+		 * only a thread at or above its priority there, or its own overrun, is the guest's.
+		 * Where time is exact (ci/bench, same_cpu_saturated) even the stalls are 0.
 		 */
 		bool got = !modem_stats(v);
 		snprintf(why, sizeof(why), "%u TTIs, %u misses (the guest's), %u host stalls, jitter max %u us",
 			 got ? (unsigned)v[0] : 0, got ? (unsigned)v[1] : 0, got ? (unsigned)v[8] : 0,
 			 got ? (unsigned)(v[4] / 1000) : 0);
-		result("sys_modem_runs_loaded", got && v[0] >= 1000 ? NULL : why);
+		result("sys_modem_runs_loaded", got && v[0] >= 1000 && v[1] == 0 ? NULL : why);
 		printf("init: modem %u TTIs, %u misses, %u host stalls, jitter p50 %u us p99 %u us max %u us\n",
 		       (unsigned)v[0], (unsigned)v[1], (unsigned)v[8], (unsigned)(v[2] / 1000), (unsigned)(v[3] / 1000),
 		       (unsigned)(v[4] / 1000));
@@ -272,5 +281,8 @@ void system_tests(void)
 		result("sys_kill_restart_appos", ok && back && modem_on ? NULL : why);
 		if (back)
 			result("sys_restart_retry", restart_retry((unsigned)appos));
+		/* Two lives of the dialer were killed, one of them in its session: what they sent is not ours. */
+		if (back && dialer >= 0)
+			result("sys_data_path_after_restart", dialer_session(dialer));
 	}
 }
