@@ -13,6 +13,7 @@
 #include "kernel/boot.h"
 #include "kernel/syscall.h"
 #include "kernel/map.h"
+#include "bsp/bsp.h"
 #include "arch/arm/mmu.h"
 #include "kernel/page.h"
 
@@ -77,8 +78,8 @@ void boot_user(void)
 			panic("cannot map the module archive");
 	/* What is left after the boot tasks is init's to hand out. */
 	root_factory.quota = root_factory.used + page_free_count() * PAGE_SIZE;
-	kprintf("muon: user memory %u KiB (sigma0), kernel quota %u KiB (init)\n", (unsigned)(pool_pages * 4),
-		(unsigned)(page_free_count() * 4));
+	kprintf("muon: user memory %u KiB (sigma0), kernel quota %u KiB (init), at %llu ns\n", (unsigned)(pool_pages * 4),
+		(unsigned)(page_free_count() * 4), (unsigned long long)bsp_clock_ns());
 	thread_start(s0, s0->entry, STACK_TOP, pool_pages, 200);
 	thread_start(in, in->entry, STACK_TOP, (uint32_t)(bootmod_archive_end - bootmod_archive), 150);
 }

@@ -54,13 +54,16 @@ void page_reserve(uint64_t pa, uint64_t size)
 	spin_unlock(&page_lock);
 }
 
-static bool run_free(unsigned i, unsigned n)
+/* How many of the n pages from i are free before the first used one (n: all of them). */
+static unsigned free_run(unsigned i, unsigned n)
 {
-	for (unsigned k = 0; k < n; k++)
-		if (i + k >= npages || used(i + k))
-			return false;
-	return true;
+	unsigned k = 0;
+	while (k < n && i + k < npages && !used(i + k))
+		k++;
+	return k;
 }
+
+static bool run_free(unsigned i, unsigned n) { return free_run(i, n) == n; }
 
 void *page_alloc_contig(unsigned n, unsigned align)
 {
@@ -98,9 +101,9 @@ void *page_take_contig(uint32_t *n)
 {
 	for (; *n; *n /= 2) {
 		spin_lock(&page_lock);
-		for (unsigned i = 0; i + *n <= npages; i++) {
-			if (!run_free(i, *n))
-				continue;
+		for (unsigned i = 0, k; i + *n <= npages; i += k + 1) {
+			if ((k = free_run(i, *n)) < *n)
+				continue;   /* page i + k is used: no run starts before it */
 			for (unsigned k = 0; k < *n; k++)
 				set(i + k);
 			nfree -= *n;

@@ -69,7 +69,7 @@ def test_marks(tmp):
           lines.index("range user 0 c0000000"), conf)
 
 
-# vCPU 0: one TTI before the window, then one inside it that an idle CPU woke for: a request
+# vCPU 0: one TTI before the window, then one shed inside it (counted apart), and one that an idle CPU woke for: a request
 # and an IPI served in it, 100 instructions of another thread; vCPU 1's records interleave.
 RECORDS = """vcpus 2
 categories modem kernel user other
@@ -77,6 +77,9 @@ M irq 0 100 10 90 0 0
 M pace 0 150 10 140 0 0
 M tti_end 0 400 200 200 0 0
 M window 0 500 250 250 0 0
+M irq 0 600 260 340 0 0
+M pace 0 620 260 360 0 0
+M tti_shed 0 700 300 400 0 0
 M wake 0 1000 300 700 0 0
 M drq_begin 0 1010 300 710 0 0
 M drq_begin 0 1012 300 712 0 0
@@ -101,7 +104,7 @@ def test_report(tmp):
         f.write(RECORDS)
     r = ttiprof.report(path)
     w = r.get("worst", {})
-    check("ttiprof_window", r.get("ttis") == 1 and r.get("vcpu") == 0, str(r))
+    check("ttiprof_window", r.get("ttis") == 1 and r.get("vcpu") == 0 and r.get("shed") == 1, str(r))
     check("ttiprof_response", r.get("response_max") == 1002000 and r.get("response_p99") == 1002000, str(r))
     check("ttiprof_split", (w.get("modem"), w.get("kernel"), w.get("served"), w.get("other")) ==
           (1001700, 175, 25, 100), str(w))

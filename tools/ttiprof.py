@@ -13,7 +13,8 @@ into what ci/bench reports for the modem's CPU (docs/benchmarks.md,
   ttiprof.py report prof.out            one JSON object
 
 For every TTI run in the bench window (from the modem's MODEM_RESET to its
-MODEM_STATS print) on the vCPU that runs the TTI thread: the instructions
+MODEM_STATS print; a TTI the modem shed, its stages not run, is only
+counted) on the vCPU that runs the TTI thread: the instructions
 that vCPU executed from taking the interrupt that delivered the TTI's timer
 period (the IRQ vector, or the wake-up from WFI of an idle CPU) to the
 TTI's end, split into the modem's own code (user PCs in the modem's range),
@@ -29,7 +30,7 @@ import sys
 # uapi/muon/mark.h
 MARKS = {1: "irq", 2: "pace", 3: "ipi_begin", 4: "ipi_end", 5: "drq_begin", 6: "drq_end", 7: "tti_end",
          8: "wake", 9: "window", 10: "stats", 11: "locked", 12: "unlock",
-         13: "lat_reset"}
+         13: "lat_reset", 14: "tti_shed"}
 UNUSED = ("locked", "unlock", "lat_reset")   # tools/latprof.py's marks, not a TTI's
 MODEM_RANGE = (0x01000000, 0x02000000)   # CMakeLists.txt: MODEM_USER_BASE, the modem's programs
 KERNEL_RANGE = (0xc0000000, 0x100000000)  # arch/arm/kernel.ld: KERNEL_VBASE and up, the vectors included
@@ -93,7 +94,7 @@ def percentile(sorted_vals, q):
 
 
 def report(path):
-    cats, cpus, ttis, window_user, tti_cpu = [], {}, [], None, None
+    cats, cpus, ttis, shed, window_user, tti_cpu = [], {}, [], 0, None, None
     with open(path) as f:
         for line in f:
             w = line.split()
@@ -125,16 +126,19 @@ def report(path):
                         cpu.served[1 if kind == "ipi" else 2] += 1
             elif name == "window":
                 cpu.window = counts
-                ttis = []   # only the last window counts
+                ttis, shed = [], 0   # only the last window counts
                 tti_cpu = v
             elif name == "stats" and cpu.window is not None:
                 window_user = counts[1 + cats.index("user")] - cpu.window[1 + cats.index("user")]
                 break
-            elif name == "tti_end":
+            elif name in ("tti_end", "tti_shed"):
                 if not cpu.starts:
                     continue
                 (c0, s0) = cpu.starts.pop(0)
                 if cpu.window is None:
+                    continue
+                if name == "tti_shed":   # started after its deadline, no stages: no response to count
+                    shed += 1
                     continue
                 d = [b - a for a, b in zip(c0, counts)]
                 served = cpu.served[0] - s0[0]
@@ -152,7 +156,7 @@ def report(path):
         return round(sum(t[key] for t in ttis) / n, 1)
 
     return {
-        "vcpu": tti_cpu, "ttis": n, "budget": TTI_BUDGET,
+        "vcpu": tti_cpu, "ttis": n, "shed": shed, "budget": TTI_BUDGET,
         "response_p50": percentile(resp, 50), "response_p99": percentile(resp, 99), "response_max": resp[-1],
         "mean": {k: mean(k) for k in ("response", "modem", "kernel", "served", "other")},
         "worst": worst,

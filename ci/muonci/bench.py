@@ -31,9 +31,10 @@ BENCH_NOTES = {
     "idle": "the modem alone, CPUs 1-3 idle in WFI: virtual time is CPU 0's instructions",
     "same_cpu_saturated": "-smp 1: the modem and an app OS that never lets the CPU idle, at lower priorities; "
                           "virtual time is that CPU's instructions: the kernel's preemption and the modem's work",
-    "saturated": "the emulator's figure: QEMU runs the 4 vCPUs round robin in one virtual time, so a busy "
-                 "app OS on CPUs 1-3 delays CPU 0 by whole periods; not the kernel's",
-    "powersave": "the emulator's figure (as saturated): busy app-OS vCPUs delay CPU 0 in QEMU's round robin",
+    "saturated": "the emulator's figure: this run has the insnprof plugin and no icount (the per-CPU figures), "
+                 "so its time is the host's, which runs 4 vCPUs, slowed by a callback per instruction, on its "
+                 "cores as it can; not the kernel's",
+    "powersave": "the emulator's figure (as saturated): host time, the vCPUs slowed by the plugin",
 }
 
 
@@ -85,7 +86,8 @@ def insnprof_plugin():
 def emit_percpu(board, load, r, ttis):
     """The modem's TTIs in per-CPU time (tools/ttiprof.py's report r), docs/benchmarks.md."""
     note = (f"per-CPU time: instructions the modem's CPU (vCPU {r.get('vcpu')}) executed, counted by the insnprof "
-            f"plugin, {r['ttis']} TTIs of {ttis} periods, -icount shift=0")
+            f"plugin, {r['ttis']} TTIs of {ttis} periods ({r.get('shed', 0)} more shed: started after their "
+            f"deadline in host time, no stages run), no icount: the vCPUs run in parallel host threads")
     emit(board, "modem_response_p50", r["response_p50"], "instructions", load=load, note=note)
     emit(board, "modem_response_p99", r["response_p99"], "instructions", load=load, note=note)
     emit(board, "modem_response_max", r["response_max"], "instructions", load=load, worst=r["worst"],
@@ -98,7 +100,8 @@ def emit_percpu(board, load, r, ttis):
          note="IPIs the modem's CPU took within a TTI's response, mean (max as max)")
     emit(board, "modem_requests_per_tti", r["requests_per_tti"], "requests", load=load, max=r["requests_max"],
          note="cross-CPU requests the modem's CPU ran within a TTI's response, mean (max as max)")
-    emit(board, "modem_ttis_over_budget", r["over_budget"], "TTIs", load=load, budget=r["budget"],
+    emit(board, "modem_ttis_over_budget", r["over_budget"], "TTIs", load=load, budget=r["budget"], ttis=r["ttis"],
+         shed=r.get("shed", 0),
          note="TTIs whose response exceeded 1 ms at one instruction a ns: the misses of hardware whose CPUs "
               "run in parallel at the emulated speed")
 
@@ -117,9 +120,11 @@ def bench_modem(board, ttis=BENCH_TTIS, loads=None):
             continue
         # A saturated CPU runs 10^6 instructions a TTI: give a long run the host time it needs.
         timeout = BOOT_TIMEOUT * 2 + ttis * 0.06
-        cmd, prof = qemu_cmd(bdir, smp=smp, icount=True), None
         if percpu:
             plugin = plugin or insnprof_plugin()
+        # Per-CPU loads run without icount: the vCPUs run in parallel host threads, so the modem's CPU
+        # runs every TTI, not its turns of a round robin; the plugin's counts are exact per vCPU either way.
+        cmd, prof = qemu_cmd(bdir, smp=smp, icount=not (percpu and plugin)), None
         if percpu and plugin:
             conf, prof = os.path.join(bdir, "prof.conf"), os.path.join(bdir, "prof.out")
             with open(conf, "w") as f:
@@ -137,15 +142,26 @@ def bench_modem(board, ttis=BENCH_TTIS, loads=None):
             print(f"muon: {board}: no modem figures under the {load} load ({reason}): "
                   + " | ".join(lines[-4:]), file=sys.stderr)
             continue
-        note = (f"{system}, -smp {smp}, {ttis} TTI periods after every program reported, -icount shift=0,sleep=off; "
+        clock = "no icount (host time)" if prof else "-icount shift=0,sleep=off"
+        note = (f"{system}, -smp {smp}, {ttis} TTI periods after every program reported, {clock}; "
                 f"{BENCH_NOTES[load]}; jitter: timer due to the TTI thread running, virtual time")
         # Under the loads whose other vCPUs are busy the virtual-time figures are the emulator's (BENCH_NOTES).
         emu = {"emulator": True} if percpu else {}
         emit(board, "modem_ttis", int(figs["ttis"]), "TTIs", load=load, note=note, **emu)
-        emit(board, "modem_misses", int(figs["misses"]), "TTIs", load=load, note=note, **emu)
-        emit(board, "modem_host_stalls", int(figs.get("stalls", 0)), "TTIs", load=load,
-             note="late TTIs whose CPU slept in WFI when they fell due (0 under icount, where a sleeping "
-                  "vCPU wakes at its deadline)")
+        # Under icount no host delays a vCPU: every late TTI counts, what the modem calls a host stall too.
+        stalls = int(figs.get("stalls", 0))
+        if prof:
+            emit(board, "modem_misses", int(figs["misses"]), "TTIs", load=load,
+                 note=note + "; the guest's: late TTIs with a thread at or above the modem's priority in the way",
+                 **emu)
+            emit(board, "modem_host_stalls", stalls, "TTIs", load=load, note="late TTIs (and periods passed) "
+                 "that nothing on the modem's CPU stood in the way of: the host's (docs/modem.md)")
+        else:
+            emit(board, "modem_misses", int(figs["misses"]) + stalls, "TTIs", load=load,
+                 note=note + "; every late TTI, the modem's host stalls included", **emu)
+            emit(board, "modem_host_stalls", stalls, "TTIs", load=load,
+                 note="of modem_misses, the late TTIs that nothing on the modem's CPU stood in the way of "
+                      "(docs/modem.md): under icount the emulator's round robin or the modem's own work")
         for q in ("p50", "p99", "max"):
             emit(board, f"modem_jitter_{q}", int(figs[q]), "ns", load=load, note=note, **emu)
         emit(board, "cpus_used", int(figs["cpus_used"]), "cpus", load=load,
@@ -291,6 +307,9 @@ def cmd_bench(a):
                 m = re.match(r"^muon: boot took (\d+) ns", line)
                 if m:
                     runs.append(int(m.group(1)))
+                m = re.match(r"^muon: user memory .* at (\d+) ns", line)
+                if m:
+                    figures.setdefault("boot_to_user", []).append(int(m.group(1)))
                 m = re.match(r"^BENCH (\S+) (\d+)$", line)
                 if m:
                     figures.setdefault(m.group(1), []).append(int(m.group(2)))
@@ -309,6 +328,8 @@ def cmd_bench(a):
                          "has a CPU of its own (period 20 ms); virtual time, -icount shift=0",
             "lb_decision": "balancer: one lb_plan call, median of its last 64 (periods and placements) when "
                            "lb_balance_settles ends, -icount shift=0",
+            "boot_to_user": "reset to the first user task (sigma0 and init made, the kernel's boot tests "
+                            "included), all CPUs' instructions, -icount shift=0",
         }
         units = {"lb_settle": "ns"}
         for metric, vals in figures.items():

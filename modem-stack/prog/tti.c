@@ -328,9 +328,9 @@ static bool tti_record(uint32_t tti, uint64_t woke, uint64_t ideal, uint32_t ski
 {
 	uint32_t want = atomic_load_explicit(&reset_req, memory_order_acquire);
 	if (atomic_load_explicit(&reset_done, memory_order_relaxed) != want) {
+		MU_MARK(MU_MARK_WINDOW);   /* first: the instruction after a mark at the block's end is shared */
 		memset(&st, 0, sizeof(st));
 		atomic_store_explicit(&reset_done, want, memory_order_release);
-		MU_MARK(MU_MARK_WINDOW);
 	}
 	uint64_t late = woke > ideal ? woke - ideal : 0, deadline = ideal + TTI_NS;
 	uint32_t jitter = late > 0xffffffffu ? 0xffffffffu : (uint32_t)late;
@@ -410,7 +410,7 @@ static void tti_run(uint64_t woke, uint64_t ideal, uint32_t skipped, uint32_t sl
 		 */
 		cnt.shed++;
 		last_stalled = tti_record(tti, woke, ideal, skipped, host_skipped, host, dur, woke, false, false) && host;
-		MU_MARK(MU_MARK_TTI_END);   /* for ci/bench's per-CPU count (tools/ttiprof.py): this TTI is over */
+		MU_MARK(MU_MARK_TTI_SHED);   /* for ci/bench's per-CPU count (tools/ttiprof.py): this TTI is over */
 		atomic_store_explicit(&tti_seq, tti, memory_order_release);
 		return;
 	}

@@ -23,9 +23,15 @@
 #define MU_MARK_LOCKED 11     /* obj_lock has the lock (kernel/drq.c): a hold begins ... */
 #define MU_MARK_UNLOCK 12     /* ... and obj_unlock is about to release it */
 #define MU_MARK_LAT_RESET 13  /* a CPU's latency maxima are cleared (MU_SCHED_INFO_RESET): a window ends */
+#define MU_MARK_TTI_SHED 14   /* the modem's TTI thread shed a TTI (started after its deadline: no stages run) */
 
 #ifndef __ASSEMBLER__
-/* Mark the next instruction as a place of kind `kind`. */
+/*
+ * Mark the next instruction as a place of kind `kind`. Put it where that
+ * instruction belongs to the place alone: at the start of a branch's block,
+ * not at its end, where the compiler may emit next the code the branches
+ * share (tools/ttiprof.py then saw the modem's window open at every TTI).
+ */
 #define MU_MARK(kind) \
 	__asm__ volatile("1:\n\t.pushsection .insnprof,\"\",%%progbits\n\t.word 1b, %c0\n\t.popsection" \
 			 : : "i"(kind) : "memory")
