@@ -249,9 +249,20 @@ void irq_pace(uint64_t now)
 	deliver(q);
 }
 
-/* Timer objects start pacing the CPU that first unmasks them. */
+/*
+ * Timer objects start pacing the CPU that first unmasks them. Once one
+ * paces, unmasking is a store of its flag and needs no object lock (the
+ * modem's TTI thread does it every period: it must never wait for another
+ * CPU's hold); the rest needs it: IPC_NEED_LOCK without it.
+ */
 int irq_unmask(struct irq *q)
 {
+	if (q->irq == MU_IRQ_TIMER && __atomic_load_n(&q->cpu, __ATOMIC_RELAXED) >= 0) {
+		__atomic_store_n(&q->masked, false, __ATOMIC_RELEASE);
+		return MU_OK;
+	}
+	if (!obj_held())
+		return IPC_NEED_LOCK;
 	if (q->irq != MU_IRQ_TIMER) {
 		__atomic_store_n(&q->masked, false, __ATOMIC_RELEASE);   /* irq_signal's flag */
 		gic_enable(q->irq);
@@ -261,7 +272,7 @@ int irq_unmask(struct irq *q)
 	if (q->cpu < 0) {
 		if (c->pacer)
 			return MU_EBUSY;   /* one per CPU */
-		q->cpu = (int)c->id;
+		__atomic_store_n(&q->cpu, (int)c->id, __ATOMIC_RELAXED);
 		c->pacer_next = bsp_clock_ns() + q->period_ns;
 		c->pacer = q;
 		c->deadline = 1;   /* program_timer looks again, */

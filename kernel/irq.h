@@ -23,7 +23,8 @@ struct irq {
 	struct drq drq;               /* the notification, to the bound thread's CPU */
 	/* MU_IRQ_TIMER only: */
 	uint32_t period_ns;
-	int cpu;                      /* the CPU it paces (it first unmasked there), or -1 */
+	int cpu;                      /* the CPU it paces (it first unmasked there), or -1. Ordering: set once
+				       * under obj_lock, read relaxed by irq_unmask without it */
 	bool masked;                  /* atomic: fired and not yet unmasked. Ordering: set with release (irq_pace)
 				 * or an acq_rel exchange (irq_signal), cleared with release by irq_unmask,
 				 * read with acquire by irq_pace */

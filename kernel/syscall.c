@@ -347,7 +347,8 @@ static bool lock_first(struct thread *t)
 /*
  * Kernel objects: a call answered at once. What changes shared state runs
  * under the object lock, one CPU at a time, with the slot read and decoded
- * again under the lock; what only reads (MU_OP_NOLOCK) runs as on the IPC path.
+ * again under the lock; what only reads (MU_OP_NOLOCK) runs as on the IPC path,
+ * and under the lock after all if it says it needs it (IPC_NEED_LOCK).
  */
 static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights, uint32_t tag)
 {
@@ -355,8 +356,10 @@ static int invoke(struct thread *t, uint32_t idx, struct kobj *o, uint8_t rights
 	struct cpu *c = this_cpu();
 	int err = syscall_decode(t, o, rights, tag, &op);
 	lat_set_op(c, MU_LAT_OP(MU_LAT_SYSCALL, o->type, MU_TAG_LABEL(tag)));
-	if (err || (op->flags & MU_OP_NOLOCK))
-		return err ? err : dispatch(t, idx, o, tag);
+	if (err)
+		return err;
+	if ((op->flags & MU_OP_NOLOCK) && (err = dispatch(t, idx, o, tag)) != IPC_NEED_LOCK)
+		return err;   /* else it found it needs the lock after all (irq_unmask): as below */
 	if (!lock_first(t))
 		return MU_ECANCELED;
 	c->op_start = cpu_now();   /* its slices count from here (preempt_due) */

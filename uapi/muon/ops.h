@@ -21,7 +21,8 @@
 #include "abi.h"
 
 enum {
-	MU_OP_NOLOCK = 1,   /* reads only, or touches only the caller: runs without the kernel's object lock */
+	MU_OP_NOLOCK = 1,   /* reads only, or touches only the caller, or (IRQ_UNMASK of a timer that paces)
+			     * one flag: runs without the kernel's object lock, unless it finds it needs it */
 	MU_OP_OWN_TASK = 2, /* on the caller's own task MU_W is not needed (undoing one's own mappings) */
 };
 
@@ -54,7 +55,7 @@ static const struct mu_op mu_ops[] = {
 	MU_OP(MU_OBJ_FACTORY, MU_R,         0, 0, MU_OP_NOLOCK,   MU_FACTORY_INFO),
 	MU_OP(MU_OBJ_GATE,    MU_R | MU_S,  2, 0, 0,              MU_GATE_BIND),
 	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  2, 0, 0,              MU_IRQ_BIND),
-	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  0, 0, 0,              MU_IRQ_UNMASK),
+	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  0, 0, MU_OP_NOLOCK,   MU_IRQ_UNMASK),
 	MU_OP(MU_OBJ_IRQ,     MU_R | MU_W,  0, 0, 0,              MU_IRQ_TRIGGER),
 	MU_OP(MU_OBJ_SCHED,   MU_R,         0, 0, MU_OP_NOLOCK,   MU_SCHED_INFO),
 	MU_OP(MU_OBJ_SCHED,   MU_R | MU_W,  4, 1, 0,              MU_SCHED_RUN_THREAD),
