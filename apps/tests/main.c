@@ -514,8 +514,14 @@ static int test_irq(void)
 	uint32_t first = mr()[1] + 1;
 	EXPECT(irq_op(MU_IRQ_UNMASK, 0, 0), MU_OK);
 	EXPECT(mu_wait(1000000, &tag, &label), MU_OK);
-	/* The 10.5 ms it spun cover at least 10 periods, in the first notification's or masked since. */
-	CHECK(first + mr()[1] + 1 - mr()[2] >= 10);
+	/*
+	 * The 10.5 ms it spun cover at least 10 periods, in the first
+	 * notification's or counted since. How many of them the next one says
+	 * were in the way is not checked: without icount QEMU raises the timer's
+	 * interrupt from a host thread of its own, which a busy host can run
+	 * after the spin is over, when nothing stands in the way any more.
+	 */
+	CHECK(first + mr()[1] + 1 >= 10);
 	EXPECT(mu_delete_cap(48), MU_OK);
 	EXPECT(mu_delete_cap(45), MU_OK);
 	EXPECT(mu_invoke(46, MU_TAG(MU_IRQ_UNMASK, 0), 0), MU_OK);     /* the CPU is free again */
